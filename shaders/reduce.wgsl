@@ -1,0 +1,106 @@
+// Reduce over any set of axes: out[o] = scale * sum_r x[base(o) + off(r)]  (OP 0)
+//                          or out[o] = max_r x[...] with the first arg-max in idx[o]  (OP 1).
+// Kept axes (kShape/kStride) give base(o); reduced axes (rShape/rStride) give off(r).
+// Entry `main`: one thread per output (short reductions); `main_wg`: one workgroup per output, tree-combined.
+struct Params {
+  nOut: u32, nRed: u32, rankK: u32, rankR: u32,
+  kShape: array<vec4<u32>, 2>, kStride: array<vec4<u32>, 2>,
+  rShape: array<vec4<u32>, 2>, rStride: array<vec4<u32>, 2>,
+  scale: f32, _p0: u32, _p1: u32, _p2: u32,
+}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> idx: array<u32>;
+@group(0) @binding(3) var<uniform> p: Params;
+override OP: u32 = 0u;
+override WG: u32 = 64u;
+
+var<workgroup> sv: array<f32, WG>;
+var<workgroup> si: array<u32, WG>;
+
+fn dim(arr: array<vec4<u32>, 2>, d: u32) -> u32 { return arr[d / 4u][d % 4u]; }
+
+fn baseOf(o: u32) -> u32 {
+  var rem = o;
+  var off = 0u;
+  for (var d = i32(p.rankK) - 1; d >= 0; d--) {
+    let s = dim(p.kShape, u32(d));
+    off += (rem % s) * dim(p.kStride, u32(d));
+    rem = rem / s;
+  }
+  return off;
+}
+
+fn offOf(r: u32) -> u32 {
+  var rem = r;
+  var off = 0u;
+  for (var d = i32(p.rankR) - 1; d >= 0; d--) {
+    let s = dim(p.rShape, u32(d));
+    off += (rem % s) * dim(p.rStride, u32(d));
+    rem = rem / s;
+  }
+  return off;
+}
+
+// Combine (v, i) into (acc, ai): sum, or max keeping the smallest index among equal maxima.
+fn better(v: f32, i: u32, acc: f32, ai: u32) -> bool {
+  return v > acc || (v == acc && i < ai);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  {
+    let o = (wid.x + wid.y * nwg.x) * WG + lid;
+    if (o >= p.nOut) { return; }
+    let base = baseOf(o);
+    if (OP == 0u) {
+      var acc = 0.0;
+      for (var r = 0u; r < p.nRed; r++) { acc += x[base + offOf(r)]; }
+      out[o] = acc * p.scale;
+    } else {
+      var acc = x[base];
+      var ai = 0u;
+      for (var r = 1u; r < p.nRed; r++) {
+        let v = x[base + offOf(r)];
+        if (v > acc) { acc = v; ai = r; }
+      }
+      out[o] = acc;
+      idx[o] = ai;
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+  let o = wid.x + wid.y * nwg.x;
+  let valid = o < p.nOut;
+  let base = select(0u, baseOf(o), valid);
+  var acc = 0.0;
+  var ai = 0xffffffffu;
+  if (OP == 1u) { acc = -3.4e38; }
+  if (valid) {
+    for (var r = lid; r < p.nRed; r += WG) {
+      let v = x[base + offOf(r)];
+      if (OP == 0u) { acc += v; } else if (v > acc || ai == 0xffffffffu) { acc = v; ai = r; }
+    }
+  }
+  sv[lid] = acc;
+  si[lid] = ai;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      if (OP == 0u) {
+        sv[lid] = sv[lid] + sv[lid + s];
+      } else if (si[lid + s] != 0xffffffffu && (si[lid] == 0xffffffffu || better(sv[lid + s], si[lid + s], sv[lid], si[lid]))) {
+        sv[lid] = sv[lid + s];
+        si[lid] = si[lid + s];
+      }
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u && valid) {
+    if (OP == 0u) { out[o] = sv[0] * p.scale; } else { out[o] = sv[0]; idx[o] = si[0]; }
+  }
+}

@@ -1,0 +1,225 @@
+// Elementwise ops: unary (one WGSL kernel, the function chosen by an override constant) and binary with
+// NumPy broadcasting. Each op's gradient rule is the closure next to it; rules use the raw kernels
+// (no graph) and free their temporaries.
+import unarySrc from '../../shaders/unary.wgsl';
+import binarySrc from '../../shaders/binary.wgsl';
+import fillSrc from '../../shaders/fill.wgsl';
+import { record, installAccumulate, installFill, noGrad, type Tensor, type Device, type Shape } from '../tensor/tensor.js';
+import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice, sameShape, strides, pad8 } from './util.js';
+import { sumTo } from './reduce.js';
+
+const U = { copy: 0, neg: 1, abs: 2, square: 3, sqrt: 4, exp: 5, log: 6, relu: 7, sign: 8, affine: 9, clamp: 10, step: 11, recip: 12 } as const;
+type UnaryName = keyof typeof U;
+
+const B = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, maskPos: 6, ge: 7, lt: 8, expand: 9 } as const;
+type BinaryName = keyof typeof B;
+
+/** @internal y = f(x) with no graph. */
+export function unaryRaw(x: Tensor, op: UnaryName, a = 0, b = 0): Tensor {
+  const out = emptyLike(x.device, x.shape);
+  if (!x.size) return out;
+  const rt = x.device.runtime;
+  const k = rt.kernel(`unary_${op}`, unarySrc, { OP: U[op], WG: 256 });
+  rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n: x.size, a, b }, groups1d(x.size, 256));
+  return out;
+}
+
+/** Broadcast two shapes (NumPy rules). */
+export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+  const r = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const da = a[a.length - r + i] ?? 1;
+    const db = b[b.length - r + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) throw new Error(`${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together`);
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+function bstrides(shape: Shape, out: Shape): number[] {
+  const s = strides(shape);
+  const off = out.length - shape.length;
+  return out.map((_, i) => (i < off || shape[i - off] === 1 ? 0 : s[i - off]));
+}
+
+/** @internal a (op) b with broadcasting and no graph. */
+export function binaryRaw(a: Tensor, b: Tensor, op: BinaryName, opName: string = op, outShape?: Shape): Tensor {
+  const same = sameShape(a.shape, b.shape) && (!outShape || sameShape(outShape, a.shape));
+  const shape = outShape ? [...outShape] : same ? [...a.shape] : broadcastShapes(opName, a.shape, b.shape);
+  const out = emptyLike(a.device, shape);
+  if (!out.size) return out;
+  const rt = a.device.runtime;
+  const k = rt.kernel(`binary_${op}${same ? '' : '_bcast'}`, binarySrc, { OP: B[op], BCAST: same ? 0 : 1, WG: 256 });
+  rt.dispatch(
+    k,
+    { a: a.buffer, b: b.buffer, out: out.buffer },
+    { n: out.size, rank: shape.length, shape: pad8(shape), sa: pad8(bstrides(a.shape, shape)), sb: pad8(bstrides(b.shape, shape)) },
+    groups1d(out.size, 256),
+  );
+  return out;
+}
+
+/** @internal Broadcast t to `shape` (a copy). */
+export function expandRaw(t: Tensor, shape: Shape): Tensor {
+  broadcastShapes('expand', t.shape, shape);
+  return binaryRaw(t, t, 'expand', 'expand', shape);
+}
+
+/** g · m, freeing the temporary m. */
+function mulFree(g: Tensor, m: Tensor): Tensor {
+  const r = binaryRaw(g, m, 'mul');
+  m.dispose();
+  return r;
+}
+function divFree(g: Tensor, m: Tensor): Tensor {
+  const r = binaryRaw(g, m, 'div');
+  m.dispose();
+  return r;
+}
+
+// ---------- unary ops: forward kernel + gradient rule ----------
+
+function unaryOp(name: UnaryName, grad: (g: Tensor, x: Tensor, y: Tensor) => Tensor) {
+  return (x: Tensor): Tensor => {
+    checkTensor(name, 'x', x);
+    const y = unaryRaw(x, name);
+    return record(y, name, [x], (g) => [grad(g, x, y)]);
+  };
+}
+
+/** −x */
+export const neg = unaryOp('neg', (g) => unaryRaw(g, 'neg'));
+/** |x| (gradient sign(x): 0 at 0, as PyTorch) */
+export const abs = unaryOp('abs', (g, x) => mulFree(g, unaryRaw(x, 'sign')));
+/** x² */
+export const square = unaryOp('square', (g, x) => mulFree(g, unaryRaw(x, 'affine', 2, 0)));
+/** √x */
+export const sqrt = unaryOp('sqrt', (g, _x, y) => divFree(g, unaryRaw(y, 'affine', 2, 0)));
+/** eˣ */
+export const exp = unaryOp('exp', (g, _x, y) => binaryRaw(g, y, 'mul'));
+/** ln x */
+export const log = unaryOp('log', (g, x) => binaryRaw(g, x, 'div'));
+/** max(x, 0); the gradient passes where the output is positive. */
+export const relu = unaryOp('relu', (g, _x, y) => binaryRaw(g, y, 'maskPos'));
+
+/** clamp(x, lo, hi); the gradient passes where lo <= x <= hi (as PyTorch). */
+export function clamp(x: Tensor, lo: number, hi: number): Tensor {
+  checkTensor('clamp', 'x', x);
+  if (!(lo <= hi)) throw new Error(`clamp: lo (${lo}) must be <= hi (${hi})`);
+  const y = unaryRaw(x, 'clamp', lo, hi);
+  return record(y, 'clamp', [x], (g) => {
+    // inside = (x >= lo) · (x <= hi) = ge(x, lo) · ge(hi, x), computed as ge(y, x)·ge(x, y) = (y == x)
+    const m1 = binaryRaw(x, y, 'ge');
+    const m2 = binaryRaw(y, x, 'ge');
+    const m = binaryRaw(m1, m2, 'mul');
+    m1.dispose();
+    m2.dispose();
+    return [mulFree(g, m)];
+  });
+}
+
+/** a·x + b with numbers a, b. */
+export function affine(x: Tensor, a: number, b = 0): Tensor {
+  checkTensor('affine', 'x', x);
+  return affineNamed(x, a, b, 'affine');
+}
+
+function affineNamed(x: Tensor, a: number, b: number, name: string): Tensor {
+  const y = unaryRaw(x, 'affine', a, b);
+  return record(y, name, [x], (g) => [a === 1 ? g : unaryRaw(g, 'affine', a, 0)]);
+}
+
+/** An independent copy (differentiable). */
+export function clone(x: Tensor): Tensor {
+  checkTensor('clone', 'x', x);
+  return record(unaryRaw(x, 'copy'), 'clone', [x], (g) => [g]);
+}
+
+// ---------- binary ops ----------
+
+export type Operand = Tensor | number;
+
+type Rule = (g: Tensor, a: Tensor, b: Tensor) => Tensor;
+
+function binaryOp(name: 'add' | 'sub' | 'mul' | 'div' | 'max', gradA: Rule, gradB: Rule) {
+  const op = (a: Operand, b: Operand): Tensor => {
+    if (typeof a === 'number' && typeof b === 'number') throw new Error(`${name}: at least one operand must be a Tensor`);
+    // A number operand folds into the affine kernel (no extra buffer) where the op allows it.
+    if (typeof b === 'number' && name !== 'max') {
+      checkTensor(name, 'a', a);
+      const x = a as Tensor;
+      if (name === 'add') return affineNamed(x, 1, b, name);
+      if (name === 'sub') return affineNamed(x, 1, -b, name);
+      if (name === 'mul') return affineNamed(x, b, 0, name);
+      return affineNamed(x, 1 / b, 0, name);
+    }
+    if (typeof a === 'number' && (name === 'add' || name === 'mul')) return op(b, a);
+    if (typeof a === 'number' && name === 'sub') return affineNamed(b as Tensor, -1, a, name);
+    const ta = typeof a === 'number' ? noGrad(() => (b as Tensor).device.full([], a)) : a;
+    const tb = typeof b === 'number' ? noGrad(() => (a as Tensor).device.full([], b)) : b;
+    checkTensor(name, 'a', ta);
+    checkTensor(name, 'b', tb);
+    sameDevice(name, ta, tb);
+    const out = binaryRaw(ta, tb, name, name);
+    const consts = [ta, tb].filter((_, i) => typeof [a, b][i] === 'number');
+    record(out, name, [ta, tb], (g, needs) => [
+      needs[0] ? reduceTo(gradA(g, ta, tb), ta.shape, g) : null,
+      needs[1] ? reduceTo(gradB(g, ta, tb), tb.shape, g) : null,
+    ], consts);
+    return out;
+  };
+  return op;
+}
+
+/** Sum a broadcast gradient back down to `shape`. */
+function reduceTo(t: Tensor, shape: Shape, incoming: Tensor): Tensor {
+  if (sameShape(t.shape, shape)) return t;
+  const r = sumTo(t, shape);
+  if (t !== incoming) t.dispose();
+  return r;
+}
+
+const pass: Rule = (g) => g;
+
+/** a + b (tensors broadcast; either may be a number) */
+export const add = binaryOp('add', pass, pass);
+/** a − b */
+export const sub = binaryOp('sub', pass, (g) => unaryRaw(g, 'neg'));
+/** a · b */
+export const mul = binaryOp('mul', (g, _a, b) => binaryRaw(g, b, 'mul'), (g, a) => binaryRaw(g, a, 'mul'));
+/** a / b */
+export const div = binaryOp(
+  'div',
+  (g, _a, b) => binaryRaw(g, b, 'div'),
+  (g, a, b) => {
+    // −g·a/b²
+    const ga = binaryRaw(g, a, 'mul');
+    const q = divFree(ga, unaryRaw(b, 'square'));
+    ga.dispose();
+    const r = unaryRaw(q, 'neg');
+    q.dispose();
+    return r;
+  },
+);
+/** Elementwise max(a, b); the gradient goes to the larger one (to a on ties). */
+export const maximum = binaryOp(
+  'max',
+  (g, a, b) => mulFree(g, binaryRaw(a, b, 'ge')),
+  (g, a, b) => mulFree(g, binaryRaw(a, b, 'lt')),
+);
+
+/** A tensor of `shape` filled with `value` (no graph). */
+export function fill(device: Device, shape: Shape, value: number): Tensor {
+  const t = emptyLike(device, shape);
+  if (t.size) {
+    const rt = device.runtime;
+    const k = rt.kernel('fill', fillSrc, { WG: 256 });
+    rt.dispatch(k, { y: t.buffer }, { n: t.size, value }, groups1d(t.size, 256));
+  }
+  return t;
+}
+
+// Autograd accumulates gradients with this add (no graph: backward runs under noGrad).
+installAccumulate((a, b) => binaryRaw(a, b, 'add'));
+installFill(fill);
