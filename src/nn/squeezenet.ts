@@ -1,0 +1,157 @@
+// SqueezeNet 1.1 exactly as torchvision defines it, on the public tensor API.
+//   features: conv 3→64 k3 s2, ReLU, maxpool 3/2 ceil, fire(64,16,64,64), fire(128,16,64,64), maxpool,
+//             fire(128,32,128,128), fire(256,32,128,128), maxpool, fire(256,48,192,192), fire(384,48,192,192),
+//             fire(384,64,256,256), fire(512,64,256,256)
+//   classifier: dropout (identity at inference), conv 512→1000 k1, ReLU, global average pool, flatten.
+import {
+  conv2d, fireExpand, maxPool2d, globalAvgPool2d, concat, keep,
+  type Device, type Tensor,
+} from '../core.js';
+
+export interface TensorData {
+  shape: number[];
+  data: Float32Array;
+}
+export type WeightSource = Map<string, TensorData>;
+
+/** [name, in, squeeze, expand1x1, expand3x3] of the eight fire modules, by torchvision index. */
+export const FIRES: readonly [number, number, number, number, number][] = [
+  [3, 64, 16, 64, 64],
+  [4, 128, 16, 64, 64],
+  [6, 128, 32, 128, 128],
+  [7, 256, 32, 128, 128],
+  [9, 256, 48, 192, 192],
+  [10, 384, 48, 192, 192],
+  [11, 384, 64, 256, 256],
+  [12, 512, 64, 256, 256],
+];
+const POOLS = [2, 5, 8];
+
+/** Tensor names and shapes of torchvision's squeezenet1_1 state dict, in order. */
+export function squeezeNetManifest(numClasses = 1000): [string, number[]][] {
+  const m: [string, number[]][] = [
+    ['features.0.weight', [64, 3, 3, 3]],
+    ['features.0.bias', [64]],
+  ];
+  for (const [i, cin, s, e1, e3] of FIRES) {
+    m.push([`features.${i}.squeeze.weight`, [s, cin, 1, 1]], [`features.${i}.squeeze.bias`, [s]]);
+    m.push([`features.${i}.expand1x1.weight`, [e1, s, 1, 1]], [`features.${i}.expand1x1.bias`, [e1]]);
+    m.push([`features.${i}.expand3x3.weight`, [e3, s, 3, 3]], [`features.${i}.expand3x3.bias`, [e3]]);
+  }
+  m.push(['classifier.1.weight', [numClasses, 512, 1, 1]], ['classifier.1.bias', [numClasses]]);
+  return m;
+}
+
+/** Names of the layer outputs that forward() can capture, in network order (torchvision module names). */
+export const LAYER_NAMES: readonly string[] = (() => {
+  const names = ['features.1']; // conv1 + ReLU (fused)
+  for (const [i] of FIRES) {
+    if (POOLS.includes(i - 1)) names.push(`features.${i - 1}`);
+    names.push(`features.${i}.squeeze_activation`, `features.${i}`);
+  }
+  names.push('classifier.2', 'classifier.3', 'logits'); // conv 512→1000 + ReLU, global average pool, flattened
+  return names;
+})();
+
+export interface ForwardOptions {
+  /** Layer outputs to keep (names from LAYER_NAMES, or 'all'). They stay in the graph, so gradients w.r.t. them can be taken. */
+  capture?: readonly string[] | 'all';
+  /**
+   * Compute each fire module's expand convs separately followed by a concat (the textbook graph) instead
+   * of the fused kernel that writes both into one buffer. Same numbers; for tests and for teaching.
+   */
+  unfused?: boolean;
+}
+
+export interface ForwardResult {
+  logits: Tensor;
+  activations: Map<string, Tensor>;
+}
+
+export class SqueezeNet {
+  readonly params: Map<string, Tensor>;
+  readonly numClasses: number;
+  private constructor(readonly device: Device, params: Map<string, Tensor>, numClasses: number) {
+    this.params = params;
+    this.numClasses = numClasses;
+  }
+
+  /**
+   * Upload a torchvision-layout state dict. Every tensor the model needs must be present with the
+   * expected shape; the error names the tensor and both shapes otherwise.
+   */
+  static fromStateDict(device: Device, dict: WeightSource): SqueezeNet {
+    const cls = dict.get('classifier.1.weight')?.shape[0] ?? 1000;
+    const manifest = squeezeNetManifest(cls);
+    const missing = manifest.filter(([n]) => !dict.has(n)).map(([n]) => n);
+    if (missing.length) {
+      throw new Error(`SqueezeNet 1.1: missing ${missing.length} of ${manifest.length} tensors: ${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', ...' : ''}`);
+    }
+    for (const [n, shape] of manifest) {
+      const t = dict.get(n)!;
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`SqueezeNet 1.1: tensor '${n}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+      }
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (t.data.length !== size) throw new Error(`SqueezeNet 1.1: tensor '${n}' holds ${t.data.length} values for shape [${shape.join(', ')}]`);
+    }
+    const params = new Map<string, Tensor>();
+    for (const [n, shape] of manifest) params.set(n, keep(device.tensor(dict.get(n)!.data, shape, { name: n })));
+    return new SqueezeNet(device, params, cls);
+  }
+
+  /** Number of parameters (1,235,496 for ImageNet). */
+  get parameterCount(): number {
+    let n = 0;
+    for (const t of this.params.values()) n += t.size;
+    return n;
+  }
+
+  private p(name: string): Tensor {
+    return this.params.get(name)!;
+  }
+
+  /** Logits [N, numClasses] for a normalized input batch [N, 3, H, W] (H, W ≥ 17). */
+  forward(x: Tensor, opts: ForwardOptions = {}): ForwardResult {
+    if (x.shape.length !== 4 || x.shape[1] !== 3) {
+      throw new Error(`SqueezeNet: input must have shape [N, 3, H, W]; got [${x.shape.join(', ')}]`);
+    }
+    const [, , H, W] = x.shape;
+    if (H < 17 || W < 17) throw new Error(`SqueezeNet: input ${H}×${W} is too small (the architecture needs at least 17×17)`);
+    const want = opts.capture === 'all' ? new Set(LAYER_NAMES) : new Set(opts.capture ?? []);
+    for (const n of want) if (!LAYER_NAMES.includes(n)) throw new Error(`SqueezeNet: unknown layer '${n}' (known: ${LAYER_NAMES.join(', ')})`);
+    const acts = new Map<string, Tensor>();
+    const cap = (name: string, t: Tensor): Tensor => {
+      if (want.has(name)) acts.set(name, t);
+      return t;
+    };
+    const pool = (t: Tensor) => maxPool2d(t, { kernel: 3, stride: 2, ceilMode: true });
+
+    let h = cap('features.1', conv2d(x, this.p('features.0.weight'), this.p('features.0.bias'), { stride: 2, activation: 'relu' }));
+    for (const [i] of FIRES) {
+      if (POOLS.includes(i - 1)) h = cap(`features.${i - 1}`, pool(h));
+      const f = `features.${i}`;
+      const s = cap(`${f}.squeeze_activation`, conv2d(h, this.p(`${f}.squeeze.weight`), this.p(`${f}.squeeze.bias`), { activation: 'relu' }));
+      const w1 = this.p(`${f}.expand1x1.weight`), b1 = this.p(`${f}.expand1x1.bias`);
+      const w3 = this.p(`${f}.expand3x3.weight`), b3 = this.p(`${f}.expand3x3.bias`);
+      h = cap(f, opts.unfused
+        ? concat([conv2d(s, w1, b1, { activation: 'relu' }), conv2d(s, w3, b3, { padding: 1, activation: 'relu' })], 1)
+        : fireExpand(s, w1, b1, w3, b3));
+    }
+    h = cap('classifier.2', conv2d(h, this.p('classifier.1.weight'), this.p('classifier.1.bias'), { activation: 'relu' }));
+    h = cap('classifier.3', globalAvgPool2d(h));
+    const logits = cap('logits', h.reshape([x.shape[0], this.numClasses]));
+    return { logits, activations: acts };
+  }
+
+  /** Logits only. */
+  logits(x: Tensor): Tensor {
+    return this.forward(x).logits;
+  }
+
+  dispose(): void {
+    for (const t of this.params.values()) t.dispose();
+    this.params.clear();
+  }
+}
+
