@@ -223,3 +223,20 @@ export function fill(device: Device, shape: Shape, value: number): Tensor {
 // Autograd accumulates gradients with this add (no graph: backward runs under noGrad).
 installAccumulate((a, b) => binaryRaw(a, b, 'add'));
 installFill(fill);
+
+// ---------- comparisons (masks of 0/1; no gradient flows through them) ----------
+
+/** 1 where a > b, else 0 (broadcasting). Not differentiable: the result has no graph. */
+export function greater(a: Tensor, b: Operand): Tensor {
+  checkTensor('greater', 'a', a);
+  if (typeof b === 'number') return unaryRaw(a, 'step', b);
+  checkTensor('greater', 'b', b);
+  return binaryRaw(b, a, 'lt', 'greater');
+}
+
+/** 1 where a >= b, else 0 (broadcasting). Not differentiable. */
+export function greaterEqual(a: Tensor, b: Tensor): Tensor {
+  checkTensor('greaterEqual', 'a', a);
+  checkTensor('greaterEqual', 'b', b);
+  return binaryRaw(a, b, 'ge', 'greaterEqual');
+}

@@ -1,0 +1,86 @@
+// Quick conv timing (not a test): node bench/conv_quick.mjs [batch] [reps] [filter]
+// Bundles the TypeScript sources with esbuild (WGSL as text), then times SqueezeNet 1.1 conv shapes on the
+// default adapter: forward, input gradient (the visualizations' path) and the weight gradient, in ms per call
+// (wall clock over `reps` calls after a warm-up, GPU synced), plus per-kernel GPU timestamps where available.
+// Tile sizes can be overridden for experiments: CONV_TUNE='{"forward":{"tco":8,"tp":2}}'.
+import * as esbuild from 'esbuild';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'node_modules', '.cache', 'gradsight-bench');
+mkdirSync(outDir, { recursive: true });
+const outfile = join(outDir, 'conv_quick.mjs');
+await esbuild.build({
+  stdin: {
+    contents: "export * from './src/index.ts'; export * as conv from './src/ops/conv.ts';",
+    resolveDir: root,
+    loader: 'ts',
+  },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  outfile,
+  loader: { '.wgsl': 'text' },
+  external: ['webgpu'],
+  logLevel: 'warning',
+});
+const G = await import(pathToFileURL(outfile).href);
+
+const batch = Number(process.argv[2] ?? 1);
+const reps = Number(process.argv[3] ?? 5);
+const filter = process.argv[4] ?? '';
+if (process.env.CONV_TUNE) {
+  const t = JSON.parse(process.env.CONV_TUNE);
+  for (const [k, v] of Object.entries(t)) Object.assign(G.conv.convTuning[k], v);
+}
+
+const shapes = [
+  // name, Cin, H, Cout, K, stride, pad
+  ['conv1 3->64 k3 s2', 3, 224, 64, 3, 2, 0],
+  ['squeeze 64->16 k1', 64, 55, 16, 1, 1, 0],
+  ['expand 16->64 k1', 16, 55, 64, 1, 1, 0],
+  ['expand 16->64 k3', 16, 55, 64, 3, 1, 1],
+  ['squeeze 128->32 k1', 128, 27, 32, 1, 1, 0],
+  ['expand 32->128 k3', 32, 27, 128, 3, 1, 1],
+  ['squeeze 384->64 k1', 384, 13, 64, 1, 1, 0],
+  ['expand 64->256 k3', 64, 13, 256, 3, 1, 1],
+  ['classifier 512->1000 k1', 512, 13, 1000, 1, 1, 0],
+];
+
+const d = await G.Device.create();
+function rand(n, s) {
+  const a = new Float32Array(n);
+  let v = s;
+  for (let i = 0; i < n; i++) { v = (v * 1103515245 + 12345) >>> 0; a[i] = (v / 4294967296 - 0.5) * 0.2; }
+  return a;
+}
+
+async function time(fn) {
+  for (let i = 0; i < 2; i++) G.tidy(fn);
+  await d.sync();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) G.tidy(fn);
+  await d.sync();
+  return (performance.now() - t0) / reps;
+}
+
+const rows = [];
+for (const [name, Cin, H, Cout, K, s, p] of shapes) {
+  if (filter && !name.includes(filter)) continue;
+  const x = d.tensor(rand(batch * Cin * H * H, 1), [batch, Cin, H, H], { requiresGrad: true });
+  const w = d.tensor(rand(Cout * Cin * K * K, 2), [Cout, Cin, K, K]);
+  const b = d.tensor(rand(Cout, 3), [Cout]);
+  const wg = d.tensor(rand(Cout * Cin * K * K, 2), [Cout, Cin, K, K], { requiresGrad: true });
+  const fwd = await time(() => G.noGrad(() => G.conv.conv2d(x, w, b, { stride: s, padding: p, activation: 'relu' })));
+  const y = G.conv.conv2d(x, w, b, { stride: s, padding: p, activation: 'relu' });
+  const seed = d.tensor(rand(y.size, 4), y.shape);
+  const dx = await time(() => G.grad(y, [x], seed));
+  const yw = G.conv.conv2d(x.detach(), wg, b, { stride: s, padding: p, activation: 'relu' });
+  const dw = await time(() => G.grad(yw, [wg], seed));
+  rows.push({ conv: name, batch, 'fwd ms': +fwd.toFixed(2), 'dx ms': +dx.toFixed(2), 'dw ms': +dw.toFixed(2) });
+  G.dispose(x, w, b, wg, y, seed, yw);
+}
+console.table(rows);
+d.destroy();

@@ -1,0 +1,72 @@
+// Shared pieces of the visualization algorithms: the model interface they need and pixel-space constants.
+import type { Tensor } from '../core.js';
+import type { ForwardOptions, ForwardResult } from '../nn/squeezenet.js';
+
+/** What the algorithms need from a classifier: logits, and (for Grad-CAM and traces) captured layers. */
+export interface Classifier {
+  forward(x: Tensor, opts?: ForwardOptions): ForwardResult;
+  readonly numClasses: number;
+}
+
+export const MEAN = [0.485, 0.456, 0.406] as const;
+export const STD = [0.229, 0.224, 0.225] as const;
+/** Per-channel bounds of the normalized input that deprocess into [0, 1]. */
+export const LO = MEAN.map((m, c) => -m / STD[c]);
+export const HI = MEAN.map((m, c) => (1 - m) / STD[c]);
+
+export function checkClasses(what: string, classes: readonly number[], n: number, numClasses: number): void {
+  if (classes.length !== n) throw new Error(`${what}: ${classes.length} class ids for a batch of ${n} images`);
+  classes.forEach((c, i) => {
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new Error(`${what}: unknown class id ${c} for image ${i} (valid 0..${numClasses - 1})`);
+  });
+}
+
+export function checkInput(what: string, x: Tensor): void {
+  if (x.shape.length !== 4 || x.shape[1] !== 3) throw new Error(`${what}: images must have shape [N, 3, H, W]; got [${x.shape.join(', ')}]`);
+}
+
+/** Seeded PRNG (mulberry32) for jitter offsets and other host-side choices. */
+export function hostRng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Row-wise softmax of logits on the CPU. */
+export function softmaxRows(logits: Float32Array, n: number, k: number): Float32Array {
+  const out = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    let m = -Infinity;
+    for (let j = 0; j < k; j++) m = Math.max(m, logits[i * k + j]);
+    let s = 0;
+    for (let j = 0; j < k; j++) s += Math.exp(logits[i * k + j] - m);
+    for (let j = 0; j < k; j++) out[i * k + j] = Math.exp(logits[i * k + j] - m) / s;
+  }
+  return out;
+}
+
+export function argmaxRows(v: Float32Array, n: number, k: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let b = 0;
+    for (let j = 1; j < k; j++) if (v[i * k + j] > v[i * k + b]) b = j;
+    out.push(b);
+  }
+  return out;
+}
+
+/** Top-k (index, value) per row. */
+export function topkRows(v: Float32Array, n: number, k: number, top: number): { index: number; value: number }[][] {
+  const out: { index: number; value: number }[][] = [];
+  for (let i = 0; i < n; i++) {
+    const row = Array.from(v.subarray(i * k, (i + 1) * k), (value, index) => ({ index, value }));
+    row.sort((a, b) => b.value - a.value || a.index - b.index);
+    out.push(row.slice(0, top));
+  }
+  return out;
+}

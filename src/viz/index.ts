@@ -1,0 +1,5 @@
+export * from './common.js';
+export * from './saliency.js';
+export * from './fooling.js';
+export * from './classviz.js';
+export * from './trace.js';

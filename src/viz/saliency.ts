@@ -1,0 +1,209 @@
+// Saliency maps: how much each input pixel moves the class score.
+//   vanilla:   |∂ score_y / ∂x|, max over the color channels (Simonyan et al. 2014; cs231n)
+//   smoothgrad: the gradient averaged over n noisy copies x + N(0, σ²), σ = noise · (max x − min x) per image
+//              (Smilkov et al. 2017), then |·| and the channel max
+//   integrated-gradients: (x − x₀) ⊙ ∫₀¹ ∇score(x₀ + α(x − x₀)) dα by a Riemann (right) or trapezoid sum
+//              over n steps from a baseline x₀ (Sundararajan et al. 2017), then |·| and the channel max
+//   gradcam:   ReLU(Σ_c mean_hw(∂score/∂A_c) · A_c) on a layer A, bilinearly upsampled (Selvaraju et al. 2017)
+import {
+  abs, add, affine, gatherRows, grad, keep, maxOverAxis, mean, mul, neg, randn, relu, sub, sum, tidy, gaussianBlur,
+  type Tensor,
+} from '../core.js';
+import { checkClasses, checkInput, LO, type Classifier } from './common.js';
+
+export type SaliencyMethod = 'vanilla' | 'smoothgrad' | 'integrated-gradients' | 'gradcam';
+export const SALIENCY_METHODS: readonly SaliencyMethod[] = ['vanilla', 'smoothgrad', 'integrated-gradients', 'gradcam'];
+
+export interface SaliencyOptions {
+  method?: SaliencyMethod;
+  /** SmoothGrad / Integrated Gradients: number of samples or steps (default 25 / 32). */
+  samples?: number;
+  /** SmoothGrad: noise σ as a fraction of each image's value range (default 0.15). */
+  noise?: number;
+  /** SmoothGrad: RNG seed (default 0). */
+  seed?: number;
+  /** Integrated Gradients: baseline ('zeros' = the all-zero network input, i.e. the mean image; 'black'; 'blur'). */
+  baseline?: 'zeros' | 'black' | 'blur';
+  /** Integrated Gradients: 'riemann' (right Riemann sum) or 'trapezoid'. */
+  rule?: 'riemann' | 'trapezoid';
+  /** Integrated Gradients with baseline 'blur': Gaussian sigma in pixels (default 10). */
+  blurSigma?: number;
+  /** Grad-CAM: the layer to explain (default the last fire module, features.12). */
+  layer?: string;
+  /** Called after each SmoothGrad sample / IG step (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SaliencyResult {
+  method: SaliencyMethod;
+  /** [N, H, W] row-major, non-negative. */
+  maps: Float32Array;
+  shape: [number, number, number];
+  classes: number[];
+  /** Integrated Gradients: per image, Σ attributions − (score(x) − score(x₀)) (completeness check). */
+  completenessGap?: number[];
+}
+
+/** ∂(Σᵢ score[i, yᵢ]) / ∂x for a batch, as a tensor [N, 3, H, W]. */
+export function inputGradient(model: Classifier, x: Tensor, classes: readonly number[]): Tensor {
+  return tidy(() => {
+    const xi = x.detach();
+    xi.requiresGrad = true;
+    const scores = gatherRows(model.forward(xi).logits, classes);
+    return grad(sum(scores), [xi])[0];
+  });
+}
+
+/** |g| max over channels → [N, H, W] */
+function channelMaxAbs(g: Tensor): Tensor {
+  return tidy(() => maxOverAxis(abs(g), 1));
+}
+
+async function finish(method: SaliencyMethod, t: Tensor, classes: readonly number[], extra: Partial<SaliencyResult> = {}): Promise<SaliencyResult> {
+  const maps = await t.toArray();
+  const shape = t.shape as unknown as [number, number, number];
+  t.dispose();
+  return { method, maps, shape: [shape[0], shape[1], shape[2]], classes: [...classes], ...extra };
+}
+
+export async function saliency(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions = {}): Promise<SaliencyResult> {
+  checkInput('saliency', x);
+  checkClasses('saliency', classes, x.shape[0], model.numClasses);
+  const method = opts.method ?? 'vanilla';
+  switch (method) {
+    case 'vanilla': {
+      const m = tidy(() => channelMaxAbs(inputGradient(model, x, classes)));
+      return finish(method, m, classes);
+    }
+    case 'smoothgrad':
+      return smoothGrad(model, x, classes, opts);
+    case 'integrated-gradients':
+      return integratedGradients(model, x, classes, opts);
+    case 'gradcam':
+      return gradCam(model, x, classes, opts);
+    default:
+      throw new Error(`saliency: unknown method '${method}' (use ${SALIENCY_METHODS.join(', ')})`);
+  }
+}
+
+/** Per-image value range (max − min) as [N, 1, 1, 1]. */
+function valueRange(x: Tensor): Tensor {
+  return tidy(() => {
+    const mx = maxOverAxis(x, [1, 2, 3], { keepDims: true });
+    const mn = neg(maxOverAxis(neg(x), [1, 2, 3], { keepDims: true }));
+    return sub(mx, mn);
+  });
+}
+
+async function smoothGrad(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
+  const n = opts.samples ?? 25;
+  const noise = opts.noise ?? 0.15;
+  const seed = opts.seed ?? 0;
+  if (!(n >= 1)) throw new Error(`smoothgrad: samples must be >= 1; got ${n}`);
+  const sigma = keep(tidy(() => affine(valueRange(x), noise)));
+  let acc: Tensor | null = null;
+  for (let s = 0; s < n; s++) {
+    const next: Tensor = tidy(() => {
+      const eps = mul(randn(x.device, x.shape, smoothGradSeed(seed, s)), sigma);
+      const g = inputGradient(model, add(x, eps), classes);
+      return acc ? add(acc, g) : g;
+    });
+    acc?.dispose();
+    acc = keep(next);
+    opts.onProgress?.(s + 1, n);
+  }
+  sigma.dispose();
+  const m = tidy(() => channelMaxAbs(affine(acc!, 1 / n)));
+  acc!.dispose();
+  return finish('smoothgrad', m, classes);
+}
+
+/** The RNG seed of SmoothGrad sample s (documented so other frameworks can reproduce the noise). */
+export function smoothGradSeed(seed: number, s: number): number {
+  return (seed * 1000003 + s) >>> 0;
+}
+
+/** The IG baseline for x. */
+export function igBaseline(x: Tensor, kind: 'zeros' | 'black' | 'blur', blurSigma = 10): Tensor {
+  if (kind === 'zeros') return x.device.zeros(x.shape);
+  if (kind === 'black') {
+    const [n, c, h, w] = x.shape;
+    const data = new Float32Array(n * c * h * w);
+    for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) data.fill(LO[k], (i * c + k) * h * w, (i * c + k + 1) * h * w);
+    return x.device.tensor(data, x.shape);
+  }
+  if (kind === 'blur') return gaussianBlur(x, blurSigma);
+  throw new Error(`integrated-gradients: unknown baseline '${kind}' (use zeros, black or blur)`);
+}
+
+/** The (α, weight) pairs of the IG quadrature rule. */
+export function igSchedule(steps: number, rule: 'riemann' | 'trapezoid'): [number, number][] {
+  if (!(steps >= 1)) throw new Error(`integrated-gradients: steps must be >= 1; got ${steps}`);
+  if (rule === 'riemann') return Array.from({ length: steps }, (_, k) => [(k + 1) / steps, 1 / steps]);
+  if (rule === 'trapezoid') return Array.from({ length: steps + 1 }, (_, k) => [k / steps, k === 0 || k === steps ? 0.5 / steps : 1 / steps]);
+  throw new Error(`integrated-gradients: unknown rule '${rule}' (use riemann or trapezoid)`);
+}
+
+async function integratedGradients(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
+  const sched = igSchedule(opts.samples ?? 32, opts.rule ?? 'riemann');
+  const base = keep(tidy(() => igBaseline(x, opts.baseline ?? 'zeros', opts.blurSigma)));
+  const delta = keep(tidy(() => sub(x, base)));
+  let acc: Tensor | null = null;
+  for (let k = 0; k < sched.length; k++) {
+    const [alpha, w] = sched[k];
+    const next: Tensor = tidy(() => {
+      const g = affine(inputGradient(model, add(base, affine(delta, alpha)), classes), w);
+      return acc ? add(acc, g) : g;
+    });
+    acc?.dispose();
+    acc = keep(next);
+    opts.onProgress?.(k + 1, sched.length);
+  }
+  const [attr, gap] = tidy(() => {
+    const ig = mul(delta, acc!);
+    const scoreX = gatherRows(model.forward(x).logits, classes);
+    const scoreB = gatherRows(model.forward(base).logits, classes);
+    const g = sub(sum(ig, [1, 2, 3]), sub(scoreX, scoreB));
+    return [channelMaxAbs(ig), g];
+  });
+  acc!.dispose();
+  base.dispose();
+  delta.dispose();
+  const gaps = Array.from(await gap.toArray());
+  gap.dispose();
+  return finish('integrated-gradients', attr, classes, { completenessGap: gaps });
+}
+
+async function gradCam(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
+  const layer = opts.layer ?? 'features.12';
+  const cam = tidy(() => {
+    const { logits, activations } = model.forward(x.detach(), { capture: [layer] });
+    const a = activations.get(layer)!;
+    if (a.shape.length !== 4) throw new Error(`gradcam: layer '${layer}' has shape [${a.shape.join(', ')}]; a spatial layer [N, C, h, w] is needed`);
+    const [gA] = grad(sum(gatherRows(logits, classes)), [a]);
+    const alpha = mean(gA, [2, 3], { keepDims: true });
+    return relu(sum(mul(a, alpha), 1));
+  });
+  const [n, h, w] = cam.shape;
+  const small = await cam.toArray();
+  cam.dispose();
+  const H = x.shape[2], W = x.shape[3];
+  const maps = new Float32Array(n * H * W);
+  for (let i = 0; i < n; i++) bilinearResize(small.subarray(i * h * w, (i + 1) * h * w), h, w, maps.subarray(i * H * W, (i + 1) * H * W), H, W);
+  return { method: 'gradcam', maps, shape: [n, H, W], classes: [...classes] };
+}
+
+/** Bilinear resize with align_corners = false (as torch.nn.functional.interpolate). */
+export function bilinearResize(src: Float32Array, h: number, w: number, dst: Float32Array, H: number, W: number): void {
+  const sy = h / H, sx = w / W;
+  for (let y = 0; y < H; y++) {
+    const fy = Math.max(0, (y + 0.5) * sy - 0.5);
+    const y0 = Math.min(Math.floor(fy), h - 1), y1 = Math.min(y0 + 1, h - 1), ly = fy - y0;
+    for (let x = 0; x < W; x++) {
+      const fx = Math.max(0, (x + 0.5) * sx - 0.5);
+      const x0 = Math.min(Math.floor(fx), w - 1), x1 = Math.min(x0 + 1, w - 1), lx = fx - x0;
+      dst[y * W + x] =
+        (1 - ly) * ((1 - lx) * src[y0 * w + x0] + lx * src[y0 * w + x1]) + ly * ((1 - lx) * src[y1 * w + x0] + lx * src[y1 * w + x1]);
+    }
+  }
+}
