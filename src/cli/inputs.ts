@@ -1,0 +1,116 @@
+// Turning --image arguments into one network batch: image files (PNG/JPEG), folders of them, .npz
+// selections (cs231n's imagenet_val_25.npz:3 or :0-4) and .npy float32 (N, 3, H, W) tensors taken as is.
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { decodeImage } from '../image/decode.js';
+import { readNpz, parseSelection, npzImages } from '../image/npz.js';
+import { preprocess, type RgbImage } from '../image/preprocess.js';
+import { readNpy, npyToFloat32 } from '../io/npy.js';
+import { UsageError } from './args.js';
+
+export interface InputBatch {
+  /** NCHW normalized network input. */
+  data: Float32Array;
+  shape: [number, number, number, number];
+  names: string[];
+  /** True label when the source carries one (npz y, labels.json beside the images). */
+  labels: (number | null)[];
+}
+
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
+
+function labelsBeside(file: string): Map<string, number> {
+  const p = join(dirname(file), 'labels.json');
+  const m = new Map<string, number>();
+  if (!existsSync(p)) return m;
+  try {
+    const j = JSON.parse(readFileSync(p, 'utf8')) as { file: string; label: number }[];
+    for (const e of j) if (e && typeof e.file === 'string' && Number.isInteger(e.label)) m.set(e.file, e.label);
+  } catch {
+    /* not our labels file */
+  }
+  return m;
+}
+
+function readBytes(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `image not found: ${path}` : `cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+interface Item {
+  chw: Float32Array;
+  h: number;
+  w: number;
+  name: string;
+  label: number | null;
+}
+
+function expand(spec: string): Item[] {
+  const sel = /\.npz(:|$)/i.test(spec) ? parseSelection(spec) : null;
+  if (sel) {
+    const map = readNpz(readBytes(sel.path), sel.path);
+    const { images, labels } = npzImages(map, sel);
+    return images.map((img, i) => ({
+      chw: preprocess(img, 224),
+      h: 224,
+      w: 224,
+      name: `${basename(sel.path)}:${sel.start + i}`,
+      label: labels ? labels[i] : null,
+    }));
+  }
+  let st;
+  try {
+    st = statSync(spec);
+  } catch {
+    throw new UsageError(`image not found: ${spec}`);
+  }
+  if (st.isDirectory()) {
+    const files = readdirSync(spec).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort();
+    if (!files.length) throw new UsageError(`no PNG or JPEG images in folder ${spec}`);
+    return files.flatMap((f) => expand(join(spec, f)));
+  }
+  if (extname(spec).toLowerCase() === '.npy') {
+    const a = readNpy(readBytes(spec), spec);
+    if (a.shape.length !== 4 || a.shape[1] !== 3) throw new UsageError(`${spec}: a .npy input must be float32 (N, 3, H, W); got shape (${a.shape.join(', ')})`);
+    const [n, , h, w] = a.shape;
+    const all = npyToFloat32(a);
+    return Array.from({ length: n }, (_, i) => ({
+      chw: all.subarray(i * 3 * h * w, (i + 1) * 3 * h * w),
+      h,
+      w,
+      name: `${basename(spec)}:${i}`,
+      label: null,
+    }));
+  }
+  let img: RgbImage;
+  try {
+    img = decodeImage(readBytes(spec), spec);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const chw = preprocess(img, 224);
+  const label = labelsBeside(spec).get(basename(spec)) ?? null;
+  return [{ chw, h: 224, w: 224, name: basename(spec), label }];
+}
+
+/** Load every --image argument into one batch (all inputs must end up the same size). */
+export function loadInputs(specs: readonly string[]): InputBatch {
+  if (!specs.length) throw new UsageError('no input: pass --image <file|folder|file.npz[:i|:a-b]|file.npy>');
+  const items = specs.flatMap(expand);
+  const { h, w } = items[0];
+  for (const it of items) {
+    if (it.h !== h || it.w !== w) throw new UsageError(`inputs differ in size: ${items[0].name} is ${h}×${w}, ${it.name} is ${it.h}×${it.w}`);
+  }
+  const data = new Float32Array(items.length * 3 * h * w);
+  items.forEach((it, i) => data.set(it.chw, i * 3 * h * w));
+  return {
+    data,
+    shape: [items.length, 3, h, w],
+    names: items.map((i) => i.name),
+    labels: items.map((i) => i.label),
+  };
+}
