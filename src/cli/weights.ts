@@ -1,0 +1,43 @@
+// The CLI's weights: resolve which file to use, import it, and the `import` / `weights` commands.
+import { readFileSync } from 'node:fs';
+import { importSqueezeNet } from '../weights/index.js';
+import { resolveWeightsPath, importToCache, downloadTorchvision } from '../weights/node.js';
+import type { WeightSource } from '../nn/squeezenet.js';
+import { parse, UsageError } from './args.js';
+
+export function loadModelWeights(flag: string | undefined, root: string): WeightSource {
+  const path = resolveWeightsPath({ flag, env: process.env, repoRoot: root });
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new UsageError(`cannot read weights file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const r = importSqueezeNet(bytes, path);
+  return r.dict;
+}
+
+export async function importCommand(argv: string[], root: string): Promise<void> {
+  const { values, positionals } = parse('import', argv, { out: { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('gradsight import: give exactly one weights file (.pth, .onnx or .safetensors)');
+  const t0 = performance.now();
+  const r = await importToCache(positionals[0], typeof values.out === 'string' ? values.out : undefined, root);
+  console.log(`imported ${positionals[0]} → ${r.out} (${r.tensors} tensors, ${r.parameters.toLocaleString('en-US')} parameters, ${(performance.now() - t0).toFixed(0)} ms)`);
+  if (r.extras.length) console.log(`note: ${r.extras.length} extra tensor(s) ignored: ${r.extras.join(', ')}`);
+}
+
+export async function weightsCommand(argv: string[], root: string): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub === 'download') {
+    parse('weights download', rest, {});
+    const r = await downloadTorchvision({ repoRoot: root, log: (m: string) => console.error(m) });
+    console.log(`downloaded and imported torchvision's squeezenet1_1 → ${r.out}`);
+    return;
+  }
+  if (sub === 'path') {
+    const { values } = parse('weights path', rest, { weights: { type: 'string' } });
+    console.log(resolveWeightsPath({ flag: typeof values.weights === 'string' ? values.weights : undefined, env: process.env, repoRoot: root }));
+    return;
+  }
+  throw new UsageError(`gradsight weights: expected 'download' or 'path'; got '${sub ?? ''}'`);
+}
