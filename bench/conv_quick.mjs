@@ -14,7 +14,8 @@ mkdirSync(outDir, { recursive: true });
 const outfile = join(outDir, 'conv_quick.mjs');
 await esbuild.build({
   stdin: {
-    contents: "export * from './src/index.ts'; export * as conv from './src/ops/conv.ts';",
+    // The engine modules only (not src/index.ts), so the script runs while other parts are in progress.
+    contents: "export * from './src/tensor/tensor.ts'; import './src/ops/elementwise.ts'; export * as conv from './src/ops/conv.ts';",
     resolveDir: root,
     loader: 'ts',
   },
@@ -79,7 +80,17 @@ for (const [name, Cin, H, Cout, K, s, p] of shapes) {
   const dx = await time(() => G.grad(y, [x], seed));
   const yw = G.conv.conv2d(x.detach(), wg, b, { stride: s, padding: p, activation: 'relu' });
   const dw = await time(() => G.grad(yw, [wg], seed));
-  rows.push({ conv: name, batch, 'fwd ms': +fwd.toFixed(2), 'dx ms': +dx.toFixed(2), 'dw ms': +dw.toFixed(2) });
+  const row = { conv: name, batch, 'fwd ms': +fwd.toFixed(2), 'dx ms': +dx.toFixed(2), 'dw ms': +dw.toFixed(2) };
+  if (process.env.PROFILE && d.runtime.setProfiling(true)) {
+    // GPU time per kernel (timestamp queries), one forward + input gradient + weight gradient.
+    G.tidy(() => G.noGrad(() => G.conv.conv2d(x, w, b, { stride: s, padding: p, activation: 'relu' })));
+    G.tidy(() => G.grad(y, [x], seed));
+    G.tidy(() => G.grad(yw, [wg], seed));
+    const t = await d.runtime.takeTimings();
+    d.runtime.setProfiling(false);
+    row.kernels = t.map((k) => `${k.name.replace('conv2d_', '')} ${k.ms.toFixed(2)}`).join(', ');
+  }
+  rows.push(row);
   G.dispose(x, w, b, wg, y, seed, yw);
 }
 console.table(rows);

@@ -5,7 +5,7 @@
 // pixels (pixel j of lane l is blockBase + j*WG + l). The output may be a channel slice [coOff,
 // coOff + Cout) of a tensor with coTot channels (fire-module expand writes both convs into one buffer).
 //
-// Geometry (see convGeometry in src/ops/conv.ts): wid.x + (wid.z % zFold) * nwg.x = pixel block,
+// Geometry (see convGrid in src/ops/conv.ts): wid.x + (wid.z % zFold) * nwg.x = pixel block,
 // wid.z / zFold = image, wid.y = output channel block.
 struct Params {
   Cin: u32, H: u32, W: u32, Cout: u32,
@@ -30,7 +30,7 @@ override RELU: bool = false;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let n = wid.z / p.zFold;
-  let block = wid.x + (wid.z % p.zFold) * nwg.x;
+  let pblk = wid.x + (wid.z % p.zFold) * nwg.x;
   let coBase = wid.y * TCO;
   let HoWo = p.Ho * p.Wo;
   let HW = p.H * p.W;
@@ -43,7 +43,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var iy0: array<i32, 4>;
   var ix0: array<i32, 4>;
   for (var j = 0u; j < TP; j++) {
-    let q = block * (WG * TP) + j * WG + lid;
+    let q = pblk * (WG * TP) + j * WG + lid;
     pix[j] = q;
     ok[j] = q < HoWo;
     let oy = q / p.Wo;

@@ -2,3 +2,4 @@
 export * from './core.js';
 export * from './nn/squeezenet.js';
 export * from './viz/index.js';
+export * from './nn/classes.js';

@@ -15,7 +15,7 @@ export function isNpy(bytes: Uint8Array): boolean {
   return bytes.length >= 10 && MAGIC.every((b, i) => bytes[i] === b);
 }
 
-function halfToFloat(h: number): number {
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;

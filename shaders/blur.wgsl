@@ -1,0 +1,65 @@
+// One pass of a separable Gaussian blur along one axis (len elements, stride `inner`), with scipy.ndimage's
+// 'reflect' boundary (d c b a | a b c d | d c b a, repeated for any radius). w[t + r] are the normalised
+// weights for offsets t in [−r, r] (r <= 127), packed four to a vec4.
+// Entry `main`:    dst[i] = Σ_t w[t + r] · src[reflect(i + t)]                 (forward, one thread per output)
+// Entry `adjoint`: dst[j] = Σ_{i, t : reflect(i + t) = j} w[t + r] · src[i]    (its transpose, gathered per j)
+struct Params {
+  n: u32, len: u32, inner: u32, r: u32,
+  w: array<vec4<f32>, 64>,
+}
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+override WG: u32 = 256u;
+
+fn weight(k: i32) -> f32 {
+  let u = u32(k);
+  return p.w[u / 4u][u % 4u];
+}
+
+fn mirror(k: i32, n: i32) -> i32 {
+  let m = ((k % (2 * n)) + 2 * n) % (2 * n);
+  return select(2 * n - 1 - m, m, m < n);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  let pos = i32((i / p.inner) % p.len);
+  let base = i - u32(pos) * p.inner;
+  let n = i32(p.len);
+  let r = i32(p.r);
+  var acc = 0.0;
+  for (var t = -r; t <= r; t++) {
+    acc += weight(t + r) * src[base + u32(mirror(pos + t, n)) * p.inner];
+  }
+  dst[i] = acc;
+}
+
+// The positions k in [−r, n − 1 + r] that reflect onto j are k ≡ j and k ≡ 2n − 1 − j (mod 2n); each adds
+// Σ_i w[k − i + r] · src[i] over the outputs i within r of k.
+@compute @workgroup_size(WG)
+fn adjoint(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * WG;
+  if (idx >= p.n) { return; }
+  let j = i32((idx / p.inner) % p.len);
+  let base = idx - u32(j) * p.inner;
+  let n = i32(p.len);
+  let r = i32(p.r);
+  let period = 2 * n;
+  var acc = 0.0;
+  for (var fam = 0; fam < 2; fam++) {
+    let residue = select(period - 1 - j, j, fam == 0);
+    // smallest k >= −r with k ≡ residue (mod 2n)
+    var k = -r + (residue + r) % period;
+    for (; k <= n - 1 + r; k += period) {
+      let lo = max(0, k - r);
+      let hi = min(n - 1, k + r);
+      for (var i = lo; i <= hi; i++) {
+        acc += weight(k - i + r) * src[base + u32(i) * p.inner];
+      }
+    }
+  }
+  dst[idx] = acc;
+}

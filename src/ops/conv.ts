@@ -1,0 +1,340 @@
+// Convolution: conv2d (any kernel size, stride, symmetric zero padding, bias and ReLU fused) and SqueezeNet's
+// fire-module expand (two convs writing into the channel slices of one output, no concat), with their
+// gradients next to them.
+//
+// Kernels (shaders/conv2d_*.wgsl) use register tiling without workgroup memory (lavapipe's barriers are slow):
+// each invocation accumulates a tile of channels x pixels in registers. The channel block of a workgroup
+// comes from its id, so weight loads are uniform (scalar loads on lavapipe); lanes run over pixels.
+//   conv2d_pointwise        1x1 stride-1 unpadded convs (a matmul per image); also their input gradient
+//   conv2d_forward          every other conv
+//   conv2d_backward_input   input gradient, gather form (transposed conv by stride phases, no atomics)
+//   conv2d_backward_weight  weight gradient, reduction over N*Ho*Wo split in chunks, then conv2d_reduce
+//   conv2d_bias_grad        one pass over the output gradient: ReLU mask and bias partial sums
+// Tile sizes are `override` constants, chosen from `convTuning` (an autotuner may change it); the dispatch
+// geometry of the tiled kernels is computed in one place, convGrid().
+import fwdSrc from '../../shaders/conv2d_forward.wgsl';
+import pwSrc from '../../shaders/conv2d_pointwise.wgsl';
+import bwdInSrc from '../../shaders/conv2d_backward_input.wgsl';
+import bwdWSrc from '../../shaders/conv2d_backward_weight.wgsl';
+import prepSrc from '../../shaders/conv2d_bias_grad.wgsl';
+import reduceSrc from '../../shaders/conv2d_reduce.wgsl';
+import { record, Storage, type Tensor } from '../tensor/tensor.js';
+import type { Runtime } from '../gpu/runtime.js';
+import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice } from './util.js';
+
+export interface Conv2dOptions {
+  stride?: number;
+  padding?: number;
+  activation?: 'none' | 'relu';
+}
+
+/** Register tile of a kernel: `wg` lanes per workgroup, `tc` channels and `tp` pixels (or weight columns) per invocation. */
+export interface ConvTile {
+  wg: number;
+  tc: number;
+  tp: number;
+}
+
+/**
+ * Tile sizes per kernel (tc <= 16, tp <= 4, wg a power of two <= 256). Mutable so that an autotuner can pick
+ * them for the adapter at hand; pipelines are cached per tile.
+ */
+export const convTuning = {
+  forward: { wg: 64, tc: 8, tp: 2 } as ConvTile,
+  pointwise: { wg: 64, tc: 8, tp: 2 } as ConvTile,
+  backwardInput: { wg: 64, tc: 8, tp: 2 } as ConvTile,
+  pointwiseBackward: { wg: 64, tc: 8, tp: 2 } as ConvTile,
+  /** tp = weight columns per invocation; `chunk` = reduction steps (output pixels) per partial sum. */
+  backwardWeight: { wg: 64, tc: 8, tp: 1, chunk: 512 } as ConvTile & { chunk: number },
+  /** Pixels per invocation in the bias / ReLU-mask pass. */
+  biasGrad: { wg: 64, seg: 256 },
+};
+
+/** Shapes of one convolution. */
+export interface ConvGeom {
+  N: number;
+  Cin: number;
+  H: number;
+  W: number;
+  Cout: number;
+  KH: number;
+  KW: number;
+  stride: number;
+  pad: number;
+  Ho: number;
+  Wo: number;
+}
+
+const MAX_GROUPS = 65535;
+
+/**
+ * The dispatch geometry of the tiled conv kernels: `items` along the lanes (tile.tp per invocation, tile.wg
+ * per workgroup) in x, `channels` in blocks of tile.tc in y (times `yMul`: stride phases), `images` in z.
+ * Item blocks past the 65535 limit fold into z (the kernels read zFold).
+ */
+export function convGrid(items: number, channels: number, images: number, tile: ConvTile, yMul = 1): { groups: [number, number, number]; zFold: number; cBlocks: number } {
+  const blocks = Math.max(1, Math.ceil(items / (tile.wg * tile.tp)));
+  const cBlocks = Math.ceil(channels / tile.tc);
+  const zFold = Math.ceil(blocks / MAX_GROUPS);
+  const gx = Math.ceil(blocks / zFold);
+  const gy = cBlocks * yMul;
+  const gz = images * zFold;
+  if (gy > MAX_GROUPS || gz > MAX_GROUPS) {
+    throw new Error(`conv2d: dispatch too large (${gx} x ${gy} x ${gz} workgroups) for ${items} pixels, ${channels} channels, ${images} images`);
+  }
+  return { groups: [gx, gy, gz], zFold, cBlocks };
+}
+
+function checkTile(name: string, t: ConvTile): void {
+  if (!(t.tc >= 1 && t.tc <= 16 && t.tp >= 1 && t.tp <= 4 && Number.isInteger(t.tc) && Number.isInteger(t.tp))) {
+    throw new Error(`conv2d: tile of '${name}' must have 1 <= tc <= 16 and 1 <= tp <= 4; got tc=${t.tc}, tp=${t.tp}`);
+  }
+}
+
+function isPointwise(g: ConvGeom): boolean {
+  return g.KH === 1 && g.KW === 1 && g.stride === 1 && g.pad === 0;
+}
+
+// ---------- argument checks ----------
+
+function checkInt(op: string, name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new Error(`${op}: ${name} must be an integer >= ${min}; got ${v}`);
+}
+
+function geometry(op: string, x: Tensor, w: Tensor, b: Tensor | null, stride: number, pad: number, bName = 'bias'): ConvGeom {
+  checkTensor(op, 'x', x);
+  checkTensor(op, 'weight', w);
+  if (x.rank !== 4) throw new Error(`${op}: x must have rank 4 [N, C, H, W]; got shape ${fmtShape(x.shape)}`);
+  if (w.rank !== 4) throw new Error(`${op}: weight must have rank 4 [Cout, Cin, KH, KW]; got shape ${fmtShape(w.shape)}`);
+  checkInt(op, 'stride', stride, 1);
+  checkInt(op, 'padding', pad, 0);
+  const [N, Cin, H, W] = x.shape;
+  const [Cout, wCin, KH, KW] = w.shape;
+  if (wCin !== Cin) throw new Error(`${op}: weight ${fmtShape(w.shape)} expects ${wCin} input channels; x has shape ${fmtShape(x.shape)}`);
+  if (KH < 1 || KW < 1 || Cout < 1) throw new Error(`${op}: weight ${fmtShape(w.shape)} has an empty dimension`);
+  if (b) {
+    checkTensor(op, bName, b);
+    if (b.rank !== 1 || b.shape[0] !== Cout) {
+      throw new Error(`${op}: ${bName} must have shape [${Cout}] (one value per output channel of weight ${fmtShape(w.shape)}); got ${fmtShape(b.shape)}`);
+    }
+  }
+  if (H + 2 * pad < KH || W + 2 * pad < KW) {
+    throw new Error(`${op}: kernel ${KH}x${KW} of weight ${fmtShape(w.shape)} is larger than the padded input ${H + 2 * pad}x${W + 2 * pad} (x ${fmtShape(x.shape)}, padding ${pad})`);
+  }
+  sameDevice(op, ...(b ? [x, w, b] : [x, w]));
+  return {
+    N, Cin, H, W, Cout, KH, KW, stride, pad,
+    Ho: Math.floor((H + 2 * pad - KH) / stride) + 1,
+    Wo: Math.floor((W + 2 * pad - KW) / stride) + 1,
+  };
+}
+
+// ---------- raw kernels (no graph) ----------
+
+/** Forward into channels [coOff, coOff + Cout) of `out` ([N, coTot, Ho, Wo]). */
+function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, out: GPUBuffer, relu: boolean, coOff: number, coTot: number): void {
+  if (g.N === 0) return;
+  const pw = isPointwise(g);
+  const tile = pw ? convTuning.pointwise : convTuning.forward;
+  checkTile(pw ? 'pointwise' : 'forward', tile);
+  const HoWo = g.Ho * g.Wo;
+  const grid = convGrid(HoWo, g.Cout, g.N, tile);
+  const consts = { WG: tile.wg, TCO: tile.tc, TP: tile.tp, HAS_BIAS: b ? 1 : 0, RELU: relu ? 1 : 0 };
+  const bufs = { x, w, b: b ?? w, y: out };
+  if (pw) {
+    const k = rt.kernel('conv2d_pointwise', pwSrc, { ...consts, ACC: 0 });
+    rt.dispatch(k, bufs, { Cin: g.Cin, HW: HoWo, Cout: g.Cout, coOff, coTot, zFold: grid.zFold, wsO: g.Cin, wsR: 1 }, grid.groups);
+  } else {
+    const k = rt.kernel('conv2d_forward', fwdSrc, consts);
+    rt.dispatch(
+      k,
+      bufs,
+      {
+        Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
+        stride: g.stride, pad: g.pad, coOff, coTot, zFold: grid.zFold,
+      },
+      grid.groups,
+    );
+  }
+}
+
+/**
+ * One pass over the output gradient `gy` (channels [cOff, cOff + Cout) of a [N, cTot, Ho, Wo] tensor):
+ * with `y` (the ReLU output) the masked gradient is written to a new compact buffer; with `db` the bias
+ * gradient is reduced into it. Returns the buffer the other gradient kernels read (gy itself if no mask).
+ */
+function prepGrad(rt: Runtime, g: ConvGeom, gy: GPUBuffer, y: GPUBuffer | null, cOff: number, cTot: number, db: GPUBuffer | null): Storage | null {
+  const HW = g.Ho * g.Wo;
+  const mask = !!y;
+  if (!mask && !db) return null;
+  const bytes = Math.max(4, g.N * g.Cout * HW * 4);
+  const gm = mask ? new Storage(rt, rt.acquire(bytes), bytes) : null;
+  const t = convTuning.biasGrad;
+  const seg = Math.max(1, Math.min(t.seg, HW));
+  const nSeg = Math.max(1, Math.ceil(HW / seg));
+  const total = g.N * g.Cout * nSeg;
+  const rows = g.N * nSeg;
+  const partBuf = db ? (rows === 1 ? db : rt.acquire(rows * g.Cout * 4)) : null;
+  const dummy = !gm || !partBuf ? rt.acquire(4) : null;
+  if (total > 0) {
+    const k = rt.kernel('conv2d_bias_grad', prepSrc, { WG: t.wg, MASK: mask ? 1 : 0, BIAS: db ? 1 : 0 });
+    rt.dispatch(
+      k,
+      { g: gy, y: y ?? gy, gm: gm ? gm.buffer : dummy!, part: partBuf ?? dummy! },
+      { Cout: g.Cout, HW, cOff, cTot, seg, nSeg, total },
+      groups1d(total, t.wg),
+    );
+  }
+  if (db && partBuf !== db) {
+    reduceRaw(rt, partBuf!, db, g.Cout, rows);
+    rt.release(partBuf!);
+  }
+  if (dummy) rt.release(dummy);
+  return gm;
+}
+
+/** out[j] = sum_c part[c*M + j] */
+function reduceRaw(rt: Runtime, part: GPUBuffer, out: GPUBuffer, M: number, C: number): void {
+  if (M === 0) return;
+  const k = rt.kernel('conv2d_reduce', reduceSrc, { WG: 64 });
+  rt.dispatch(k, { part, out }, { M, C }, groups1d(M, 64));
+}
+
+/** dx (= or += with acc) from the (masked) output gradient gm [N, Cout, Ho, Wo]. */
+function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, acc: boolean): void {
+  if (g.N === 0) return;
+  if (isPointwise(g)) {
+    // The transposed 1x1 conv is the pointwise product with the weight read transposed.
+    const tile = convTuning.pointwiseBackward;
+    checkTile('pointwiseBackward', tile);
+    const HW = g.H * g.W;
+    const grid = convGrid(HW, g.Cin, g.N, tile);
+    const k = rt.kernel('conv2d_pointwise', pwSrc, { WG: tile.wg, TCO: tile.tc, TP: tile.tp, HAS_BIAS: 0, RELU: 0, ACC: acc ? 1 : 0 });
+    rt.dispatch(k, { x: gm, w, b: w, y: dx }, { Cin: g.Cout, HW, Cout: g.Cin, coOff: 0, coTot: g.Cin, zFold: grid.zFold, wsO: 1, wsR: g.Cin }, grid.groups);
+    return;
+  }
+  const tile = convTuning.backwardInput;
+  checkTile('backwardInput', tile);
+  const s = g.stride;
+  const Ty = Math.ceil(g.H / s);
+  const Tx = Math.ceil(g.W / s);
+  const grid = convGrid(Ty * Tx, g.Cin, g.N, tile, s * s);
+  const k = rt.kernel('conv2d_backward_input', bwdInSrc, { WG: tile.wg, TCI: tile.tc, TP: tile.tp, ACC: acc ? 1 : 0 });
+  rt.dispatch(
+    k,
+    { g: gm, w, dx },
+    {
+      Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
+      stride: s, pad: g.pad, Ty, Tx, zFold: grid.zFold, ciBlocks: grid.cBlocks,
+    },
+    grid.groups,
+  );
+}
+
+/** dw [Cout, Cin, KH, KW] from x and the (masked) output gradient gm. */
+function backwardWeightRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, gm: GPUBuffer, dw: GPUBuffer): void {
+  const K = g.Cin * g.KH * g.KW;
+  const R = g.N * g.Ho * g.Wo;
+  const t = convTuning.backwardWeight;
+  checkTile('backwardWeight', t);
+  // Narrow weights (conv1 has K = 27) waste fewer lanes with a smaller workgroup.
+  let wg = t.wg;
+  while (wg > 16 && wg / 2 >= K * t.tp) wg /= 2;
+  const tile = { wg, tc: t.tc, tp: t.tp };
+  const chunk = Math.max(1, t.chunk);
+  const nChunks = Math.max(1, Math.ceil(R / chunk));
+  const grid = convGrid(K, g.Cout, nChunks, tile);
+  if (grid.zFold !== 1) throw new Error(`conv2d: weight gradient with ${K} columns per output channel is too large`);
+  const part = nChunks === 1 ? dw : rt.acquire(nChunks * g.Cout * K * 4);
+  const k = rt.kernel('conv2d_backward_weight', bwdWSrc, { WG: tile.wg, TCO: tile.tc, TK: tile.tp });
+  rt.dispatch(
+    k,
+    { x, g: gm, part },
+    { Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW, stride: g.stride, pad: g.pad, K, R, chunk },
+    grid.groups,
+  );
+  if (part !== dw) {
+    reduceRaw(rt, part, dw, g.Cout * K, nChunks);
+    rt.release(part);
+  }
+}
+
+// ---------- public ops ----------
+
+/**
+ * 2-D convolution (cross-correlation as PyTorch): x [N, Cin, H, W], w [Cout, Cin, KH, KW], b [Cout] or null.
+ * Output [N, Cout, Ho, Wo] with Ho = floor((H + 2p - KH)/s) + 1. activation 'relu' fuses max(·, 0) into the
+ * epilogue (its gradient uses the output mask y > 0).
+ */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const stride = opts.stride ?? 1;
+  const pad = opts.padding ?? 0;
+  const act = opts.activation ?? 'none';
+  if (act !== 'none' && act !== 'relu') throw new Error(`conv2d: unknown activation '${String(act)}' (expected 'none' or 'relu')`);
+  const g = geometry('conv2d', x, w, b ?? null, stride, pad);
+  const relu = act === 'relu';
+  const rt = x.device.runtime;
+  const out = emptyLike(x.device, [g.N, g.Cout, g.Ho, g.Wo]);
+  forwardRaw(rt, g, x.buffer, w.buffer, b ? b.buffer : null, out.buffer, relu, 0, g.Cout);
+  const inputs = b ? [x, w, b] : [x, w];
+  return record(out, relu ? 'conv2d_relu' : 'conv2d', inputs, (gy, needs) => {
+    const dx = needs[0] ? emptyLike(x.device, x.shape) : null;
+    const dw = needs[1] ? emptyLike(x.device, w.shape) : null;
+    const db = b && needs[2] ? emptyLike(x.device, b.shape) : null;
+    if (g.N === 0) {
+      // No images: zero weight and bias gradients.
+      for (const t of [dw, db]) if (t) rt.write(t.buffer, new Float32Array(t.size));
+      return [dx, dw, db];
+    }
+    const gm = prepGrad(rt, g, gy.buffer, relu ? out.buffer : null, 0, g.Cout, db ? db.buffer : null);
+    const gbuf = gm ? gm.buffer : gy.buffer;
+    if (dx) backwardInputRaw(rt, g, gbuf, w.buffer, dx.buffer, false);
+    if (dw) backwardWeightRaw(rt, g, x.buffer, gbuf, dw.buffer);
+    gm?.release();
+    return [dx, dw, db];
+  });
+}
+
+/**
+ * SqueezeNet's fire-module expand: concat([relu(conv2d(s, w1, b1)), relu(conv2d(s, w3, b3, {padding: 1}))], 1)
+ * with both convs writing straight into their channel slices of one output (no concat). w1 [E1, C, 1, 1],
+ * w3 [E3, C, 3, 3]; output [N, E1 + E3, H, W].
+ */
+export function fireExpand(s: Tensor, w1: Tensor, b1: Tensor, w3: Tensor, b3: Tensor): Tensor {
+  const op = 'fireExpand';
+  for (const [name, t] of [['s', s], ['w1', w1], ['b1', b1], ['w3', w3], ['b3', b3]] as const) checkTensor(op, name, t);
+  if (w1.rank !== 4 || w1.shape[2] !== 1 || w1.shape[3] !== 1) throw new Error(`${op}: w1 must have shape [E1, C, 1, 1]; got ${fmtShape(w1.shape)}`);
+  if (w3.rank !== 4 || w3.shape[2] !== 3 || w3.shape[3] !== 3) throw new Error(`${op}: w3 must have shape [E3, C, 3, 3]; got ${fmtShape(w3.shape)}`);
+  const g1 = geometry(op, s, w1, b1, 1, 0, 'b1');
+  const g3 = geometry(op, s, w3, b3, 1, 1, 'b3');
+  const E1 = g1.Cout;
+  const E3 = g3.Cout;
+  const Ct = E1 + E3;
+  const rt = s.device.runtime;
+  const out = emptyLike(s.device, [g1.N, Ct, g1.Ho, g1.Wo]);
+  forwardRaw(rt, g1, s.buffer, w1.buffer, b1.buffer, out.buffer, true, 0, Ct);
+  forwardRaw(rt, g3, s.buffer, w3.buffer, b3.buffer, out.buffer, true, E1, Ct);
+  return record(out, 'fireExpand', [s, w1, b1, w3, b3], (gy, needs) => {
+    const dev = s.device;
+    const ds = needs[0] ? emptyLike(dev, s.shape) : null;
+    const dw1 = needs[1] ? emptyLike(dev, w1.shape) : null;
+    const db1 = needs[2] ? emptyLike(dev, b1.shape) : null;
+    const dw3 = needs[3] ? emptyLike(dev, w3.shape) : null;
+    const db3 = needs[4] ? emptyLike(dev, b3.shape) : null;
+    if (g1.N === 0) {
+      for (const t of [dw1, db1, dw3, db3]) if (t) rt.write(t.buffer, new Float32Array(t.size));
+      return [ds, dw1, db1, dw3, db3];
+    }
+    const gm1 = ds || dw1 || db1 ? prepGrad(rt, g1, gy.buffer, out.buffer, 0, Ct, db1 ? db1.buffer : null) : null;
+    const gm3 = ds || dw3 || db3 ? prepGrad(rt, g3, gy.buffer, out.buffer, E1, Ct, db3 ? db3.buffer : null) : null;
+    if (ds) {
+      backwardInputRaw(rt, g1, gm1!.buffer, w1.buffer, ds.buffer, false);
+      backwardInputRaw(rt, g3, gm3!.buffer, w3.buffer, ds.buffer, true);
+    }
+    if (dw1) backwardWeightRaw(rt, g1, s.buffer, gm1!.buffer, dw1.buffer);
+    if (dw3) backwardWeightRaw(rt, g3, s.buffer, gm3!.buffer, dw3.buffer);
+    gm1?.release();
+    gm3?.release();
+    return [ds, dw1, db1, dw3, db3];
+  });
+}

@@ -1,0 +1,130 @@
+// CPU (float64) reference of conv2d: forward with bias and optional ReLU, and the backward (dx, dw, db)
+// for any kernel size, stride and symmetric zero padding. Straightforward loops; used by the tests.
+
+export interface ConvShape {
+  N: number;
+  Cin: number;
+  H: number;
+  W: number;
+  Cout: number;
+  KH: number;
+  KW: number;
+  stride: number;
+  pad: number;
+}
+
+export function convOutSize(s: ConvShape): { Ho: number; Wo: number } {
+  return {
+    Ho: Math.floor((s.H + 2 * s.pad - s.KH) / s.stride) + 1,
+    Wo: Math.floor((s.W + 2 * s.pad - s.KW) / s.stride) + 1,
+  };
+}
+
+/** The shape record of x [N, Cin, H, W] and w [Cout, Cin, KH, KW]. */
+export function convShapeOf(xShape: readonly number[], wShape: readonly number[], stride = 1, pad = 0): ConvShape {
+  const [N, Cin, H, W] = xShape;
+  const [Cout, , KH, KW] = wShape;
+  return { N, Cin, H, W, Cout, KH, KW, stride, pad };
+}
+
+/** y = act(conv(x, w) + b), float64, [N, Cout, Ho, Wo]. */
+export function conv2dCpu(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  s: ConvShape,
+  activation: 'none' | 'relu' = 'none',
+): Float64Array {
+  const { N, Cin, H, W, Cout, KH, KW, stride, pad } = s;
+  const { Ho, Wo } = convOutSize(s);
+  const y = new Float64Array(N * Cout * Ho * Wo);
+  for (let n = 0; n < N; n++) {
+    for (let co = 0; co < Cout; co++) {
+      for (let oy = 0; oy < Ho; oy++) {
+        for (let ox = 0; ox < Wo; ox++) {
+          let acc = b ? b[co] : 0;
+          for (let ci = 0; ci < Cin; ci++) {
+            for (let kh = 0; kh < KH; kh++) {
+              const iy = oy * stride - pad + kh;
+              if (iy < 0 || iy >= H) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const ix = ox * stride - pad + kw;
+                if (ix < 0 || ix >= W) continue;
+                acc += x[((n * Cin + ci) * H + iy) * W + ix] * w[((co * Cin + ci) * KH + kh) * KW + kw];
+              }
+            }
+          }
+          y[((n * Cout + co) * Ho + oy) * Wo + ox] = activation === 'relu' ? Math.max(acc, 0) : acc;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+export interface ConvGrads {
+  dx: Float64Array;
+  dw: Float64Array;
+  db: Float64Array;
+}
+
+/**
+ * Gradients of conv2d given the gradient dy of its output. With activation 'relu' pass the forward output
+ * y: dy is masked by y > 0 first (the fused ReLU's gradient).
+ */
+export function conv2dBackwardCpu(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  s: ConvShape,
+  reluOutput: ArrayLike<number> | null = null,
+): ConvGrads {
+  const { N, Cin, H, W, Cout, KH, KW, stride, pad } = s;
+  const { Ho, Wo } = convOutSize(s);
+  const dx = new Float64Array(N * Cin * H * W);
+  const dw = new Float64Array(Cout * Cin * KH * KW);
+  const db = new Float64Array(Cout);
+  for (let n = 0; n < N; n++) {
+    for (let co = 0; co < Cout; co++) {
+      for (let oy = 0; oy < Ho; oy++) {
+        for (let ox = 0; ox < Wo; ox++) {
+          const o = ((n * Cout + co) * Ho + oy) * Wo + ox;
+          const g = reluOutput && !(reluOutput[o] > 0) ? 0 : dy[o];
+          if (g === 0) continue;
+          db[co] += g;
+          for (let ci = 0; ci < Cin; ci++) {
+            for (let kh = 0; kh < KH; kh++) {
+              const iy = oy * stride - pad + kh;
+              if (iy < 0 || iy >= H) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const ix = ox * stride - pad + kw;
+                if (ix < 0 || ix >= W) continue;
+                const xi = ((n * Cin + ci) * H + iy) * W + ix;
+                const wi = ((co * Cin + ci) * KH + kh) * KW + kw;
+                dx[xi] += g * w[wi];
+                dw[wi] += g * x[xi];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { dx, dw, db };
+}
+
+/** Concatenate NCHW tensors along the channel axis (for checking fireExpand). */
+export function concatChannelsCpu(parts: { data: ArrayLike<number>; C: number }[], N: number, HW: number): Float64Array {
+  const Ct = parts.reduce((a, p) => a + p.C, 0);
+  const out = new Float64Array(N * Ct * HW);
+  for (let n = 0; n < N; n++) {
+    let off = 0;
+    for (const p of parts) {
+      for (let c = 0; c < p.C; c++) {
+        for (let q = 0; q < HW; q++) out[((n * Ct + off + c) * HW) + q] = p.data[(n * p.C + c) * HW + q];
+      }
+      off += p.C;
+    }
+  }
+  return out;
+}

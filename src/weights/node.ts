@@ -1,0 +1,124 @@
+// Node-only weight file handling: where the weights come from, converting a file into the safetensors
+// cache, and downloading torchvision's squeezenet1_1. Not part of the browser bundle (src/index.ts must not
+// import this module).
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { importSqueezeNet, writeSafetensors, SQUEEZENET1_1, type ImportResult, type Manifest } from './index.js';
+
+export const CACHE_RELATIVE = 'weights/squeezenet1_1.safetensors';
+export const SHARED_RELATIVE = '../shared/weights/squeezenet1_1.pth';
+export const TORCHVISION_URL = 'https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth';
+export const TORCHVISION_SHA256_PREFIX = 'b8a52dc0';
+
+/** The package root: the nearest directory above this module with a package.json (src/weights → repo, dist → package). */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return resolve(from, '..', '..');
+    dir = up;
+  }
+}
+
+export type WeightsSource = 'flag' | 'env' | 'cache' | 'shared';
+
+export interface ResolveOptions {
+  /** The --weights flag. */
+  flag?: string;
+  env?: Record<string, string | undefined>;
+  repoRoot?: string;
+}
+
+/**
+ * Which weights file to use, in order: the --weights flag; $GRADSIGHT_WEIGHTS; the imported cache
+ * weights/squeezenet1_1.safetensors; ../shared/weights/squeezenet1_1.pth. A flag or variable naming a
+ * missing file is an error (no silent fallback); nothing found is an error saying how to get weights.
+ */
+export function resolveWeights({ flag, env = process.env, repoRoot = packageRoot() }: ResolveOptions = {}): { path: string; source: WeightsSource } {
+  if (flag) {
+    const path = resolve(flag);
+    if (!existsSync(path)) throw new Error(`--weights ${flag}: no such file`);
+    return { path, source: 'flag' };
+  }
+  const fromEnv = env.GRADSIGHT_WEIGHTS;
+  if (fromEnv) {
+    const path = resolve(fromEnv);
+    if (!existsSync(path)) throw new Error(`GRADSIGHT_WEIGHTS=${fromEnv}: no such file`);
+    return { path, source: 'env' };
+  }
+  const cache = join(repoRoot, CACHE_RELATIVE);
+  if (existsSync(cache)) return { path: cache, source: 'cache' };
+  const shared = resolve(repoRoot, SHARED_RELATIVE);
+  if (existsSync(shared)) return { path: shared, source: 'shared' };
+  throw new Error(
+    `no SqueezeNet weights found: run \`gradsight weights download\` (fetches torchvision's squeezenet1_1 into ${CACHE_RELATIVE}), ` +
+    'or pass --weights <file.pth|.onnx|.safetensors> (or set GRADSIGHT_WEIGHTS)',
+  );
+}
+
+/** resolveWeights' path. */
+export function resolveWeightsPath(opts: ResolveOptions = {}): string {
+  return resolveWeights(opts).path;
+}
+
+export interface CacheResult extends ImportResult {
+  /** The safetensors file written. */
+  out: string;
+  sha256: string;
+}
+
+function writeCache(bytes: Uint8Array, source: string, out: string, manifest: Manifest): CacheResult {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const result = importSqueezeNet(bytes, basename(source), manifest);
+  const file = writeSafetensors(result.dict, {
+    format: 'pt',
+    model: manifest.model,
+    source: basename(source),
+    source_format: result.format,
+    source_sha256: sha256,
+  });
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, file);
+  renameSync(tmp, out); // never leave a half-written cache
+  return { ...result, out, sha256 };
+}
+
+/** Convert any supported weights file into the safetensors cache (default weights/squeezenet1_1.safetensors). */
+export function importToCache(file: string, out?: string, opts: { repoRoot?: string; manifest?: Manifest } = {}): CacheResult {
+  const target = out ?? join(opts.repoRoot ?? packageRoot(), CACHE_RELATIVE);
+  return writeCache(readFileSync(file), file, target, opts.manifest ?? SQUEEZENET1_1);
+}
+
+/** Throw unless the SHA-256 hex digest of `bytes` starts with `prefix` (torchvision's file-name convention). */
+export function checkSha256Prefix(bytes: Uint8Array, prefix: string, what: string): string {
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  if (!digest.startsWith(prefix.toLowerCase())) {
+    throw new Error(`${what}: SHA-256 is ${digest}, expected a digest starting with ${prefix} (corrupt or wrong download); nothing was written`);
+  }
+  return digest;
+}
+
+export interface DownloadOptions {
+  fetch?: (url: string) => Promise<{ ok: boolean; status: number; statusText?: string; arrayBuffer(): Promise<ArrayBuffer> }>;
+  url?: string;
+  sha256Prefix?: string;
+  out?: string;
+  repoRoot?: string;
+  manifest?: Manifest;
+}
+
+/** Fetch torchvision's squeezenet1_1 weights, check the hash, and import them into the cache. */
+export async function downloadTorchvision(opts: DownloadOptions = {}): Promise<CacheResult> {
+  const url = opts.url ?? TORCHVISION_URL;
+  const doFetch = opts.fetch ?? globalThis.fetch;
+  const res = await doFetch(url);
+  if (!res.ok) throw new Error(`download ${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  checkSha256Prefix(bytes, opts.sha256Prefix ?? TORCHVISION_SHA256_PREFIX, `download ${url}`);
+  const out = opts.out ?? join(opts.repoRoot ?? packageRoot(), CACHE_RELATIVE);
+  return writeCache(bytes, url.slice(url.lastIndexOf('/') + 1), out, opts.manifest ?? SQUEEZENET1_1);
+}

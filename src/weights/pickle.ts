@@ -1,0 +1,385 @@
+// A small unpickler for what torch.save writes (pickle protocols 0–5, binary opcodes plus the few text
+// ones old files use). It builds plain JS values and never runs code: the globals it knows (OrderedDict,
+// torch's tensor/storage rebuild functions, _codecs.encode) are interpreted, everything else becomes an
+// inert PickleObject placeholder.
+//
+// Value mapping: None → null, bool → boolean, int → number (bigint beyond 2^53), float → number,
+// str → string, bytes → Uint8Array, list and tuple → arrays, dict and OrderedDict → Map, set → Set.
+
+/** A global reference (module + qualified name) that the unpickler does not interpret. */
+export class PickleGlobal {
+  constructor(readonly module: string, readonly name: string) {}
+  toString(): string {
+    return `${this.module}.${this.name}`;
+  }
+}
+
+/** An instance of a class the unpickler does not know: its constructor arguments and BUILD state, inert. */
+export class PickleObject {
+  state: unknown = undefined;
+  readonly items: unknown[] = [];
+  constructor(readonly cls: unknown, readonly args: unknown[]) {}
+}
+
+export type StorageDtype = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+
+export const DTYPE_BYTES: Record<StorageDtype, number> = {
+  float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+};
+
+/** torch.<Name>Storage classes, as they appear in persistent ids. */
+const STORAGE_CLASSES: Record<string, StorageDtype> = {
+  FloatStorage: 'float32', HalfStorage: 'float16', BFloat16Storage: 'bfloat16', DoubleStorage: 'float64',
+  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8',
+  BoolStorage: 'bool',
+};
+
+/** A storage class global (torch.FloatStorage, ...). */
+export class StorageType {
+  constructor(readonly name: string, readonly dtype: StorageDtype) {}
+}
+
+/** A reference to a storage's bytes, from a persistent id (zip: data/<key>; legacy: the key's record). */
+export interface StorageRef {
+  kind: 'storage';
+  dtype: StorageDtype;
+  key: string;
+  location: string;
+  numel: number;
+  /** Legacy storage views: this storage is elements [offset, offset+numel) of the root storage `key`. */
+  view?: { key: string; offset: number; numel: number };
+}
+
+/** A storage pickled on its own (torch.storage._load_from_bytes): its bytes are a complete torch.save file. */
+export interface StorageBytes {
+  kind: 'storage-bytes';
+  bytes: Uint8Array;
+}
+
+/** A tensor as torch rebuilds it: a strided view of a storage. Offset and strides are in elements. */
+export interface TensorDesc {
+  kind: 'tensor';
+  storage: StorageRef | StorageBytes;
+  offset: number;
+  shape: number[];
+  stride: number[];
+}
+
+export function isTensorDesc(v: unknown): v is TensorDesc {
+  return typeof v === 'object' && v !== null && (v as TensorDesc).kind === 'tensor';
+}
+
+export interface UnpickleOptions {
+  /** Resolves BINPERSID/PERSID ids; the default is torchPersistentLoad. */
+  persistentLoad?: (pid: unknown) => unknown;
+  /** Names the pickle in error messages, e.g. 'model.pth: data.pkl'. */
+  what?: string;
+}
+
+export interface UnpickleResult {
+  value: unknown;
+  /** Byte offset just past the STOP opcode (legacy .pth files hold several pickles back to back). */
+  end: number;
+}
+
+function toInt(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'bigint') return Number(v);
+  throw new Error(`${what}: expected an integer, got ${describe(v)}`);
+}
+
+function toIntList(v: unknown, what: string): number[] {
+  if (!Array.isArray(v)) throw new Error(`${what}: expected a tuple of integers, got ${describe(v)}`);
+  return v.map((x) => toInt(x, what));
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'None';
+  if (v instanceof Map) return `dict(${v.size})`;
+  if (Array.isArray(v)) return `tuple/list(${v.length})`;
+  if (v instanceof PickleObject) return `${String(v.cls)} object`;
+  if (v instanceof Uint8Array) return `bytes(${v.length})`;
+  if (typeof v === 'object') return (v as { kind?: string }).kind ?? 'object';
+  return `${typeof v} ${String(v).slice(0, 40)}`;
+}
+
+/**
+ * torch's persistent ids: ('storage', StorageType, key, location, numel) in the zip format and
+ * ('storage', StorageType, key, location, numel, view_metadata) in the legacy format.
+ */
+export function torchPersistentLoad(pid: unknown): StorageRef {
+  if (!Array.isArray(pid) || pid[0] !== 'storage' || (pid.length !== 5 && pid.length !== 6)) {
+    throw new Error(`unsupported persistent id ${describe(pid)}${Array.isArray(pid) ? ` ('${String(pid[0])}')` : ''}; only torch storages are supported`);
+  }
+  const [, type, key, location, numel, view] = pid;
+  if (!(type instanceof StorageType)) throw new Error(`persistent id for storage '${String(key)}' names an unsupported storage type ${String(type)}`);
+  const ref: StorageRef = {
+    kind: 'storage',
+    dtype: type.dtype,
+    key: String(key),
+    location: String(location),
+    numel: toInt(numel, `storage '${String(key)}' size`),
+  };
+  if (view !== undefined && view !== null) {
+    if (!Array.isArray(view) || view.length !== 3) throw new Error(`storage '${ref.key}': malformed view metadata ${describe(view)}`);
+    ref.view = { key: String(view[0]), offset: toInt(view[1], 'view offset'), numel: toInt(view[2], 'view size') };
+  }
+  return ref;
+}
+
+function makeTensor(args: unknown[], fn: string): TensorDesc {
+  const [storage, offset, size, stride] = args;
+  const s = storage as StorageRef | StorageBytes;
+  if (typeof s !== 'object' || s === null || (s.kind !== 'storage' && s.kind !== 'storage-bytes')) {
+    throw new Error(`${fn}: expected a storage, got ${describe(storage)}`);
+  }
+  const shape = toIntList(size, `${fn} size`);
+  const strides = stride === undefined || stride === null ? contiguousStrides(shape) : toIntList(stride, `${fn} stride`);
+  if (strides.length !== shape.length) throw new Error(`${fn}: size [${shape.join(', ')}] and stride [${strides.join(', ')}] differ in rank`);
+  return { kind: 'tensor', storage: s, offset: toInt(offset, `${fn} storage offset`), shape, stride: strides };
+}
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= shape[i];
+  }
+  return st;
+}
+
+type Callable = (args: unknown[]) => unknown;
+
+/** The globals the unpickler interprets. Anything else becomes a PickleGlobal. */
+function findClass(module: string, name: string): unknown {
+  const full = `${module}.${name}`;
+  if (module === 'torch' && name in STORAGE_CLASSES) return new StorageType(name, STORAGE_CLASSES[name]);
+  const known: Record<string, Callable> = {
+    'collections.OrderedDict': (args) => new Map(args.length && Array.isArray(args[0]) ? (args[0] as [unknown, unknown][]) : []),
+    'builtins.dict': () => new Map(),
+    'torch._utils._rebuild_tensor_v2': (args) => makeTensor(args, '_rebuild_tensor_v2'),
+    'torch._utils._rebuild_tensor': (args) => makeTensor(args, '_rebuild_tensor'),
+    'torch._utils._rebuild_parameter': (args) => args[0],
+    'torch._utils._rebuild_parameter_with_state': (args) => args[0],
+    'torch.nn.parameter.Parameter': (args) => args[0],
+    'torch.storage._load_from_bytes': (args) => {
+      if (!(args[0] instanceof Uint8Array)) throw new Error(`torch.storage._load_from_bytes: expected bytes, got ${describe(args[0])}`);
+      return { kind: 'storage-bytes', bytes: args[0] } satisfies StorageBytes;
+    },
+    // Python 2 era / protocol 2 bytes: _codecs.encode(latin1_text, 'latin1').
+    '_codecs.encode': (args) => {
+      const s = String(args[0]);
+      const out = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+      return out;
+    },
+  };
+  return known[full] ?? new PickleGlobal(module, name);
+}
+
+function call(fn: unknown, args: unknown[]): unknown {
+  if (typeof fn === 'function') return (fn as Callable)(args);
+  return new PickleObject(fn, args);
+}
+
+class Truncated extends Error {}
+
+const OPNAMES: Record<number, string> = {
+  0x80: 'PROTO', 0x95: 'FRAME', 0x2e: 'STOP', 0x7d: 'EMPTY_DICT', 0x5d: 'EMPTY_LIST', 0x29: 'EMPTY_TUPLE', 0x28: 'MARK',
+  0x75: 'SETITEMS', 0x73: 'SETITEM', 0x65: 'APPENDS', 0x61: 'APPEND', 0x74: 'TUPLE', 0x85: 'TUPLE1', 0x86: 'TUPLE2',
+  0x87: 'TUPLE3', 0x6c: 'LIST', 0x64: 'DICT', 0x4a: 'BININT', 0x4b: 'BININT1', 0x4d: 'BININT2', 0x8a: 'LONG1',
+  0x8b: 'LONG4', 0x49: 'INT', 0x4c: 'LONG', 0x58: 'BINUNICODE', 0x8c: 'SHORT_BINUNICODE', 0x8d: 'BINUNICODE8',
+  0x56: 'UNICODE', 0x54: 'BINSTRING', 0x55: 'SHORT_BINSTRING', 0x53: 'STRING', 0x42: 'BINBYTES', 0x43: 'SHORT_BINBYTES',
+  0x8e: 'BINBYTES8', 0x96: 'BYTEARRAY8', 0x63: 'GLOBAL', 0x93: 'STACK_GLOBAL', 0x52: 'REDUCE', 0x62: 'BUILD',
+  0x81: 'NEWOBJ', 0x92: 'NEWOBJ_EX', 0x51: 'BINPERSID', 0x50: 'PERSID', 0x71: 'BINPUT', 0x72: 'LONG_BINPUT',
+  0x70: 'PUT', 0x68: 'BINGET', 0x6a: 'LONG_BINGET', 0x67: 'GET', 0x94: 'MEMOIZE', 0x88: 'NEWTRUE', 0x89: 'NEWFALSE',
+  0x4e: 'NONE', 0x47: 'BINFLOAT', 0x46: 'FLOAT', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x8f: 'EMPTY_SET',
+  0x90: 'ADDITEMS', 0x91: 'FROZENSET', 0x69: 'INST', 0x6f: 'OBJ',
+};
+
+/** Unpickle one object starting at `start`. Throws (naming the opcode and byte offset) on anything malformed. */
+export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {}): UnpickleResult {
+  const what = opts.what ?? 'pickle';
+  const persistentLoad = opts.persistentLoad ?? torchPersistentLoad;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const latin1 = new TextDecoder('latin1');
+  let p = start;
+  let stack: unknown[] = [];
+  const marks: unknown[][] = [];
+  const memo = new Map<number, unknown>();
+
+  const need = (n: number) => {
+    if (n < 0 || p + n > bytes.length) throw new Truncated();
+  };
+  const u8 = () => { need(1); return bytes[p++]; };
+  const u16 = () => { need(2); const v = dv.getUint16(p, true); p += 2; return v; };
+  const u32 = () => { need(4); const v = dv.getUint32(p, true); p += 4; return v; };
+  const u64 = () => {
+    need(8);
+    const v = dv.getBigUint64(p, true);
+    p += 8;
+    if (v > BigInt(bytes.length)) throw new Truncated();
+    return Number(v);
+  };
+  const take = (n: number) => { need(n); const s = bytes.subarray(p, p + n); p += n; return s; };
+  const line = () => {
+    const e = bytes.indexOf(0x0a, p);
+    if (e < 0) throw new Truncated();
+    const s = latin1.decode(bytes.subarray(p, e));
+    p = e + 1;
+    return s;
+  };
+  const pop = () => {
+    if (stack.length === 0) throw new Error('stack underflow');
+    return stack.pop();
+  };
+  const top = () => {
+    if (stack.length === 0) throw new Error('stack underflow');
+    return stack[stack.length - 1];
+  };
+  const popMark = () => {
+    const items = stack;
+    const prev = marks.pop();
+    if (!prev) throw new Error('no MARK on the stack');
+    stack = prev;
+    return items;
+  };
+  const signedLE = (b: Uint8Array): number | bigint => {
+    if (b.length === 0) return 0;
+    let v = 0n;
+    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  };
+  const setItems = (d: unknown, kv: unknown[]) => {
+    if (kv.length % 2) throw new Error('odd number of items for SETITEMS');
+    if (d instanceof Map) for (let i = 0; i < kv.length; i += 2) d.set(kv[i], kv[i + 1]);
+    else if (d instanceof PickleObject) d.items.push(...kv);
+    else throw new Error(`SETITEMS on ${describe(d)}`);
+  };
+  const appendItems = (l: unknown, items: unknown[]) => {
+    if (Array.isArray(l)) l.push(...items);
+    else if (l instanceof PickleObject) l.items.push(...items);
+    else throw new Error(`APPENDS on ${describe(l)}`);
+  };
+  const utf8str = (b: Uint8Array) => {
+    try {
+      return utf8.decode(b);
+    } catch {
+      throw new Error('invalid UTF-8 in a string');
+    }
+  };
+
+  let op = -1;
+  let opAt = p;
+  try {
+    for (;;) {
+      opAt = p;
+      op = -1;
+      op = u8();
+      switch (op) {
+        case 0x80: u8(); break; // PROTO
+        case 0x95: u64(); break; // FRAME (framing is only a read-ahead hint)
+        case 0x2e: { // STOP
+          if (stack.length !== 1 || marks.length) throw new Error(`STOP with ${stack.length} values on the stack`);
+          return { value: stack[0], end: p };
+        }
+        case 0x7d: stack.push(new Map()); break;
+        case 0x5d: stack.push([]); break;
+        case 0x29: stack.push([]); break;
+        case 0x8f: stack.push(new Set()); break;
+        case 0x28: marks.push(stack); stack = []; break;
+        case 0x75: { const kv = popMark(); setItems(top(), kv); break; }
+        case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; }
+        case 0x65: { const items = popMark(); appendItems(top(), items); break; }
+        case 0x61: { const v = pop(); appendItems(top(), [v]); break; }
+        case 0x90: { const items = popMark(); const s = top(); if (!(s instanceof Set)) throw new Error('ADDITEMS on a non-set'); for (const i of items) s.add(i); break; }
+        case 0x91: { const items = popMark(); stack.push(new Set(items)); break; }
+        case 0x74: case 0x6c: { const items = popMark(); stack.push(items); break; } // TUPLE, LIST (popMark swaps `stack`)
+        case 0x64: { const kv = popMark(); const m = new Map(); setItems(m, kv); stack.push(m); break; }
+        case 0x85: stack.push([pop()]); break;
+        case 0x86: { const b = pop(); const a = pop(); stack.push([a, b]); break; }
+        case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push([a, b, c]); break; }
+        case 0x4a: need(4); stack.push(dv.getInt32(p, true)); p += 4; break;
+        case 0x4b: stack.push(u8()); break;
+        case 0x4d: stack.push(u16()); break;
+        case 0x8a: stack.push(signedLE(take(u8()))); break;
+        case 0x8b: stack.push(signedLE(take(u32()))); break;
+        case 0x49: { // INT (text): also encodes True/False in protocol 0
+          const s = line();
+          if (s === '01') stack.push(true);
+          else if (s === '00') stack.push(false);
+          else stack.push(Number.parseInt(s, 10));
+          break;
+        }
+        case 0x4c: { const s = line().replace(/L$/, ''); const b = BigInt(s); stack.push(b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b); break; }
+        case 0x58: stack.push(utf8str(take(u32()))); break;
+        case 0x8c: stack.push(utf8str(take(u8()))); break;
+        case 0x8d: stack.push(utf8str(take(u64()))); break;
+        case 0x56: stack.push(line()); break; // UNICODE (raw-unicode-escape; ASCII in practice)
+        case 0x54: need(4); { const n = dv.getInt32(p, true); p += 4; stack.push(latin1.decode(take(n))); } break; // py2 str
+        case 0x55: stack.push(latin1.decode(take(u8()))); break;
+        case 0x53: { const s = line(); stack.push(s.slice(1, -1)); break; } // STRING 'repr'
+        case 0x42: stack.push(take(u32()).slice()); break;
+        case 0x43: stack.push(take(u8()).slice()); break;
+        case 0x8e: stack.push(take(u64()).slice()); break;
+        case 0x96: stack.push(take(u64()).slice()); break;
+        case 0x63: { const module = line(); const name = line(); stack.push(findClass(module, name)); break; }
+        case 0x93: { const name = pop(); const module = pop(); stack.push(findClass(String(module), String(name))); break; }
+        case 0x69: { const module = line(); const name = line(); const args = popMark(); stack.push(call(findClass(module, name), args)); break; } // INST
+        case 0x6f: { const items = popMark(); const cls = items.shift(); stack.push(call(cls, items)); break; } // OBJ
+        case 0x52: { // REDUCE
+          const args = pop();
+          const fn = pop();
+          if (!Array.isArray(args)) throw new Error(`REDUCE arguments are ${describe(args)}, not a tuple`);
+          stack.push(call(fn, args));
+          break;
+        }
+        case 0x81: { // NEWOBJ: cls.__new__(cls, *args)
+          const args = pop();
+          const cls = pop();
+          stack.push(call(cls, Array.isArray(args) ? args : []));
+          break;
+        }
+        case 0x92: { pop(); const args = pop(); const cls = pop(); stack.push(call(cls, Array.isArray(args) ? args : [])); break; }
+        case 0x62: { // BUILD: obj.__setstate__(state); torch tensors and OrderedDicts carry only metadata here
+          const state = pop();
+          const obj = top();
+          if (obj instanceof PickleObject) obj.state = state;
+          break;
+        }
+        case 0x51: stack.push(persistentLoad(pop())); break;
+        case 0x50: stack.push(persistentLoad(line())); break;
+        case 0x71: memo.set(u8(), top()); break;
+        case 0x72: memo.set(u32(), top()); break;
+        case 0x70: memo.set(Number.parseInt(line(), 10), top()); break;
+        case 0x94: memo.set(memo.size, top()); break;
+        case 0x68: case 0x6a: case 0x67: {
+          const k = op === 0x68 ? u8() : op === 0x6a ? u32() : Number.parseInt(line(), 10);
+          if (!memo.has(k)) throw new Error(`memo key ${k} was never stored`);
+          stack.push(memo.get(k));
+          break;
+        }
+        case 0x88: stack.push(true); break;
+        case 0x89: stack.push(false); break;
+        case 0x4e: stack.push(null); break;
+        case 0x47: need(8); stack.push(dv.getFloat64(p, false)); p += 8; break;
+        case 0x46: stack.push(Number.parseFloat(line())); break;
+        case 0x30: if (stack.length) stack.pop(); else popMark(); break;
+        case 0x31: popMark(); break;
+        case 0x32: stack.push(top()); break;
+        default:
+          throw new Error(`unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
+      }
+    }
+  } catch (e) {
+    const name = OPNAMES[op] ?? `0x${op.toString(16)}`;
+    if (e instanceof Truncated) {
+      if (op === -1) throw new Error(`${what}: truncated: the pickle ends at byte ${bytes.length} without its STOP opcode`);
+      throw new Error(`${what}: truncated: the pickle ends inside ${name} at byte ${opAt} (${bytes.length} bytes in all) before its STOP`);
+    }
+    throw new Error(`${what}: corrupt pickle at byte ${opAt} (${name}): ${(e as Error).message}`);
+  }
+}

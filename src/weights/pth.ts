@@ -1,0 +1,168 @@
+// torch.save files, both formats:
+//  - zip (torch ≥ 1.6): <archive>/data.pkl (the pickled object, storages as persistent ids) and
+//    <archive>/data/<key> (each storage's raw little-endian bytes); the archive directory name varies.
+//  - legacy (torch < 1.6, and torchvision's own 2017 downloads): five things back to back — a pickled magic
+//    number, the pickled protocol version 1001, a pickled sys_info dict, the pickled object, a pickled list
+//    of storage keys — then for each key an int64 element count and the raw data.
+// Tensors become contiguous float32 (strides honoured, float16/bfloat16/float64 converted).
+import { ZipArchive, isZip } from '../io/zip.js';
+import { unpickle, torchPersistentLoad, isTensorDesc, PickleObject, describe, DTYPE_BYTES, type StorageRef, type StorageBytes, type TensorDesc } from './pickle.js';
+import { stridedToFloat32, type StateDict } from './dtypes.js';
+
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+const LEGACY_PROTOCOL = 1001;
+/** PROTO 2, LONG1 of 10 bytes: the legacy magic number as pickle protocol 2 writes it. */
+const LEGACY_PREFIX = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+
+/** The legacy magic number pickle (also when the file is cut off inside it: readPth then says so). */
+export function isLegacyPth(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x80 && LEGACY_PREFIX.every((b, i) => 2 + i >= bytes.length || bytes[2 + i] === b);
+}
+
+/** A torch file's unpickled object plus access to its storages' bytes. */
+interface TorchFile {
+  root: unknown;
+  /** The bytes of a root storage (all of it: at least ref.numel elements). */
+  storage(ref: StorageRef): Uint8Array;
+}
+
+function zipFile(bytes: Uint8Array, what: string): TorchFile {
+  const zip = new ZipArchive(bytes, what);
+  const pkl = zip.names().filter((n) => n === 'data.pkl' || /^[^/]+\/data\.pkl$/.test(n));
+  if (pkl.length !== 1) {
+    throw new Error(`${what}: a zip archive but not a torch.save file: ${pkl.length ? 'several data.pkl entries' : 'no <archive>/data.pkl entry'} (entries: ${zip.names().slice(0, 6).join(', ')}${zip.names().length > 6 ? ', ...' : ''})`);
+  }
+  const prefix = pkl[0].slice(0, -'data.pkl'.length);
+  if (zip.has(`${prefix}byteorder`)) {
+    const order = new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim();
+    if (order !== 'little') throw new Error(`${what}: saved with byte order '${order}'; only little-endian files are supported`);
+  }
+  const root = unpickle(zip.read(pkl[0]), 0, { what: `${what}: ${pkl[0]}` }).value;
+  return {
+    root,
+    storage(ref) {
+      const name = `${prefix}data/${ref.key}`;
+      if (!zip.has(name)) throw new Error(`${what}: storage entry '${name}' is missing from the archive`);
+      const data = zip.read(name);
+      const need = ref.numel * DTYPE_BYTES[ref.dtype];
+      if (data.length < need) throw new Error(`${what}: storage entry '${name}' holds ${data.length} bytes; ${ref.numel} × ${ref.dtype} need ${need}`);
+      return data;
+    },
+  };
+}
+
+function legacyFile(bytes: Uint8Array, what: string): TorchFile {
+  let p = 0;
+  const next = (part: string, opts: { persistentLoad?: (pid: unknown) => unknown } = {}) => {
+    const r = unpickle(bytes, p, { what: `${what}: ${part}`, ...opts });
+    p = r.end;
+    return r.value;
+  };
+  const magic = next('magic number pickle');
+  if (magic !== LEGACY_MAGIC) throw new Error(`${what}: magic number pickle holds ${String(magic)}, not torch's legacy magic number; not a torch.save file`);
+  const proto = next('protocol version pickle');
+  if (proto !== LEGACY_PROTOCOL) throw new Error(`${what}: protocol version pickle holds ${String(proto)}, expected ${LEGACY_PROTOCOL}`);
+  const sysInfo = next('sys_info pickle');
+  if (sysInfo instanceof Map && sysInfo.get('little_endian') === false) {
+    throw new Error(`${what}: saved on a big-endian machine (sys_info little_endian=False); only little-endian files are supported`);
+  }
+  const roots = new Map<string, StorageRef>();
+  const root = next('object pickle', {
+    persistentLoad: (pid) => {
+      const ref = torchPersistentLoad(pid);
+      const prev = roots.get(ref.key);
+      if (!prev || prev.numel < ref.numel) roots.set(ref.key, ref);
+      return ref;
+    },
+  });
+  const keys = next('storage keys pickle');
+  if (!Array.isArray(keys)) throw new Error(`${what}: storage keys pickle holds ${describe(keys)}, not a list`);
+  const data = new Map<string, Uint8Array>();
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const k of keys) {
+    const key = String(k);
+    const ref = roots.get(key);
+    if (!ref) throw new Error(`${what}: storage keys pickle lists '${key}', which the object pickle never uses`);
+    if (p + 8 > bytes.length) throw new Error(`${what}: storage '${key}' data is truncated: its size field at byte ${p} is past the end of the file (${bytes.length} bytes)`);
+    const count = Number(dv.getBigInt64(p, true));
+    const nbytes = count * DTYPE_BYTES[ref.dtype];
+    if (count < ref.numel) throw new Error(`${what}: storage '${key}' data holds ${count} elements; the object pickle expects ${ref.numel}`);
+    if (p + 8 + nbytes > bytes.length) {
+      throw new Error(`${what}: storage '${key}' data is truncated: ${count} × ${ref.dtype} (${nbytes} bytes) at byte ${p + 8}, but the file ends at byte ${bytes.length}`);
+    }
+    data.set(key, bytes.subarray(p + 8, p + 8 + nbytes));
+    p += 8 + nbytes;
+  }
+  return {
+    root,
+    storage(ref) {
+      const d = data.get(ref.key);
+      if (!d) throw new Error(`${what}: storage '${ref.key}' has no data (not in the storage keys list)`);
+      return d;
+    },
+  };
+}
+
+function torchFile(bytes: Uint8Array, what: string): TorchFile {
+  if (isZip(bytes)) return zipFile(bytes, what);
+  if (isLegacyPth(bytes)) return legacyFile(bytes, what);
+  throw new Error(`${what}: not a torch.save file (neither a zip archive nor the legacy magic number)`);
+}
+
+/** The float32 contents of a pickled tensor. */
+function materialize(t: TensorDesc, file: TorchFile, what: string): Float32Array {
+  let ref: StorageRef;
+  let src: TorchFile = file;
+  if (t.storage.kind === 'storage-bytes') {
+    // torch.storage._load_from_bytes: the storage is a complete torch.save file of its own.
+    src = torchFile((t.storage as StorageBytes).bytes, `${what} (embedded storage)`);
+    if (!(src.root as StorageRef | null)?.kind || (src.root as StorageRef).kind !== 'storage') {
+      throw new Error(`${what}: embedded storage file holds ${describe(src.root)}, not a storage`);
+    }
+    ref = src.root as StorageRef;
+  } else ref = t.storage;
+  const bytes = src.storage(ref);
+  let offset = t.offset;
+  let available = Math.floor(bytes.length / DTYPE_BYTES[ref.dtype]);
+  if (ref.view) {
+    offset += ref.view.offset;
+    available = Math.min(available, ref.view.offset + ref.view.numel);
+  }
+  return stridedToFloat32(bytes, ref.dtype, available, offset, t.shape, t.stride, what);
+}
+
+const WRAPPERS = ['state_dict', 'model'];
+
+/** The name → tensor map inside a loaded object: the object itself or its 'state_dict' / 'model' entry. */
+function findStateDict(root: unknown, what: string): Map<unknown, unknown> {
+  if (root instanceof PickleObject) {
+    throw new Error(`${what}: the file holds a pickled ${String(root.cls)} object, not a state dict (save model.state_dict() instead)`);
+  }
+  if (!(root instanceof Map)) throw new Error(`${what}: the file holds ${describe(root)}, not a state dict`);
+  const hasTensors = [...root.values()].some(isTensorDesc);
+  if (!hasTensors) {
+    for (const w of WRAPPERS) {
+      const inner = root.get(w);
+      if (inner instanceof Map) return findStateDict(inner, `${what} ['${w}']`);
+    }
+    if (root.size) {
+      const keys = [...root.keys()].slice(0, 6).map(String).join(', ');
+      throw new Error(`${what}: the file's dict holds no tensors (keys: ${keys}${root.size > 6 ? ', ...' : ''})`);
+    }
+  }
+  return root;
+}
+
+/** Read a torch.save file (zip or legacy) holding a state dict: every tensor, as float32, in file order. */
+export function readPth(bytes: Uint8Array, what = 'pth'): StateDict {
+  const file = torchFile(bytes, what);
+  const dict = findStateDict(file.root, what);
+  const out: StateDict = new Map();
+  for (const [k, v] of dict) {
+    if (!isTensorDesc(v)) continue; // e.g. a checkpoint's epoch counter
+    const name = String(k).replace(/^module\./, '');
+    if (out.has(name)) throw new Error(`${what}: tensor '${name}' appears twice (with and without the 'module.' prefix)`);
+    out.set(name, { shape: v.shape, data: materialize(v, file, `${what}: tensor '${name}'`) });
+  }
+  return out;
+}

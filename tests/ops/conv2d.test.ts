@@ -1,0 +1,291 @@
+import { describe, it, expect, vi, afterEach } from 'vitest';
+import { getDevice, randn, relErr, finiteDiff } from '../helpers/device.js';
+import { grad, keep, tidy, noGrad, dispose, conv2d, fireExpand, convTuning, convGrid, type Tensor, type Device, type Conv2dOptions } from '../../src/index.js';
+import { conv2dCpu, conv2dBackwardCpu, convOutSize, concatChannelsCpu, type ConvShape } from '../../src/ops/cpu/conv.js';
+
+const TOL = 1e-4;
+
+interface Case {
+  N: number; Cin: number; H: number; W: number; Cout: number; KH: number; KW: number;
+  stride: number; pad: number; bias: boolean; relu: boolean;
+}
+
+// Odd sizes, H != W, stride 2 and 3, padding 0/1/2, KH != KW, batch 1-3, channel counts that are not
+// multiples of 4 or of the tile sizes, pixel counts above one workgroup's tile.
+const CASES: Case[] = [
+  { N: 2, Cin: 3, H: 9, W: 7, Cout: 5, KH: 3, KW: 3, stride: 1, pad: 1, bias: true, relu: false },
+  { N: 3, Cin: 5, H: 11, W: 8, Cout: 6, KH: 3, KW: 3, stride: 2, pad: 0, bias: false, relu: true },
+  { N: 2, Cin: 6, H: 5, W: 7, Cout: 7, KH: 1, KW: 1, stride: 1, pad: 0, bias: true, relu: true },
+  { N: 2, Cin: 2, H: 10, W: 9, Cout: 3, KH: 5, KW: 3, stride: 2, pad: 2, bias: true, relu: false },
+  { N: 1, Cin: 3, H: 23, W: 19, Cout: 19, KH: 3, KW: 3, stride: 2, pad: 0, bias: true, relu: true },
+  { N: 2, Cin: 5, H: 6, W: 9, Cout: 9, KH: 1, KW: 1, stride: 2, pad: 1, bias: false, relu: false },
+  { N: 3, Cin: 4, H: 7, W: 10, Cout: 5, KH: 2, KW: 4, stride: 3, pad: 2, bias: true, relu: true },
+  { N: 3, Cin: 33, H: 13, W: 15, Cout: 17, KH: 1, KW: 1, stride: 1, pad: 0, bias: true, relu: false },
+  { N: 2, Cin: 7, H: 15, W: 13, Cout: 10, KH: 3, KW: 3, stride: 1, pad: 1, bias: false, relu: true },
+];
+
+function shapeOf(c: Case): ConvShape {
+  return { N: c.N, Cin: c.Cin, H: c.H, W: c.W, Cout: c.Cout, KH: c.KH, KW: c.KW, stride: c.stride, pad: c.pad };
+}
+function label(c: Case): string {
+  return `x[${c.N},${c.Cin},${c.H},${c.W}] w[${c.Cout},${c.Cin},${c.KH},${c.KW}] s${c.stride} p${c.pad}${c.bias ? ' bias' : ''}${c.relu ? ' relu' : ''}`;
+}
+
+interface Data { x: Float32Array; w: Float32Array; b: Float32Array | null; r: Float32Array }
+function data(c: Case, seed: number): Data {
+  const { Ho, Wo } = convOutSize(shapeOf(c));
+  return {
+    x: randn(c.N * c.Cin * c.H * c.W, seed),
+    w: randn(c.Cout * c.Cin * c.KH * c.KW, seed + 1, 0.5),
+    b: c.bias ? randn(c.Cout, seed + 2) : null,
+    r: randn(c.N * c.Cout * Ho * Wo, seed + 3),
+  };
+}
+
+interface GpuResult { y: Float32Array; dx: Float32Array; dw: Float32Array; db: Float32Array | null }
+
+/** Forward, then the gradients of sum(y * r) for x, w (and b). */
+async function runGpu(d: Device, c: Case, v: Data): Promise<GpuResult> {
+  const out = tidy(() => {
+    const x = d.tensor(v.x, [c.N, c.Cin, c.H, c.W], { requiresGrad: true });
+    const w = d.tensor(v.w, [c.Cout, c.Cin, c.KH, c.KW], { requiresGrad: true });
+    const b = v.b ? d.tensor(v.b, [c.Cout], { requiresGrad: true }) : null;
+    const opts: Conv2dOptions = { stride: c.stride, padding: c.pad, activation: c.relu ? 'relu' : 'none' };
+    const y = conv2d(x, w, b, opts);
+    const seed = d.tensor(v.r, y.shape);
+    const gs = grad(y, b ? [x, w, b] : [x, w], seed);
+    return [y, ...gs];
+  });
+  const arr = await Promise.all(out.map((t) => t.toArray()));
+  dispose(out);
+  return { y: arr[0], dx: arr[1], dw: arr[2], db: v.b ? arr[3] : null };
+}
+
+function checkAgainstCpu(c: Case, v: Data, r: GpuResult): void {
+  const s = shapeOf(c);
+  const y = conv2dCpu(v.x, v.w, v.b, s, c.relu ? 'relu' : 'none');
+  expect(relErr(r.y, y), `forward ${label(c)}`).toBeLessThan(TOL);
+  const g = conv2dBackwardCpu(v.x, v.w, v.r, s, c.relu ? y : null);
+  expect(relErr(r.dx, g.dx), `dx ${label(c)}`).toBeLessThan(TOL);
+  expect(relErr(r.dw, g.dw), `dw ${label(c)}`).toBeLessThan(TOL);
+  if (r.db) expect(relErr(r.db, g.db), `db ${label(c)}`).toBeLessThan(TOL);
+}
+
+const defaultTuning = JSON.parse(JSON.stringify(convTuning)) as typeof convTuning;
+afterEach(() => {
+  for (const k of Object.keys(defaultTuning) as (keyof typeof convTuning)[]) Object.assign(convTuning[k], defaultTuning[k]);
+});
+
+describe('conv2d CPU reference', () => {
+  it('backward matches finite differences (float64)', () => {
+    const cases: Case[] = [
+      { N: 2, Cin: 2, H: 5, W: 4, Cout: 3, KH: 3, KW: 2, stride: 2, pad: 1, bias: true, relu: false },
+      { N: 1, Cin: 3, H: 4, W: 5, Cout: 2, KH: 2, KW: 3, stride: 1, pad: 2, bias: true, relu: true },
+      { N: 2, Cin: 2, H: 3, W: 3, Cout: 2, KH: 1, KW: 1, stride: 1, pad: 0, bias: true, relu: false },
+    ];
+    for (const c of cases) {
+      const s = shapeOf(c);
+      const v = data(c, 7);
+      const x = Float64Array.from(v.x);
+      const w = Float64Array.from(v.w);
+      const b = Float64Array.from(v.b!);
+      const act = c.relu ? 'relu' : 'none';
+      const loss = (xx: Float64Array, ww: Float64Array, bb: Float64Array) => conv2dCpu(xx, ww, bb, s, act).reduce((a, yv, i) => a + yv * v.r[i], 0);
+      const y = conv2dCpu(x, w, b, s, act);
+      const g = conv2dBackwardCpu(x, w, v.r, s, c.relu ? y : null);
+      expect(relErr(g.dx, finiteDiff((t) => loss(t, w, b), x)), `dx ${label(c)}`).toBeLessThan(1e-6);
+      expect(relErr(g.dw, finiteDiff((t) => loss(x, t, b), w)), `dw ${label(c)}`).toBeLessThan(1e-6);
+      expect(relErr(g.db, finiteDiff((t) => loss(x, w, t), b)), `db ${label(c)}`).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe('conv2d on the GPU', () => {
+  it('forward and backward (dx, dw, db) match the CPU reference', async () => {
+    const d = await getDevice();
+    for (let i = 0; i < CASES.length; i++) {
+      const c = CASES[i];
+      const v = data(c, 100 + 10 * i);
+      checkAgainstCpu(c, v, await runGpu(d, c, v));
+    }
+  });
+
+  it('any tile configuration gives the same result (partial tiles at every edge)', async () => {
+    const d = await getDevice();
+    const tiles = [
+      { wg: 32, tc: 3, tp: 1 },
+      { wg: 16, tc: 16, tp: 4 },
+      { wg: 64, tc: 5, tp: 3 },
+    ];
+    const sel = [CASES[1], CASES[3], CASES[7], CASES[8]];
+    for (const t of tiles) {
+      for (const k of ['forward', 'pointwise', 'backwardInput', 'pointwiseBackward'] as const) Object.assign(convTuning[k], t);
+      Object.assign(convTuning.backwardWeight, { ...t, chunk: 37 });
+      Object.assign(convTuning.biasGrad, { wg: t.wg, seg: 7 });
+      const t0 = performance.now();
+      for (let i = 0; i < sel.length; i++) {
+        const v = data(sel[i], 300 + i);
+        checkAgainstCpu(sel[i], v, await runGpu(d, sel[i], v));
+      }
+      console.log('TILE', JSON.stringify(t), performance.now() - t0);
+    }
+  });
+
+  it('computes only the gradients that are needed (no weight gradient for the visualizations)', async () => {
+    const d = await getDevice();
+    const rt = d.runtime;
+    const c = CASES[0];
+    const v = data(c, 11);
+    const spy = vi.spyOn(rt, 'kernel');
+    const dx = tidy(() => {
+      const x = d.tensor(v.x, [c.N, c.Cin, c.H, c.W], { requiresGrad: true });
+      const w = d.tensor(v.w, [c.Cout, c.Cin, c.KH, c.KW]);
+      const b = d.tensor(v.b!, [c.Cout]);
+      const y = conv2d(x, w, b, { padding: 1, activation: 'relu' });
+      return grad(y, [x], d.tensor(v.r, y.shape))[0];
+    });
+    const names = spy.mock.calls.map((a) => a[0]);
+    spy.mockRestore();
+    expect(names).toContain('conv2d_backward_input');
+    expect(names).not.toContain('conv2d_backward_weight');
+    expect(names).not.toContain('conv2d_reduce');
+    const s = shapeOf(c);
+    const y = conv2dCpu(v.x, v.w, v.b, s, 'relu');
+    expect(relErr(await dx.toArray(), conv2dBackwardCpu(v.x, v.w, v.r, s, y).dx)).toBeLessThan(TOL);
+    dx.dispose();
+  });
+
+  it('without grad records nothing and a forward+backward loop keeps memory flat', async () => {
+    const d = await getDevice();
+    const c = CASES[1];
+    const v = data(c, 21);
+    const x = keep(d.tensor(v.x, [c.N, c.Cin, c.H, c.W], { requiresGrad: true }));
+    const w = keep(d.tensor(v.w, [c.Cout, c.Cin, c.KH, c.KW], { requiresGrad: true }));
+    const b = keep(d.tensor(randn(c.Cout, 3), [c.Cout], { requiresGrad: true }));
+    const y0 = noGrad(() => conv2d(x, w, b, { stride: 2 }));
+    expect(y0.node).toBeNull();
+    y0.dispose();
+    const step = () => tidy(() => {
+      const y = conv2d(x, w, b, { stride: 2, activation: 'relu' });
+      grad(y, [x, w, b], d.tensor(v.r, y.shape));
+    });
+    step();
+    await d.sync();
+    const before = d.memory();
+    for (let i = 0; i < 20; i++) step();
+    await d.sync();
+    const after = d.memory();
+    expect(after.liveBuffers).toBe(before.liveBuffers);
+    expect(after.allocatedBytes).toBe(before.allocatedBytes);
+    expect(after.liveTensors).toBe(before.liveTensors);
+    dispose(x, w, b);
+  });
+
+  it('folds large pixel counts into z', () => {
+    const t = { wg: 64, tc: 8, tp: 2 };
+    expect(convGrid(1000, 20, 3, t)).toEqual({ groups: [8, 3, 3], zFold: 1, cBlocks: 3 });
+    const big = convGrid(128 * 65535 * 2 + 1, 8, 2, t);
+    expect(big.zFold).toBe(3);
+    expect(big.groups[0] * big.zFold).toBeGreaterThanOrEqual(65535 * 2 + 1);
+    expect(big.groups[2]).toBe(6);
+  });
+});
+
+describe('fireExpand', () => {
+  it('matches concat(relu(conv1x1), relu(conv3x3 p1)) forward and in every gradient', async () => {
+    const d = await getDevice();
+    for (const [N, C, H, W, E1, E3] of [[2, 5, 9, 7, 6, 7], [1, 16, 13, 11, 12, 9]]) {
+      const sd = randn(N * C * H * W, 50 + C);
+      const w1 = randn(E1 * C, 51 + C, 0.5);
+      const b1 = randn(E1, 52 + C, 0.3);
+      const w3 = randn(E3 * C * 9, 53 + C, 0.3);
+      const b3 = randn(E3, 54 + C, 0.3);
+      const r = randn(N * (E1 + E3) * H * W, 55 + C);
+      const res = tidy(() => {
+        const s = d.tensor(sd, [N, C, H, W], { requiresGrad: true });
+        const tw1 = d.tensor(w1, [E1, C, 1, 1], { requiresGrad: true });
+        const tb1 = d.tensor(b1, [E1], { requiresGrad: true });
+        const tw3 = d.tensor(w3, [E3, C, 3, 3], { requiresGrad: true });
+        const tb3 = d.tensor(b3, [E3], { requiresGrad: true });
+        const y = fireExpand(s, tw1, tb1, tw3, tb3);
+        expect(y.shape).toEqual([N, E1 + E3, H, W]);
+        return [y, ...grad(y, [s, tw1, tb1, tw3, tb3], d.tensor(r, y.shape))];
+      });
+      const [y, ds, dw1, db1, dw3, db3] = await Promise.all(res.map((t) => t.toArray()));
+      dispose(res);
+      const s1: ConvShape = { N, Cin: C, H, W, Cout: E1, KH: 1, KW: 1, stride: 1, pad: 0 };
+      const s3: ConvShape = { N, Cin: C, H, W, Cout: E3, KH: 3, KW: 3, stride: 1, pad: 1 };
+      const y1 = conv2dCpu(sd, w1, b1, s1, 'relu');
+      const y3 = conv2dCpu(sd, w3, b3, s3, 'relu');
+      const HW = H * W;
+      expect(relErr(y, concatChannelsCpu([{ data: y1, C: E1 }, { data: y3, C: E3 }], N, HW))).toBeLessThan(TOL);
+      // Split the seed into the two channel slices.
+      const r1 = new Float64Array(N * E1 * HW);
+      const r3 = new Float64Array(N * E3 * HW);
+      for (let n = 0; n < N; n++) {
+        r1.set(r.subarray(n * (E1 + E3) * HW, (n * (E1 + E3) + E1) * HW), n * E1 * HW);
+        r3.set(r.subarray((n * (E1 + E3) + E1) * HW, (n + 1) * (E1 + E3) * HW), n * E3 * HW);
+      }
+      const g1 = conv2dBackwardCpu(sd, w1, r1, s1, y1);
+      const g3 = conv2dBackwardCpu(sd, w3, r3, s3, y3);
+      expect(relErr(ds, g1.dx.map((a, i) => a + g3.dx[i]))).toBeLessThan(TOL);
+      expect(relErr(dw1, g1.dw)).toBeLessThan(TOL);
+      expect(relErr(db1, g1.db)).toBeLessThan(TOL);
+      expect(relErr(dw3, g3.dw)).toBeLessThan(TOL);
+      expect(relErr(db3, g3.db)).toBeLessThan(TOL);
+
+      // Same values as conv2d + relu per slice on the GPU.
+      const gpu = tidy(() => {
+        const s = d.tensor(sd, [N, C, H, W]);
+        return [
+          conv2d(s, d.tensor(w1, [E1, C, 1, 1]), d.tensor(b1, [E1]), { activation: 'relu' }),
+          conv2d(s, d.tensor(w3, [E3, C, 3, 3]), d.tensor(b3, [E3]), { padding: 1, activation: 'relu' }),
+        ];
+      });
+      const [a1, a3] = await Promise.all(gpu.map((t) => t.toArray()));
+      dispose(gpu);
+      expect(relErr(y, concatChannelsCpu([{ data: a1, C: E1 }, { data: a3, C: E3 }], N, HW))).toBeLessThan(1e-6);
+    }
+  });
+
+  it('input-only gradient skips the weight gradients', async () => {
+    const d = await getDevice();
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    const ds = tidy(() => {
+      const s = d.tensor(randn(2 * 4 * 5 * 6, 1), [2, 4, 5, 6], { requiresGrad: true });
+      const y = fireExpand(s, d.tensor(randn(3 * 4, 2), [3, 4, 1, 1]), d.tensor(randn(3, 3), [3]), d.tensor(randn(5 * 4 * 9, 4), [5, 4, 3, 3]), d.tensor(randn(5, 5), [5]));
+      return grad(y, [s], d.tensor(randn(y.size, 6), y.shape))[0];
+    });
+    const names = spy.mock.calls.map((a) => a[0]);
+    spy.mockRestore();
+    expect(names).toContain('conv2d_backward_input');
+    expect(names).not.toContain('conv2d_backward_weight');
+    ds.dispose();
+  });
+});
+
+describe('conv2d errors name the op and the shapes', () => {
+  it('rejects bad inputs', async () => {
+    const d = await getDevice();
+    const t = (shape: number[]): Tensor => d.tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+    tidy(() => {
+      expect(() => conv2d(t([4, 8, 8]), t([2, 4, 3, 3]), null)).toThrow(/conv2d: x must have rank 4.*\[4, 8, 8\]/);
+      expect(() => conv2d(t([1, 4, 8, 8]), t([2, 4, 3]), null)).toThrow(/conv2d: weight must have rank 4.*\[2, 4, 3\]/);
+      expect(() => conv2d(t([1, 4, 8, 8]), t([64, 3, 3, 3]), null)).toThrow(
+        'conv2d: weight [64, 3, 3, 3] expects 3 input channels; x has shape [1, 4, 8, 8]',
+      );
+      expect(() => conv2d(t([1, 3, 8, 8]), t([64, 3, 3, 3]), t([32]))).toThrow(/conv2d: bias must have shape \[64\].*\[64, 3, 3, 3\].*got \[32\]/);
+      expect(() => conv2d(t([1, 3, 8, 8]), t([64, 3, 3, 3]), t([64, 1]))).toThrow(/conv2d: bias.*\[64, 1\]/);
+      expect(() => conv2d(t([1, 3, 2, 8]), t([4, 3, 3, 3]), null)).toThrow(/conv2d: kernel 3x3.*\[4, 3, 3, 3\].*larger than the padded input 2x8.*\[1, 3, 2, 8\]/);
+      expect(() => conv2d(t([1, 3, 4, 4]), t([4, 3, 7, 1]), null, { padding: 1 })).toThrow(/conv2d: kernel 7x1.*padded input 6x6/);
+      expect(() => conv2d(t([1, 3, 4, 4]), t([4, 3, 3, 3]), null, { stride: 0 })).toThrow(/conv2d: stride must be an integer >= 1; got 0/);
+      expect(() => conv2d(t([1, 3, 4, 4]), t([4, 3, 3, 3]), null, { padding: -1 })).toThrow(/conv2d: padding/);
+      expect(() => conv2d(t([1, 3, 4, 4]), t([4, 3, 3, 3]), null, { activation: 'tanh' as 'relu' })).toThrow(/conv2d: unknown activation 'tanh'/);
+      expect(() => fireExpand(t([1, 4, 5, 5]), t([3, 4, 3, 3]), t([3]), t([5, 4, 3, 3]), t([5]))).toThrow(/fireExpand: w1 must have shape \[E1, C, 1, 1\]; got \[3, 4, 3, 3\]/);
+      expect(() => fireExpand(t([1, 4, 5, 5]), t([3, 5, 1, 1]), t([3]), t([5, 4, 3, 3]), t([5]))).toThrow(
+        'fireExpand: weight [3, 5, 1, 1] expects 5 input channels; x has shape [1, 4, 5, 5]',
+      );
+      expect(() => fireExpand(t([1, 4, 5, 5]), t([3, 4, 1, 1]), t([3]), t([5, 4, 3, 3]), t([4]))).toThrow(/fireExpand: b3 must have shape \[5\].*got \[4\]/);
+    });
+  });
+});
