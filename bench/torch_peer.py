@@ -133,7 +133,8 @@ def main():
         'torch': torch.__version__,
         'torchvision': torchvision.__version__,
         'threads': torch.get_num_threads(),
-        'blas': 'openblas' if 'openblas' in torch.__config__.show().lower() else 'other',
+        'blas': next((t.split('=', 1)[1] for t in torch.__config__.show().replace(',', ' ').split() if t.startswith('BLAS_INFO=')), 'unknown'),
+        'mkldnn': torch.backends.mkldnn.is_available(),
         'weights': src,
         'results': results,
     }))

@@ -7,7 +7,7 @@ images/imagenet_val_25/*.png + labels.json. Writes tests/fixtures/model/:
 
   logits25.npy     float32 [25, 1000]  model(X) for the 25 images (file-name order)
   labels25.json    file names, true labels (labels.json), torch's top-1 and top-5, top-1 accuracy
-  saliency25.npy   float16 [25, 224, 224]  vanilla saliency: max over RGB of |d(sum_i scores[i, y_i]) / dX|
+  saliency25_part{0..4}.npy float16 [5, 224, 224] each (images 5k..5k+4)  vanilla saliency: max over RGB of |d(sum_i scores[i, y_i]) / dX|
   trace_img0.json  image 0 and its true label: per layer (input, features.0 … features.12, classifier.0 … 3)
                    activation shape, min / max / mean, and the gradient of the class score at that activation:
                    L2 norm, max |g|, fraction of exact zeros
@@ -132,7 +132,10 @@ def main():
         sys.exit(f'gen_model_fixtures: expected {EXPECTED_TOP1}/25 top-1 correct, got {correct}/25')
 
     np.save(os.path.join(OUT_DIR, 'logits25.npy'), logits.numpy().astype(np.float32))
-    np.save(os.path.join(OUT_DIR, 'saliency25.npy'), saliency.numpy().astype(np.float16))
+    # Five files of five images each, so no fixture file reaches 1 MiB.
+    sal16 = saliency.numpy().astype(np.float16)
+    for part in range(5):
+        np.save(os.path.join(OUT_DIR, f'saliency25_part{part}.npy'), sal16[part * 5:(part + 1) * 5])
     with open(os.path.join(OUT_DIR, 'labels25.json'), 'w') as f:
         json.dump({
             'generator': 'scripts/gen_model_fixtures.py',

@@ -8,8 +8,10 @@ const WG = 256;
 
 /** Validated class ids as u32. */
 function classIds(index: unknown, N: number, K: number, xShape: readonly number[]): Uint32Array {
-  if (index === null || typeof index !== 'object' || !('length' in index) || typeof (index as { length: unknown }).length !== 'number' || 'shape' in index) {
-    throw new Error(`gatherRows: index must be an array of class ids (number[], Int32Array or Uint32Array); got ${index === null ? 'null' : 'shape' in (index as object) ? 'a Tensor' : typeof index}`);
+  const isObj = index !== null && typeof index === 'object';
+  if (!isObj || !('length' in index) || typeof index.length !== 'number' || 'shape' in index) {
+    const got = index === null ? 'null' : isObj && 'shape' in index ? 'a Tensor' : typeof index;
+    throw new Error(`gatherRows: index must be an array of class ids (number[], Int32Array or Uint32Array); got ${got}`);
   }
   const ids = index as ArrayLike<unknown>;
   if (ids.length !== N) throw new Error(`gatherRows: index has ${ids.length} entries for x of shape ${fmtShape(xShape)} (one per row)`);

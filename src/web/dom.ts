@@ -69,7 +69,7 @@ export function fmtBytes(n: number): string {
   return `${n} B`;
 }
 
-/** Let the browser paint before continuing (between GPU steps). */
-export function nextFrame(): Promise<void> {
-  return new Promise((ok) => requestAnimationFrame(() => ok()));
+/** Yield to the event loop so the browser can paint and handle input between steps. */
+export function yieldToBrowser(): Promise<void> {
+  return new Promise((ok) => setTimeout(ok, 0));
 }
