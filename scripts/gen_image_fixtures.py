@@ -12,7 +12,8 @@ Writes tests/fixtures/image/:
                        divergence is 16-bit grayscale, which PIL 9 opens in mode 'I' and clips to 0..255 on
                        convert('RGB') (so almost every pixel turns white); we use the high byte instead, as PIL
                        itself does for 16-bit RGB(A).
-  jpeg/*.jpg           JPEGs saved by PIL (baseline 4:2:0, progressive, 4:4:4, grayscale).
+  jpeg/*.jpg           JPEGs saved by PIL (baseline 4:2:0, progressive, 4:4:4, grayscale, odd size; photo crops
+                       and one synthetic pattern).
   jpeg_expected.npz    PIL's decode of each (libjpeg), uint8 H×W×3.
   resize/*.png         sources for the resize/crop test: synthetic patterns (up- and down-scaling, output sizes
                        that truncate, crops whose offset needs Python's round-half-to-even) and a 120×90 crop of
@@ -262,7 +263,10 @@ def main():
         ('progressive', photo, dict(quality=85, progressive=True)),
         ('baseline444', photo, dict(quality=95, subsampling=0)),
         ('gray', photo.convert('L'), dict(quality=90)),
-        ('odd_37x23', Image.fromarray(smooth), dict(quality=90, subsampling=2)),
+        ('odd_37x23', Image.fromarray(src[120:143, 100:137]), dict(quality=90, subsampling=2)),
+        # Synthetic colors at 4:4:4. (At 4:2:0 its sharp chroma edges differ by ~11 levels on average: jpeg-js
+        # replicates subsampled chroma where libjpeg interpolates it; photos differ by < 1 level.)
+        ('synthetic_444', Image.fromarray(smooth), dict(quality=90, subsampling=0)),
     ]
     for name, im, kw in jobs:
         path = os.path.join(OUT, 'jpeg', f'{name}.jpg')

@@ -8,6 +8,7 @@ torch.load here, and tiny_expected.json records the exact float32 values the imp
   tiny_manifest.json         names and shapes, the manifest the tests pass to the validator
   tiny_expected.json         every tensor's values (float32, as lists) for bit-exact comparison
   tiny.pth                   zip format (torch >= 1.6), fp32
+  tiny-proto4.pth            zip format with pickle protocol 4 (FRAME, STACK_GLOBAL, MEMOIZE)
   tiny-legacy.pth            legacy format (magic, protocol 1001, sys_info, pickle, keys, raw storages)
   tiny-fp16-legacy.pth       legacy format, float16 tensors
   tiny-bf16.pth              zip format, bfloat16 tensors
@@ -82,8 +83,8 @@ def check(name, want=None, prefix=''):
         assert torch.equal(got[prefix + k].float(), v.float()), (name, k)
 
 
-def save(name, obj, legacy=False, want=None, prefix=''):
-    torch.save(obj, path(name), _use_new_zipfile_serialization=not legacy)
+def save(name, obj, legacy=False, want=None, prefix='', protocol=2):
+    torch.save(obj, path(name), _use_new_zipfile_serialization=not legacy, pickle_protocol=protocol)
     check(name, want, prefix)
 
 
@@ -93,6 +94,7 @@ with open(path('tiny_expected.json'), 'w') as f:
     json.dump({k: v.flatten().tolist() for k, v in sd.items()}, f)
 
 save('tiny.pth', sd)
+save('tiny-proto4.pth', sd, protocol=4)
 save('tiny-legacy.pth', sd, legacy=True)
 save('tiny-fp16-legacy.pth', collections.OrderedDict((k, v.half()) for k, v in sd.items()), legacy=True)
 save('tiny-bf16.pth', collections.OrderedDict((k, v.bfloat16()) for k, v in sd.items()))

@@ -5,7 +5,8 @@
 // it is complete, because upng-js (through pako) decodes truncated or corrupt data into silently wrong pixels.
 // Alpha is dropped without compositing (what convert('RGB') does); 16-bit samples keep their high byte (as PIL
 // does for 16-bit RGB/RGBA; for 16-bit grayscale PIL 9 clips instead, which whitens nearly every pixel — we
-// don't copy that). upng-js 2.1 misplaces pixels of 1-bit interlaced images, so that case is de-interlaced here.
+// don't copy that). upng-js 2.1 misplaces pixels of 1-bit interlaced images and of 1/2/4-bit grayscale rows
+// whose width is not a whole number of bytes; those two steps are done here.
 //
 // JPEG: jpeg-js (baseline and progressive, grayscale, YCbCr, Adobe CMYK/YCCK), in strict mode so damaged files
 // fail. Its chroma upsampling and IDCT differ slightly from libjpeg's: pixels agree with PIL within a few levels
@@ -153,7 +154,7 @@ export function scanPng(bytes: Uint8Array, name = 'image'): PngScan {
         iend = true;
         break;
       default:
-        if (type[0] === type[0].toUpperCase() && type !== 'IEND') throw bad(`unknown critical chunk ${type}`);
+        if (type[0] === type[0].toUpperCase()) throw bad(`unknown critical chunk ${type}`);
     }
     lastType = type;
     p += 12 + len;
@@ -212,6 +213,27 @@ function deinterlace1bit(raw: Uint8Array, img: Parameters<typeof UPNG.decode._fi
   return out;
 }
 
+/**
+ * 1/2/4-bit grayscale scanlines (rows padded to whole bytes) → RGB, v·255/(2^d − 1). upng-js 2.1 ignores the
+ * row padding for these depths, which shifts every row after the first unless width·depth is a multiple of 8.
+ */
+function expandGray(lines: Uint8Array, h: PngHeader): RgbImage {
+  const { width: w, height: ht, depth: d } = h;
+  const bpl = Math.ceil((w * d) / 8);
+  const scale = 255 / ((1 << d) - 1);
+  const mask = (1 << d) - 1;
+  const data = new Uint8Array(w * ht * 3);
+  for (let y = 0; y < ht; y++) {
+    for (let x = 0; x < w; x++) {
+      const bit = x * d;
+      const v = ((lines[y * bpl + (bit >> 3)] >> (8 - d - (bit & 7))) & mask) * scale;
+      const o = (y * w + x) * 3;
+      data[o] = data[o + 1] = data[o + 2] = v;
+    }
+  }
+  return { width: w, height: ht, data };
+}
+
 function decodePng(bytes: Uint8Array, name: string): RgbImage {
   const scan = scanPng(bytes, name);
   let raw: Uint8Array;
@@ -230,8 +252,9 @@ function decodePng(bytes: Uint8Array, name: string): RgbImage {
   }
   if (img.width !== scan.width || img.height !== scan.height) throw new Error(`${name}: corrupt PNG (decoder disagrees on the size)`);
   const lines = scan.interlace === 1 && scan.depth === 1 ? deinterlace1bit(raw, img) : img.data;
-  const rgba = UPNG.toRGBA8.decodeImage(lines, img.width, img.height, img);
   const n = img.width * img.height;
+  if (scan.ctype === 0 && scan.depth < 8) return expandGray(lines, scan);
+  const rgba = UPNG.toRGBA8.decodeImage(lines, img.width, img.height, img);
   if (rgba.length < n * 4) throw new Error(`${name}: corrupt PNG (decoded ${rgba.length} bytes for ${img.width}×${img.height})`);
   const data = new Uint8Array(n * 3);
   for (let i = 0, j = 0; i < n; i++, j += 4) {

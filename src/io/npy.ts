@@ -54,7 +54,7 @@ export function readNpy(bytes: Uint8Array, what = 'npy'): NpyArray {
   const size = sizes[kind];
   if (!size) throw new Error(`${what}: unsupported dtype ${descr}`);
   if (off + n * size > bytes.length) throw new Error(`${what}: truncated data (${bytes.length - off} bytes for ${n} × ${descr})`);
-  const raw = bytes.slice(off, off + n * size).buffer;
+  const raw = new Uint8Array(bytes.subarray(off, off + n * size)).buffer; // a copy even for a Node Buffer, whose slice() is a view
   let data: NpyData;
   switch (kind) {
     case 'f4': data = new Float32Array(raw); break;

@@ -142,28 +142,28 @@ export type Operand = Tensor | number;
 
 type Rule = (g: Tensor, a: Tensor, b: Tensor) => Tensor;
 
-function binaryOp(name: 'add' | 'sub' | 'mul' | 'div' | 'max', gradA: Rule, gradB: Rule) {
+/** `name` picks the kernel; `label` (the exported name) is used in errors and the graph. */
+function binaryOp(name: 'add' | 'sub' | 'mul' | 'div' | 'max', gradA: Rule, gradB: Rule, label: string = name) {
   const op = (a: Operand, b: Operand): Tensor => {
-    if (typeof a === 'number' && typeof b === 'number') throw new Error(`${name}: at least one operand must be a Tensor`);
+    if (typeof a === 'number' && typeof b === 'number') throw new Error(`${label}: at least one operand must be a Tensor`);
+    if (typeof a !== 'number') checkTensor(label, 'a', a);
+    if (typeof b !== 'number') checkTensor(label, 'b', b);
     // A number operand folds into the affine kernel (no extra buffer) where the op allows it.
     if (typeof b === 'number' && name !== 'max') {
-      checkTensor(name, 'a', a);
       const x = a as Tensor;
-      if (name === 'add') return affineNamed(x, 1, b, name);
-      if (name === 'sub') return affineNamed(x, 1, -b, name);
-      if (name === 'mul') return affineNamed(x, b, 0, name);
-      return affineNamed(x, 1 / b, 0, name);
+      if (name === 'add') return affineNamed(x, 1, b, label);
+      if (name === 'sub') return affineNamed(x, 1, -b, label);
+      if (name === 'mul') return affineNamed(x, b, 0, label);
+      return affineNamed(x, 1 / b, 0, label);
     }
     if (typeof a === 'number' && (name === 'add' || name === 'mul')) return op(b, a);
-    if (typeof a === 'number' && name === 'sub') return affineNamed(b as Tensor, -1, a, name);
+    if (typeof a === 'number' && name === 'sub') return affineNamed(b as Tensor, -1, a, label);
     const ta = typeof a === 'number' ? noGrad(() => (b as Tensor).device.full([], a)) : a;
     const tb = typeof b === 'number' ? noGrad(() => (a as Tensor).device.full([], b)) : b;
-    checkTensor(name, 'a', ta);
-    checkTensor(name, 'b', tb);
-    sameDevice(name, ta, tb);
-    const out = binaryRaw(ta, tb, name, name);
+    sameDevice(label, ta, tb);
+    const out = binaryRaw(ta, tb, name, label);
     const consts = [ta, tb].filter((_, i) => typeof [a, b][i] === 'number');
-    record(out, name, [ta, tb], (g, needs) => [
+    record(out, label, [ta, tb], (g, needs) => [
       needs[0] ? reduceTo(gradA(g, ta, tb), ta.shape, g) : null,
       needs[1] ? reduceTo(gradB(g, ta, tb), tb.shape, g) : null,
     ], consts);
@@ -207,6 +207,7 @@ export const maximum = binaryOp(
   'max',
   (g, a, b) => mulFree(g, binaryRaw(a, b, 'ge')),
   (g, a, b) => mulFree(g, binaryRaw(a, b, 'lt')),
+  'maximum',
 );
 
 /** A tensor of `shape` filled with `value` (no graph). */

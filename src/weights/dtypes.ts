@@ -22,8 +22,8 @@ export function numel(shape: readonly number[]): number {
 export function decodeFloat32(src: Uint8Array, dtype: StorageDtype, count: number): Float32Array {
   const es = DTYPE_BYTES[dtype];
   if (src.length < count * es) throw new Error(`decode: ${src.length} bytes for ${count} × ${dtype}`);
-  const bytes = src.slice(0, count * es); // aligned copy
-  const buf = bytes.buffer;
+  // An aligned copy. (Not src.slice(): a Node Buffer's slice() is a view into a shared pool.)
+  const buf = new Uint8Array(src.subarray(0, count * es)).buffer;
   switch (dtype) {
     case 'float32':
       return new Float32Array(buf, 0, count);

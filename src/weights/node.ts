@@ -67,6 +67,9 @@ export function resolveWeightsPath(opts: ResolveOptions = {}): string {
 export interface CacheResult extends ImportResult {
   /** The safetensors file written. */
   out: string;
+  /** Number of tensors written. */
+  tensors: number;
+  /** SHA-256 of the source file. */
   sha256: string;
 }
 
@@ -84,13 +87,15 @@ function writeCache(bytes: Uint8Array, source: string, out: string, manifest: Ma
   const tmp = `${out}.${process.pid}.tmp`;
   writeFileSync(tmp, file);
   renameSync(tmp, out); // never leave a half-written cache
-  return { ...result, out, sha256 };
+  return { ...result, out, tensors: result.dict.size, sha256 };
 }
 
-/** Convert any supported weights file into the safetensors cache (default weights/squeezenet1_1.safetensors). */
-export function importToCache(file: string, out?: string, opts: { repoRoot?: string; manifest?: Manifest } = {}): CacheResult {
-  const target = out ?? join(opts.repoRoot ?? packageRoot(), CACHE_RELATIVE);
-  return writeCache(readFileSync(file), file, target, opts.manifest ?? SQUEEZENET1_1);
+/**
+ * Convert any supported weights file into the safetensors cache (default <repoRoot>/weights/squeezenet1_1.safetensors).
+ * The file is validated first; nothing is written when it does not pass.
+ */
+export function importToCache(file: string, out?: string, repoRoot = packageRoot(), manifest: Manifest = SQUEEZENET1_1): CacheResult {
+  return writeCache(readFileSync(file), file, out ?? join(repoRoot, CACHE_RELATIVE), manifest);
 }
 
 /** Throw unless the SHA-256 hex digest of `bytes` starts with `prefix` (torchvision's file-name convention). */
@@ -109,16 +114,24 @@ export interface DownloadOptions {
   out?: string;
   repoRoot?: string;
   manifest?: Manifest;
+  /** Progress messages. */
+  log?: (message: string) => void;
 }
 
 /** Fetch torchvision's squeezenet1_1 weights, check the hash, and import them into the cache. */
 export async function downloadTorchvision(opts: DownloadOptions = {}): Promise<CacheResult> {
   const url = opts.url ?? TORCHVISION_URL;
   const doFetch = opts.fetch ?? globalThis.fetch;
+  const log = opts.log ?? (() => {});
+  log(`downloading ${url}`);
   const res = await doFetch(url);
   if (!res.ok) throw new Error(`download ${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
   const bytes = new Uint8Array(await res.arrayBuffer());
-  checkSha256Prefix(bytes, opts.sha256Prefix ?? TORCHVISION_SHA256_PREFIX, `download ${url}`);
+  const prefix = opts.sha256Prefix ?? TORCHVISION_SHA256_PREFIX;
+  checkSha256Prefix(bytes, prefix, `download ${url}`);
+  log(`${bytes.length} bytes, SHA-256 starts with ${prefix} as expected`);
   const out = opts.out ?? join(opts.repoRoot ?? packageRoot(), CACHE_RELATIVE);
-  return writeCache(bytes, url.slice(url.lastIndexOf('/') + 1), out, opts.manifest ?? SQUEEZENET1_1);
+  const r = writeCache(bytes, url.slice(url.lastIndexOf('/') + 1), out, opts.manifest ?? SQUEEZENET1_1);
+  log(`imported ${r.format} file (${r.parameters} parameters) into ${out}`);
+  return r;
 }

@@ -21,10 +21,7 @@ function varint(buf: Uint8Array, p: number, what: string): [number, number] {
       lo |= (b & 0x0f) << 28;
       hi |= (b & 0x7f) >> 4;
     } else hi |= (b & 0x7f) << (7 * i - 32);
-    if (!(b & 0x80)) {
-      lo >>>= 0;
-      return [hi & 0x80000000 ? (hi - 0x100000000) * 0x100000000 + lo : (hi >>> 0) * 0x100000000 + lo, p];
-    }
+    if (!(b & 0x80)) return [(hi | 0) * 0x100000000 + (lo >>> 0), p]; // hi as signed int32: int64 semantics
   }
   throw new Error(`${what}: varint longer than 10 bytes at byte ${p}`);
 }

@@ -281,7 +281,7 @@ export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {
       op = u8();
       switch (op) {
         case 0x80: u8(); break; // PROTO
-        case 0x95: u64(); break; // FRAME (framing is only a read-ahead hint)
+        case 0x95: need(8); p += 8; break; // FRAME: its length is only a read-ahead hint
         case 0x2e: { // STOP
           if (stack.length !== 1 || marks.length) throw new Error(`STOP with ${stack.length} values on the stack`);
           return { value: stack[0], end: p };
@@ -322,10 +322,10 @@ export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {
         case 0x54: need(4); { const n = dv.getInt32(p, true); p += 4; stack.push(latin1.decode(take(n))); } break; // py2 str
         case 0x55: stack.push(latin1.decode(take(u8()))); break;
         case 0x53: { const s = line(); stack.push(s.slice(1, -1)); break; } // STRING 'repr'
-        case 0x42: stack.push(take(u32()).slice()); break;
-        case 0x43: stack.push(take(u8()).slice()); break;
-        case 0x8e: stack.push(take(u64()).slice()); break;
-        case 0x96: stack.push(take(u64()).slice()); break;
+        case 0x42: stack.push(new Uint8Array(take(u32()))); break;
+        case 0x43: stack.push(new Uint8Array(take(u8()))); break;
+        case 0x8e: stack.push(new Uint8Array(take(u64()))); break;
+        case 0x96: stack.push(new Uint8Array(take(u64()))); break;
         case 0x63: { const module = line(); const name = line(); stack.push(findClass(module, name)); break; }
         case 0x93: { const name = pop(); const module = pop(); stack.push(findClass(String(module), String(name))); break; }
         case 0x69: { const module = line(); const name = line(); const args = popMark(); stack.push(call(findClass(module, name), args)); break; } // INST

@@ -6,6 +6,7 @@ import { fixture, TINY, expectTiny } from './fixtures.js';
 
 const good: [string, string][] = [
   ['tiny.pth', 'pth-zip'],
+  ['tiny-proto4.pth', 'pth-zip'],
   ['tiny-legacy.pth', 'pth-legacy'],
   ['tiny-fp16-legacy.pth', 'pth-legacy'],
   ['tiny-bf16.pth', 'pth-zip'],

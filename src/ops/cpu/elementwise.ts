@@ -45,7 +45,7 @@ interface UnaryRule {
 /** f and f' of each unary op; the derivative conventions match the GPU rules (and PyTorch). */
 export const UNARY = {
   neg: { f: (v) => -v, df: () => -1 },
-  abs: { f: Math.abs, df: (x) => Math.sign(x) }, // 0 at 0
+  abs: { f: Math.abs, df: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) }, // 0 at 0
   square: { f: (v) => v * v, df: (x) => 2 * x },
   sqrt: { f: Math.sqrt, df: (_x, y) => 1 / (2 * y) },
   exp: { f: Math.exp, df: (_x, y) => y },

@@ -1,0 +1,245 @@
+// `gradsight bench`: time the four workloads the visualizations are made of, at one batch size.
+//   forward          logits of N images (224×224)
+//   saliency         vanilla saliency: forward, ∂(Σ score[i, yᵢ])/∂x (viz inputGradient), |·|, max over channels
+//   fooling_iter     one step of src/viz/fooling.ts, its ops inline: forward, target scores, still-active mask,
+//                    gradient, x ← clampChannels(x + lr · g/‖g‖₂ · active)
+//   classviz_step    one step of src/viz/classviz.ts, its ops inline: roll by a jitter, forward,
+//                    ∂(score − l2‖x‖²)/∂x, x + lr·g, roll back, clampChannels, gaussianBlur (the step that
+//                    blurs — classviz blurs on steps 0, 10, 20, ...) — at batch N (the algorithm itself uses 1)
+// Each run awaits a read-back of its output; median and min over --runs after --warmup. Per workload the
+// peak pool allocation (the pool is trimmed before it, so the peak is the weights plus the workload's own
+// buffers) and GFLOP/s from the convolution shapes (forward ≈ 0.70 GFLOP per 224×224 image; workloads with
+// an input gradient count 2× the forward).
+import { existsSync } from 'node:fs';
+import {
+  abs, add, affine, clampChannels, div, gatherRows, gaussianBlur, grad, greater, maxOverAxis, mul, noGrad, roll,
+  sqrt, square, sub, sum, tidy, type Device, type Tensor,
+} from '../core.js';
+import { SqueezeNet, FIRES, squeezeNetManifest, type WeightSource } from '../nn/squeezenet.js';
+import { HI, LO, hostRng } from '../viz/common.js';
+import { inputGradient } from '../viz/saliency.js';
+import { parse, int, UsageError } from './args.js';
+
+export const BENCH_WORKLOADS = ['forward', 'saliency', 'fooling', 'classviz'] as const;
+export type BenchWorkload = (typeof BENCH_WORKLOADS)[number];
+const KEY: Record<BenchWorkload, string> = { forward: 'forward', saliency: 'saliency', fooling: 'fooling_iter', classviz: 'classviz_step' };
+
+export interface BenchStat {
+  median_ms: number;
+  min_ms: number;
+  runs: number;
+  /** Median ms divided by the batch size. */
+  per_image_ms: number;
+  /** Highest pool allocation during the workload (weights included), bytes. */
+  peak_bytes: number;
+  /** Convolution GFLOP of one run. */
+  gflop: number;
+  /** gflop / median seconds. */
+  gflop_per_s: number;
+}
+
+/** Output size of a conv / pool window along one dim. */
+function outDim(n: number, k: number, s: number, p: number, ceil = false): number {
+  const v = (n + 2 * p - k) / s;
+  let o = (ceil ? Math.ceil(v) : Math.floor(v)) + 1;
+  if (ceil && (o - 1) * s >= n + p) o--; // PyTorch: the last window must start inside the input
+  return o;
+}
+
+/**
+ * Convolution FLOPs (2 × multiply–adds) of one SqueezeNet 1.1 forward pass on an H×W image, walking the
+ * architecture (conv1, the eight fire modules with their three max-pools, the classifier conv).
+ * 224×224: 698,400,960 (≈ 0.70 GFLOP).
+ */
+export function squeezeNetForwardFlops(h = 224, w = 224, numClasses = 1000): number {
+  let flops = 0;
+  const conv = (cin: number, cout: number, k: number, hh: number, ww: number) => (flops += 2 * cin * cout * k * k * hh * ww);
+  h = outDim(h, 3, 2, 0);
+  w = outDim(w, 3, 2, 0);
+  conv(3, 64, 3, h, w);
+  for (const [i, cin, s, e1, e3] of FIRES) {
+    if ([3, 6, 9].includes(i)) {
+      h = outDim(h, 3, 2, 0, true);
+      w = outDim(w, 3, 2, 0, true);
+    }
+    conv(cin, s, 1, h, w);
+    conv(s, e1, 1, h, w);
+    conv(s, e3, 3, h, w);
+  }
+  conv(512, numClasses, 1, h, w);
+  return flops;
+}
+
+/** Seeded N(0, std²) values (mulberry32 + Box–Muller). */
+function normal(n: number, seed: number, std: number): Float32Array {
+  const u = hostRng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(u() + 1e-12)) * std;
+    const th = 2 * Math.PI * u();
+    out[i] = r * Math.cos(th);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
+  }
+  return out;
+}
+
+/** A torchvision-layout state dict of random weights ~N(0, std²) (timing does not depend on the values). */
+export function randomSqueezeNetWeights(seed = 1, std = 0.05): WeightSource {
+  const dict: WeightSource = new Map();
+  squeezeNetManifest().forEach(([name, shape], i) => {
+    dict.set(name, { shape: [...shape], data: normal(shape.reduce((a, b) => a * b, 1), seed * 7919 + i, std) });
+  });
+  return dict;
+}
+
+/** One step of a workload: records the GPU work and returns the tensor to read back (the caller disposes it). */
+export type BenchStep = () => Tensor;
+
+/** The four workloads as steps on `x` [N, 3, 224, 224] (see the file comment). */
+export function benchSteps(model: SqueezeNet, x: Tensor): Record<BenchWorkload, BenchStep> {
+  const n = x.shape[0];
+  const classes = Array.from({ length: n }, (_, i) => (i * 97 + 1) % model.numClasses);
+  const jitter = hostRng(7);
+  return {
+    forward: () => tidy(() => noGrad(() => model.logits(x))),
+    saliency: () => tidy(() => maxOverAxis(abs(inputGradient(model, x, classes)), 1)),
+    fooling: () =>
+      tidy(() => {
+        const xi = x.detach();
+        xi.requiresGrad = true;
+        const logits = model.forward(xi).logits;
+        const tgt = gatherRows(logits, classes);
+        const active = greater(maxOverAxis(logits, 1), tgt);
+        const [g] = grad(sum(tgt), [xi]);
+        const norm = sqrt(sum(square(g), [1, 2, 3], { keepDims: true }));
+        const step = mul(div(g, add(norm, 1e-12)), affine(active.reshape([n, 1, 1, 1]), 1));
+        return clampChannels(add(x, step), LO, HI);
+      }),
+    classviz: () =>
+      tidy(() => {
+        const oy = Math.floor(jitter() * 17), ox = Math.floor(jitter() * 17);
+        const xi = roll(x, oy, ox).detach();
+        xi.requiresGrad = true;
+        const s = gatherRows(model.forward(xi).logits, classes);
+        const objective = sub(sum(s), affine(sum(square(xi)), 1e-3));
+        const [g] = grad(objective, [xi]);
+        const y = clampChannels(roll(add(xi, affine(g, 25)), -oy, -ox), LO, HI);
+        return gaussianBlur(y, 0.5);
+      }),
+  };
+}
+
+/** Time `step`: warm-up runs, then `runs` timed runs, each awaiting a read-back of its output. */
+export async function timeStep(device: Device, step: BenchStep, runs: number, warmup: number): Promise<{ times: number[]; peakBytes: number }> {
+  device.runtime.trim();
+  device.runtime.resetPeak();
+  const times: number[] = [];
+  for (let r = 0; r < warmup + runs; r++) {
+    const t0 = performance.now();
+    const out = step();
+    await out.toArray();
+    const ms = performance.now() - t0;
+    out.dispose();
+    if (r >= warmup) times.push(ms);
+  }
+  return { times, peakBytes: device.memory().peakBytes };
+}
+
+export function median(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function round(v: number, d = 3): number {
+  const f = 10 ** d;
+  return Math.round(v * f) / f;
+}
+
+function mb(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
+}
+
+export async function benchCommand(argv: string[], getDevice: () => Promise<Device>, getModel: (weights?: string) => Promise<SqueezeNet>): Promise<void> {
+  const { values, positionals } = parse('bench', argv, {
+    batch: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, weights: { type: 'string' },
+    'random-weights': { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' },
+  });
+  if (positionals.length) throw new UsageError(`gradsight bench: unexpected argument '${positionals[0]}'`);
+  const batch = int('bench', 'batch', values.batch, 1, 1);
+  const runs = int('bench', 'runs', values.runs, 10, 1);
+  const warmup = int('bench', 'warmup', values.warmup, 2, 0);
+  const json = !!values.json;
+  if (values.weights !== undefined && values['random-weights']) throw new UsageError('gradsight bench: --weights and --random-weights exclude each other');
+  let only: BenchWorkload[] = [...BENCH_WORKLOADS];
+  if (typeof values.only === 'string') {
+    only = values.only.split(',').map((s) => s.trim()).filter(Boolean) as BenchWorkload[];
+    const bad = only.filter((w) => !BENCH_WORKLOADS.includes(w));
+    if (bad.length || !only.length) throw new UsageError(`gradsight bench: --only takes a comma list of ${BENCH_WORKLOADS.join(', ')}; got '${values.only}'`);
+  }
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+
+  const device = await getDevice();
+  let model: SqueezeNet;
+  let weights: string;
+  if (values['random-weights']) {
+    model = SqueezeNet.fromStateDict(device, randomSqueezeNetWeights());
+    weights = 'random N(0, 0.05)';
+  } else if (typeof values.weights === 'string') {
+    if (!existsSync(values.weights)) throw new UsageError(`gradsight bench: --weights ${values.weights}: no such file`);
+    model = await getModel(values.weights);
+    weights = values.weights;
+  } else {
+    try {
+      model = await getModel();
+      weights = 'default (--weights / $GRADSIGHT_WEIGHTS / weights/ cache / ../shared/weights)';
+    } catch (e) {
+      if (!json) log(`no weights file usable (${(e as Error).message.split('\n')[0]}); timing with random weights`);
+      model = SqueezeNet.fromStateDict(device, randomSqueezeNetWeights());
+      weights = 'random N(0, 0.05) (no weights file found)';
+    }
+  }
+
+  const a = device.adapter;
+  const adapter = {
+    vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description,
+    mode: a.mode, fallback: a.fallback, runtime: a.runtime, timestampQuery: a.features.includes('timestamp-query'),
+  };
+  const x = device.tensor(normal(batch * 3 * 224 * 224, 3, 1), [batch, 3, 224, 224]);
+  const steps = benchSteps(model, x);
+  const fwdGflop = (squeezeNetForwardFlops(224, 224, model.numClasses) * batch) / 1e9;
+  const weightBytes = model.parameterCount * 4;
+  const results: Record<string, BenchStat> = {};
+  if (!json) log(`gradsight bench: batch ${batch}, ${runs} runs after ${warmup} warm-up; ${adapter.vendor} ${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ''}; weights: ${weights}`);
+  try {
+    for (const w of only) {
+      const { times, peakBytes } = await timeStep(device, steps[w], runs, warmup);
+      const med = median(times);
+      const gflop = w === 'forward' ? fwdGflop : 2 * fwdGflop;
+      results[`${KEY[w]}_b${batch}`] = {
+        median_ms: round(med), min_ms: round(Math.min(...times)), runs, per_image_ms: round(med / batch),
+        peak_bytes: peakBytes, gflop: round(gflop, 4), gflop_per_s: round(gflop / (med / 1000), 2),
+      };
+      if (!json) log(`  ${KEY[w]}_b${batch}: ${med.toFixed(1)} ms`);
+    }
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+
+  if (json) {
+    console.log(JSON.stringify({ adapter, config: { batch, runs, warmup, weights, size: 224 }, results }));
+    return;
+  }
+  const head = ['workload', 'median ms', 'min ms', 'ms/image', 'GFLOP/s', 'peak MiB'];
+  const rows = Object.entries(results).map(([k, r]) => [
+    k, r.median_ms.toFixed(1), r.min_ms.toFixed(1), r.per_image_ms.toFixed(1), r.gflop_per_s.toFixed(1), mb(r.peak_bytes),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(head));
+  console.log(widths.map((wd) => '─'.repeat(wd)).join('  '));
+  for (const r of rows) console.log(line(r));
+  console.log(`forward = ${fwdGflop.toFixed(2)} GFLOP (convolutions, ${batch} × 224×224); saliency, fooling and classviz count 2× (forward + input gradient).`);
+  console.log(`peak = the most GPU memory the buffer pool held during the workload, the ${mb(weightBytes)} MiB of weights included.`);
+}

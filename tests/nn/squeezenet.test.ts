@@ -1,0 +1,74 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { getDevice, relErr } from '../helpers/device.js';
+import { HAVE_SHARED, sharedWeights, sharedSamples, fixtureNpy, fixtureJson } from '../helpers/shared.js';
+import { SqueezeNet, squeezeNetManifest, LAYER_NAMES, tidy, type Device } from '../../src/index.js';
+import { randomStateDict } from '../helpers/model.js';
+
+describe('SqueezeNet 1.1 architecture', () => {
+  let d: Device;
+  beforeAll(async () => {
+    d = await getDevice();
+  });
+
+  it('has torchvision\'s 52 tensors and any batch/input size the architecture allows', async () => {
+    const m = squeezeNetManifest();
+    expect(m.length).toBe(52);
+    const model = SqueezeNet.fromStateDict(d, randomStateDict(1));
+    expect(model.parameterCount).toBe(1235496);
+    for (const [n, h, w] of [[2, 17, 17], [1, 33, 47]]) {
+      const y = tidy(() => model.logits(d.tensor(new Float32Array(n * 3 * h * w).fill(0.1), [n, 3, h, w])));
+      expect(y.shape).toEqual([n, 1000]);
+      y.dispose();
+    }
+    expect(() => model.logits(d.tensor(new Float32Array(3 * 16 * 16), [1, 3, 16, 16]))).toThrow(/too small/);
+    expect(() => model.logits(d.tensor(new Float32Array(4 * 20 * 20), [1, 4, 20, 20]))).toThrow(/\[N, 3, H, W\]/);
+    model.dispose();
+  });
+
+  it('rejects a state dict with a missing or mis-shaped tensor, naming it', async () => {
+    const sd = randomStateDict(2);
+    sd.delete('features.3.expand3x3.weight');
+    expect(() => SqueezeNet.fromStateDict(d, sd)).toThrow(/features\.3\.expand3x3\.weight/);
+    const sd2 = randomStateDict(2);
+    sd2.set('features.0.weight', { shape: [64, 3, 5, 5], data: new Float32Array(64 * 75) });
+    expect(() => SqueezeNet.fromStateDict(d, sd2)).toThrow(/features\.0\.weight.*\[64, 3, 5, 5\].*\[64, 3, 3, 3\]/);
+  });
+
+  it('fused fire modules equal the textbook conv + concat graph; captures every layer', async () => {
+    const model = SqueezeNet.fromStateDict(d, randomStateDict(3));
+    const x = d.tensor(Float32Array.from({ length: 2 * 3 * 40 * 36 }, (_, i) => Math.sin(i * 0.37)), [2, 3, 40, 36]);
+    const { logits, activations } = model.forward(x, { capture: 'all' });
+    const ref = model.forward(x, { unfused: true }).logits;
+    expect(relErr(await logits.toArray(), await ref.toArray())).toBeLessThan(1e-5);
+    expect([...activations.keys()]).toEqual([...LAYER_NAMES]);
+    expect(activations.get('features.12')!.shape).toEqual([2, 512, 2, 2]);
+    model.dispose();
+  });
+});
+
+describe.runIf(HAVE_SHARED)('SqueezeNet 1.1 with the shared pretrained weights', () => {
+  it('matches PyTorch\'s logits on the 25 sample images (1e-4 relative), top-1 25/25, 12/25 correct', async () => {
+    const d = await getDevice();
+    const model = SqueezeNet.fromStateDict(d, sharedWeights());
+    const s = sharedSamples();
+    const ref = fixtureNpy('model/logits25.npy');
+    const meta = fixtureJson<{ images: { file: string; top1: number }[] }>('model/labels25.json');
+    const y = tidy(() => model.logits(d.tensor(s.data, [25, 3, 224, 224])));
+    const out = await y.toArray();
+    y.dispose();
+    let agree = 0, correct = 0, worst = 0;
+    for (let i = 0; i < 25; i++) {
+      const a = out.subarray(i * 1000, (i + 1) * 1000);
+      const b = ref.data.subarray(i * 1000, (i + 1) * 1000);
+      worst = Math.max(worst, relErr(a, b));
+      let top = 0;
+      for (let k = 1; k < 1000; k++) if (a[k] > a[top]) top = k;
+      if (top === meta.images[i].top1) agree++;
+      if (top === s.labels[i]) correct++;
+    }
+    expect(worst).toBeLessThan(1e-4);
+    expect(agree).toBe(25);
+    expect(correct).toBe(12);
+    model.dispose();
+  });
+});

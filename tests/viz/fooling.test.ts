@@ -1,0 +1,46 @@
+import { describe, it, expect } from 'vitest';
+import { getDevice } from '../helpers/device.js';
+import { HAVE_SHARED, sharedWeights, sharedSamples } from '../helpers/shared.js';
+import { SqueezeNet, makeFoolingImages, keep, tidy, LO, HI } from '../../src/index.js';
+
+describe.runIf(HAVE_SHARED)('fooling images', () => {
+  // Two targets; every one of the 25 images must become the target within 100 steps.
+  for (const target of [6, 113]) {
+    it(`fools all 25 sample images into class ${target}`, async () => {
+      const d = await getDevice();
+      const model = SqueezeNet.fromStateDict(d, sharedWeights());
+      const s = sharedSamples();
+      const x = keep(d.tensor(s.data, [25, 3, 224, 224]));
+      const res = await makeFoolingImages(model, x, new Array(25).fill(target), { maxIter: 100 });
+      expect(res.reports.filter((r) => r.success).length).toBe(25);
+      for (const r of res.reports) {
+        expect(r.iterations).toBeLessThanOrEqual(100);
+        expect(r.predicted).toBe(target);
+        expect(r.linf255).toBeGreaterThan(0);
+      }
+      // Valid pixel range, and a margin wide enough that PyTorch (whose logits agree with ours within 1e-4
+      // of the largest logit) must predict the target too.
+      const fooled = await res.fooled.toArray();
+      for (let i = 0; i < fooled.length; i++) {
+        const c = Math.floor(i / (224 * 224)) % 3;
+        expect(fooled[i]).toBeGreaterThanOrEqual(LO[c] - 1e-6);
+        expect(fooled[i]).toBeLessThanOrEqual(HI[c] + 1e-6);
+      }
+      const lg = tidy(() => model.logits(res.fooled));
+      const logits = await lg.toArray();
+      for (let i = 0; i < 25; i++) {
+        const row = logits.subarray(i * 1000, (i + 1) * 1000);
+        let second = -Infinity, maxAbs = 0;
+        for (let k = 0; k < 1000; k++) {
+          maxAbs = Math.max(maxAbs, Math.abs(row[k]));
+          if (k !== target) second = Math.max(second, row[k]);
+        }
+        expect(row[target] - second).toBeGreaterThan(2e-4 * maxAbs);
+      }
+      lg.dispose();
+      res.fooled.dispose();
+      x.dispose();
+      model.dispose();
+    });
+  }
+});

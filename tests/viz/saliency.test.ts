@@ -1,0 +1,66 @@
+import { describe, it, expect } from 'vitest';
+import { getDevice, relL2 } from '../helpers/device.js';
+import { HAVE_SHARED, sharedWeights, sharedSamples, fixtureNpy } from '../helpers/shared.js';
+import { randomStateDict } from '../helpers/model.js';
+import { SqueezeNet, saliency, igSchedule, keep, bilinearResize } from '../../src/index.js';
+
+describe('saliency building blocks', () => {
+  it('IG quadrature weights sum to one; bilinear resize keeps constants', () => {
+    for (const rule of ['riemann', 'trapezoid'] as const) {
+      const s = igSchedule(7, rule);
+      expect(s.reduce((a, [, w]) => a + w, 0)).toBeCloseTo(1, 12);
+      expect(s[s.length - 1][0]).toBe(1);
+    }
+    const dst = new Float32Array(20 * 30);
+    bilinearResize(new Float32Array(4 * 6).fill(2.5), 4, 6, dst, 20, 30);
+    expect(dst.every((v) => Math.abs(v - 2.5) < 1e-6)).toBe(true);
+  });
+
+  it('every method runs on a random model, with clear errors for bad classes', async () => {
+    const d = await getDevice();
+    const model = SqueezeNet.fromStateDict(d, randomStateDict(5));
+    const x = keep(d.tensor(Float32Array.from({ length: 2 * 3 * 48 * 40 }, (_, i) => Math.cos(i * 0.11)), [2, 3, 48, 40]));
+    for (const method of ['vanilla', 'smoothgrad', 'integrated-gradients', 'gradcam'] as const) {
+      const r = await saliency(model, x, [1, 2], { method, samples: 2 });
+      expect(r.shape).toEqual([2, 48, 40]);
+      expect(r.maps.every((v) => v >= 0 && Number.isFinite(v))).toBe(true);
+    }
+    await expect(saliency(model, x, [1, 1000])).rejects.toThrow(/unknown class id 1000/);
+    await expect(saliency(model, x, [1])).rejects.toThrow(/1 class ids for a batch of 2/);
+    x.dispose();
+    model.dispose();
+  });
+
+  it('Integrated Gradients satisfies completeness as the steps grow', async () => {
+    const d = await getDevice();
+    const model = SqueezeNet.fromStateDict(d, randomStateDict(6));
+    const x = keep(d.tensor(Float32Array.from({ length: 3 * 40 * 40 }, (_, i) => Math.sin(i * 0.05)), [1, 3, 40, 40]));
+    const coarse = await saliency(model, x, [3], { method: 'integrated-gradients', samples: 2, rule: 'trapezoid' });
+    const fine = await saliency(model, x, [3], { method: 'integrated-gradients', samples: 32, rule: 'trapezoid' });
+    expect(Math.abs(fine.completenessGap![0])).toBeLessThanOrEqual(Math.abs(coarse.completenessGap![0]) + 1e-3);
+    x.dispose();
+    model.dispose();
+  });
+});
+
+describe.runIf(HAVE_SHARED)('vanilla saliency against PyTorch', () => {
+  it('matches on the 25 sample images within 1e-3 relative L2 each', async () => {
+    const d = await getDevice();
+    const model = SqueezeNet.fromStateDict(d, sharedWeights());
+    const s = sharedSamples();
+    const x = keep(d.tensor(s.data, [25, 3, 224, 224]));
+    const r = await saliency(model, x, s.labels);
+    x.dispose();
+    let worst = 0;
+    for (let part = 0; part < 5; part++) {
+      const ref = fixtureNpy(`model/saliency25_part${part}.npy`);
+      for (let j = 0; j < 5; j++) {
+        const i = part * 5 + j;
+        const e = relL2(r.maps.subarray(i * 224 * 224, (i + 1) * 224 * 224), ref.data.subarray(j * 224 * 224, (j + 1) * 224 * 224));
+        worst = Math.max(worst, e);
+      }
+    }
+    expect(worst).toBeLessThan(1e-3);
+    model.dispose();
+  });
+});
