@@ -158,6 +158,7 @@ export function table(head, rows) {
 
 export function fmtNum(v) {
   if (!Number.isFinite(v)) return '—';
+  if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
 }

@@ -260,7 +260,13 @@ export function squeezeNetFromOnnx(graph: OnnxGraph, what = 'onnx'): StateDict {
     return name;
   };
   const consumers = new Map<string, OnnxNode[]>();
-  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(resolve(i), [...(consumers.get(resolve(i)) ?? []), n]);
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) {
+      const key = resolve(i);
+      if (!consumers.has(key)) consumers.set(key, []);
+      consumers.get(key)!.push(n);
+    }
+  }
 
   const convs = graph.nodes.filter((n) => n.opType === 'Conv');
   if (convs.length < 2) throw new Error(`${what}: this ONNX graph does not look like a SqueezeNet: ${convs.length} Conv nodes`);
@@ -286,12 +292,13 @@ export function squeezeNetFromOnnx(graph: OnnxGraph, what = 'onnx'): StateDict {
     return users.length === 1 && users[0].opType === 'Relu' ? { relu: users[0], value: users[0].outputs[0] } : { relu: null, value: conv.outputs[0] };
   };
 
+  // Everything before the last Conv is `features`; the last Conv is the classifier's.
   const classifier = convs[convs.length - 1];
   const done = new Set<OnnxNode>();
   let index = 0;
   let fire = 0;
-  for (const node of graph.nodes) {
-    if (done.has(node) || node === classifier) continue;
+  for (const node of graph.nodes.slice(0, graph.nodes.indexOf(classifier))) {
+    if (done.has(node)) continue;
     if (node.opType === 'Conv') {
       const sq = activated(node);
       const users = (consumers.get(sq.value) ?? []).filter((u) => u.opType === 'Conv');
@@ -300,10 +307,11 @@ export function squeezeNetFromOnnx(graph: OnnxGraph, what = 'onnx'): StateDict {
         fire++;
         const exp = users.map((u) => ({ conv: u, ...activated(u) }));
         const cat = (consumers.get(exp[0].value) ?? []).find((u) => u.opType === 'Concat');
-        if (!cat || !exp.every((e) => cat.inputs.map(resolve).includes(e.value))) {
+        const catInputs = cat?.inputs.map(resolve) ?? [];
+        if (!cat || !exp.every((e) => catInputs.includes(e.value))) {
           throw new Error(`${what}: fire module ${fire} (squeeze Conv '${node.name}'): its two expand Convs do not meet in one Concat`);
         }
-        exp.sort((a, b) => cat.inputs.map(resolve).indexOf(a.value) - cat.inputs.map(resolve).indexOf(b.value));
+        exp.sort((a, b) => catInputs.indexOf(a.value) - catInputs.indexOf(b.value));
         const ks = exp.map((e) => consts.get(resolve(e.conv.inputs[1] ?? ''))?.dims.slice(2) ?? []);
         if (ks[0].some((d) => d !== 1) || ks[1].some((d) => d !== 3)) {
           throw new Error(`${what}: fire module ${fire} (squeeze Conv '${node.name}'): Concat joins kernels ${fmt(ks[0])} then ${fmt(ks[1])}; torchvision's Fire concatenates the 1×1 expand first, then the 3×3`);
@@ -314,14 +322,8 @@ export function squeezeNetFromOnnx(graph: OnnxGraph, what = 'onnx'): StateDict {
         put(exp[1].conv, `${prefix}.expand3x3`);
         for (const n of [node, sq.relu, ...exp.flatMap((e) => [e.conv, e.relu]), cat]) if (n) done.add(n);
         index++;
-      } else {
-        put(node, `features.${index}`);
-        index++;
-      }
-    } else if (INDEXED.has(node.opType)) {
-      // Nodes after the classifier conv (its ReLU, the pooling) belong to `classifier`, not `features`.
-      if (graph.nodes.indexOf(node) < graph.nodes.indexOf(classifier)) index++;
-    }
+      } else put(node, `features.${index++}`);
+    } else if (INDEXED.has(node.opType)) index++;
   }
   put(classifier, 'classifier.1');
   for (const [name, t] of graph.initializers) {

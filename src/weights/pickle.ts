@@ -139,7 +139,7 @@ function makeTensor(args: unknown[], fn: string): TensorDesc {
   return { kind: 'tensor', storage: s, offset: toInt(offset, `${fn} storage offset`), shape, stride: strides };
 }
 
-export function contiguousStrides(shape: readonly number[]): number[] {
+function contiguousStrides(shape: readonly number[]): number[] {
   const st = new Array<number>(shape.length);
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {

@@ -116,10 +116,11 @@ function materialize(t: TensorDesc, file: TorchFile, what: string): Float32Array
   if (t.storage.kind === 'storage-bytes') {
     // torch.storage._load_from_bytes: the storage is a complete torch.save file of its own.
     src = torchFile((t.storage as StorageBytes).bytes, `${what} (embedded storage)`);
-    if (!(src.root as StorageRef | null)?.kind || (src.root as StorageRef).kind !== 'storage') {
+    const root = src.root as StorageRef | null;
+    if (typeof root !== 'object' || root === null || root.kind !== 'storage') {
       throw new Error(`${what}: embedded storage file holds ${describe(src.root)}, not a storage`);
     }
-    ref = src.root as StorageRef;
+    ref = root;
   } else ref = t.storage;
   const bytes = src.storage(ref);
   let offset = t.offset;

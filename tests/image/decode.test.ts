@@ -83,9 +83,9 @@ describe('JPEG vs PIL (libjpeg)', () => {
         max = Math.max(max, d);
       }
       const mean = sum / w.length;
-      // measured: mean 0.35–0.87, max 6–16 (chroma upsampling differs; 4:4:4 and gray are closest)
+      // measured (jpeg-js 0.4.4 vs Pillow 9.4/libjpeg-turbo): mean 0.06 (gray) to 1.08 (odd_37x23), max 1–8
       expect(mean).toBeLessThanOrEqual(3);
-      expect(max).toBeLessThanOrEqual(32);
+      expect(max).toBeLessThanOrEqual(16);
       if (name === 'gray') for (let i = 0; i < img.data.length; i += 3) expect(img.data[i] === img.data[i + 1] && img.data[i] === img.data[i + 2]).toBe(true);
     });
   }

@@ -64,3 +64,30 @@ describe.runIf(HAVE_SHARED)('vanilla saliency against PyTorch', () => {
     model.dispose();
   });
 });
+
+describe.runIf(HAVE_SHARED)('SmoothGrad, Integrated Gradients and Grad-CAM against PyTorch', () => {
+  // scripts/gen_attribution_fixtures.py computes the same formulas in PyTorch; SmoothGrad's noise is the
+  // same on both sides (Philox4x32-10: shaders/random.wgsl here, scripts/rng.py there).
+  const cases = [
+    ['attr_smoothgrad.npy', { method: 'smoothgrad', samples: 4, noise: 0.15, seed: 0 }],
+    ['attr_ig.npy', { method: 'integrated-gradients', samples: 8, baseline: 'zeros', rule: 'riemann' }],
+    ['attr_ig_trapezoid_black.npy', { method: 'integrated-gradients', samples: 4, baseline: 'black', rule: 'trapezoid' }],
+    ['attr_gradcam.npy', { method: 'gradcam' }],
+  ] as const;
+  for (const [file, opts] of cases) {
+    it(`${file.replace(/^attr_|\.npy$/g, '')} matches within 1e-3 relative L2 per image`, async () => {
+      const d = await getDevice();
+      const model = SqueezeNet.fromStateDict(d, sharedWeights());
+      const s = sharedSamples();
+      const x = keep(d.tensor(s.data.subarray(0, 3 * 3 * 224 * 224), [3, 3, 224, 224]));
+      const r = await saliency(model, x, s.labels.slice(0, 3), opts);
+      x.dispose();
+      const ref = fixtureNpy(`model/${file}`);
+      for (let i = 0; i < 3; i++) {
+        const e = relL2(r.maps.subarray(i * 224 * 224, (i + 1) * 224 * 224), ref.data.subarray(i * 224 * 224, (i + 1) * 224 * 224));
+        expect(e).toBeLessThan(1e-3);
+      }
+      model.dispose();
+    });
+  }
+});
