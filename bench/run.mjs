@@ -33,6 +33,7 @@ try {
   } else {
     const mod = await import(`./${which}.mjs`);
     await mod.run(argv);
+    code = typeof process.exitCode === 'number' ? process.exitCode : 0;
   }
 } catch (e) {
   console.error(`bench ${which}: ${e.message}${process.env.GRADSIGHT_DEBUG ? `\n${e.stack}` : ''}`);

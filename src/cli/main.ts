@@ -328,7 +328,7 @@ async function cmdClassviz(argv: string[]): Promise<void> {
   if (raw) writeOut('raw', raw, writeNpy(img, [1, 3, 224, 224]));
   if (out) writeOut('out', out, snaps.length ? framesStrip(img, target, snaps, top) : classVizFigure(img, target, top));
   const result = {
-    target, targetName: className(target), iterations, ms, ...opts, score: lg[target], targetProb: probs[target],
+    target, targetName: className(target), ms, ...opts, score: lg[target], targetProb: probs[target],
     top5: top.map((t) => ({ class: t.index, name: className(t.index), prob: t.value })), out: out ?? null, raw: raw ?? null,
     frames: frames ? snaps.map((s) => join(frames, `frame_${String(s.iteration).padStart(4, '0')}.png`)) : [],
   };
@@ -444,7 +444,7 @@ async function main(): Promise<number> {
 const code = await main();
 // Dawn keeps Node alive while the device exists: release it and leave explicitly once output is flushed.
 try {
-  device?.destroy();
+  (device as Device | null)?.destroy();
 } catch {
   /* already lost */
 }

@@ -26,6 +26,11 @@ function diffStats(a: Uint8Array, b: Uint8Array) {
   return { max, mean: sum / a.length };
 }
 
+/** Exact equality of two typed arrays (bytewise; fast on large arrays, unlike toEqual). */
+function same(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
 function randomImage(w: number, h: number, seed: number): RgbImage {
   let s = seed >>> 0;
   const data = new Uint8Array(w * h * 3);
@@ -75,9 +80,9 @@ describe('resize details', () => {
 
   it('same size is a copy; one-axis resize leaves the other axis untouched', () => {
     const img = randomImage(9, 7, 1);
-    const same = resizeBilinear(img, 9, 7);
-    expect(same.data).toEqual(img.data);
-    expect(same.data).not.toBe(img.data);
+    const copy = resizeBilinear(img, 9, 7);
+    expect([...copy.data]).toEqual([...img.data]);
+    expect(copy.data).not.toBe(img.data);
     // Width only: each row resampled independently, a constant column stays constant.
     const flat: RgbImage = { width: 9, height: 7, data: new Uint8Array(9 * 7 * 3).fill(77) };
     const r = resizeBilinear(flat, 4, 7);
@@ -130,7 +135,7 @@ describe('ToTensor + Normalize vs torchvision', () => {
     const img = randomImage(224, 224, 6);
     const x = preprocess(img);
     expect(x.length).toBe(3 * 224 * 224);
-    expect(x).toEqual(toNormalizedChw(img));
+    expect(same(x, toNormalizedChw(img))).toBe(true);
     // CHW layout: channel 1 of pixel (x=5, y=3)
     const i = 3 * 224 + 5;
     expect(x[224 * 224 + i]).toBe(Math.fround(Math.fround(Math.fround(img.data[i * 3 + 1] / 255) - Math.fround(0.456)) / Math.fround(0.224)));
@@ -139,7 +144,7 @@ describe('ToTensor + Normalize vs torchvision', () => {
   it('non-square input goes through resize + crop', () => {
     const img = randomImage(31, 17, 7);
     const x = preprocess(img, 12);
-    expect(x).toEqual(toNormalizedChw(centerCrop(resizeShorter(img, 12), 12)));
+    expect(same(x, toNormalizedChw(centerCrop(resizeShorter(img, 12), 12)))).toBe(true);
   });
 });
 
@@ -150,7 +155,7 @@ describe('deprocess and batches', () => {
       const back = deprocess(toNormalizedChw(img), h, w);
       expect(back.width).toBe(w);
       expect(back.height).toBe(h);
-      expect(back.data).toEqual(img.data);
+      expect(same(back.data, img.data)).toBe(true);
     }
   });
 
@@ -170,7 +175,7 @@ describe('deprocess and batches', () => {
     const imgs = [randomImage(20, 11, 1), randomImage(12, 12, 2), randomImage(9, 30, 3)];
     const b = batchToTensorData(imgs, 12);
     expect(b.length).toBe(3 * 3 * 144);
-    imgs.forEach((img, i) => expect(b.subarray(i * 432, (i + 1) * 432)).toEqual(preprocess(img, 12)));
+    imgs.forEach((img, i) => expect(same(b.subarray(i * 432, (i + 1) * 432), preprocess(img, 12))).toBe(true));
     expect(() => batchToTensorData([])).toThrow(/no images/);
     expect(() => batchToTensorData([imgs[0], { width: 2, height: 2, data: new Uint8Array(3) }], 12)).toThrow(/batchToTensorData: image 1: preprocess: image is 2×2 but holds 3 bytes/);
   });

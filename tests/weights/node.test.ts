@@ -67,7 +67,9 @@ describe('importToCache', () => {
     expect(expectTiny(back.dict)).toEqual([]);
     expect(readdirSync(join(tmp, 'cache', 'weights'))).toEqual(['squeezenet1_1.safetensors']); // no temp file left
   });
+});
 
+describe('Node Buffers', () => {
   it('decodes files read as Node Buffers (whose slice() is a view into a shared pool)', () => {
     // readFileSync gives small files a Buffer at a non-zero offset in a pooled ArrayBuffer.
     for (const f of ['tiny.pth', 'tiny-old.pth', 'tiny-frombytes.pth', 'tiny.onnx', 'tiny-halfs.safetensors']) {
@@ -78,6 +80,9 @@ describe('importToCache', () => {
     const arr = readNpy(npy);
     expect(Array.from(arr.data as Float32Array)).toEqual([1.5, -2, 3]);
   });
+});
+
+describe('importToCache: validation', () => {
 
   it('writes nothing when the file does not validate', () => {
     const out = join(tmp, 'bad', 'x.safetensors');

@@ -1,0 +1,28 @@
+// Packs conv weights for the register-tiled kernels: for channel block cb (TC channels) and reduction
+// index k, the TC weights are contiguous, so a kernel reads them with TC/4 vec4 loads (on lavapipe a vec4
+// load costs about as much as two scalar loads, and uniform scalar loads cost as much as a gather):
+//   wp[(cb * K + k) * TC + c] = w[(cb*TC + c) * sC + (k / KK) * sA + (k % KK) * sB]   (0 past C channels)
+// Forward:            C = Cout, k = ci*KK + tap, sC = Cin*KK, sA = KK,     sB = 1.
+// Input gradient:     C = Cin,  k = co*KK + tap, sC = KK,     sA = Cin*KK, sB = 1  (the transposed weight).
+struct Params {
+  C: u32, K: u32, KK: u32, total: u32,
+  sC: u32, sA: u32, sB: u32, _p0: u32,
+}
+@group(0) @binding(0) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read_write> wp: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+override WG: u32 = 256u;
+override TC: u32 = 16u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.total) { return; }
+  let c = i % TC;
+  let t = i / TC;
+  let k = t % p.K;
+  let ch = (t / p.K) * TC + c;
+  var v = 0.0;
+  if (ch < p.C) { v = w[ch * p.sC + (k / p.KK) * p.sA + (k % p.KK) * p.sB]; }
+  wp[i] = v;
+}

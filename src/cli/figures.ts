@@ -1,0 +1,78 @@
+// Report-quality PNG figures for the CLI: saliency (images over their heat maps), fooling (original /
+// fooled / difference ×10) and class visualization (final image, or a strip of snapshots).
+import { gridFigure, type Panel } from '../image/figure.js';
+import { applyColormap, normalizeMap, overlay } from '../image/colormap.js';
+import { deprocess, type RgbImage } from '../image/preprocess.js';
+import { className } from '../nn/classes.js';
+import type { SaliencyResult } from '../viz/saliency.js';
+import type { FoolingImageReport } from '../viz/fooling.js';
+import type { InputBatch } from './inputs.js';
+
+const COLS = 5;
+const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
+
+/** RGB picture of one network input (CHW, normalized). */
+export function imageFromInput(chw: Float32Array, h: number, w: number): RgbImage {
+  return deprocess(chw, h, w);
+}
+
+function inputImage(b: InputBatch, i: number): RgbImage {
+  const [, c, h, w] = b.shape;
+  return imageFromInput(b.data.subarray(i * c * h * w, (i + 1) * c * h * w), h, w);
+}
+
+/** Rows of up to five images, each with its heat map (inferno, 99th-percentile scaled) and an overlay below. */
+export function saliencyFigure(b: InputBatch, res: SaliencyResult, preds: { pred: number; prob: number }[]): Uint8Array {
+  const [n, h, w] = res.shape;
+  const rows: (Panel | null)[][] = [];
+  for (let s = 0; s < n; s += COLS) {
+    const imgs: Panel[] = [], maps: Panel[] = [], overs: Panel[] = [];
+    for (let i = s; i < Math.min(n, s + COLS); i++) {
+      const pic = inputImage(b, i);
+      const heat = applyColormap(normalizeMap(res.maps.subarray(i * h * w, (i + 1) * h * w), 99), w, h, 'inferno', { min: 0, max: 1 });
+      imgs.push({ image: pic, caption: [b.names[i], `pred: ${className(preds[i].pred)} ${pct(preds[i].prob)}`] });
+      maps.push({ image: heat, caption: [`${res.method} for ${res.classes[i]}`, className(res.classes[i])] });
+      overs.push({ image: overlay(pic, heat, 0.6), caption: ['overlay'] });
+    }
+    rows.push(imgs, maps, overs);
+  }
+  return gridFigure({ rows, title: `Saliency (${res.method}) — SqueezeNet 1.1`, captionLines: 2 }).toPng();
+}
+
+/** One row per image: original, fooled, difference magnified ×10 (around mid-gray). */
+export function foolingFigure(b: InputBatch, fooled: Float32Array, reports: FoolingImageReport[], before: { pred: number; prob: number }[]): Uint8Array {
+  const [, c, h, w] = b.shape;
+  const rows: Panel[][] = reports.map((r, i) => {
+    const orig = inputImage(b, i);
+    const fool = imageFromInput(fooled.subarray(i * c * h * w, (i + 1) * c * h * w), h, w);
+    const diff = new Uint8Array(h * w * 3);
+    for (let k = 0; k < diff.length; k++) diff[k] = Math.max(0, Math.min(255, Math.round(127.5 + 10 * (fool.data[k] - orig.data[k]))));
+    return [
+      { image: orig, caption: [b.names[i], `${className(before[i].pred)} ${pct(before[i].prob)}`] },
+      { image: fool, caption: [`${r.success ? 'fooled' : 'NOT fooled'} in ${r.iterations} steps`, `${className(r.predicted)} ${pct(r.predicted === r.target ? r.targetProb : 0) }`], captionColor: r.success ? '#1a7f37' : '#c62828' },
+      { image: { width: w, height: h, data: diff }, caption: ['difference ×10', `L∞ ${r.linf255.toFixed(1)}, L2 ${r.l2_255.toFixed(0)} (0-255)`] },
+    ];
+  });
+  const target = reports[0]?.target ?? 0;
+  return gridFigure({ rows, title: `Fooling images → ${className(target)} (${target})`, captionLines: 2 }).toPng();
+}
+
+/** The final class visualization, with its top-5 under it. */
+export function classVizFigure(img: Float32Array, target: number, top: { index: number; value: number }[]): Uint8Array {
+  const pic = imageFromInput(img, 224, 224);
+  return gridFigure({
+    rows: [[{ image: pic, caption: [`${className(target)} (${target})`, ...top.slice(0, 3).map((t) => `${className(t.index)} ${pct(t.value)}`)] }]],
+    cellSize: 448,
+    title: 'Class visualization',
+    captionLines: 4,
+  }).toPng();
+}
+
+/** Snapshots along the optimization, then the final image. */
+export function framesStrip(img: Float32Array, target: number, snaps: { iteration: number; data: Float32Array }[], top: { index: number; value: number }[]): Uint8Array {
+  const panels: Panel[] = snaps.map((s) => ({ image: imageFromInput(s.data, 224, 224), caption: [`iteration ${s.iteration}`] }));
+  const rows: Panel[][] = [];
+  for (let s = 0; s < panels.length; s += COLS) rows.push(panels.slice(s, s + COLS));
+  rows.push([{ image: imageFromInput(img, 224, 224), caption: [`final: ${className(top[0].index)} ${pct(top[0].value)}`] }]);
+  return gridFigure({ rows, cellSize: 160, title: `Class visualization of ${className(target)} (${target})`, captionLines: 1 }).toPng();
+}
