@@ -195,9 +195,6 @@ export class TfjsSqueezeNet {
   }
 }
 
-/** Load ../shared/weights/squeezenet1_1.pth? Not here: tfjs has no .pth reader; peers use random weights. */
-export const SHARED_WEIGHTS_NOTE = existsSync('../shared/weights') ? 'random weights (tfjs cannot read .pth)' : 'random weights';
-
 /** Roll by (dy, dx) along H, W of an NHWC tensor (torch.roll semantics). */
 function roll(tf, x, dy, dx) {
   const [, h, w] = x.shape;
@@ -232,7 +229,8 @@ function gaussianBlur(tf, x, sigma) {
  * read-back of its result.
  *   forward:      logits
  *   saliency:     |∂(Σ score[i, yᵢ]) / ∂x| max over channels ([N, H, W])
- *   foolingIter:  x ← clamp(x + g / ‖g‖₂) per image (one step of cs231n fooling; g of the target scores)
+ *   foolingIter:  x ← clamp(x + g / ‖g‖₂ · active) per image (one step of src/viz/fooling.ts; g of the target
+ *                 scores, active = not yet classified as the target)
  *   classvizStep: roll, ∂(score − λ‖x‖²)/∂x, x + lr·g, roll back, clamp, blur (a step that blurs, like step 0)
  */
 export function tfjsWorkloads(tf, net, batch, { size = 224, seed = 3 } = {}) {
@@ -261,9 +259,18 @@ export function tfjsWorkloads(tf, net, batch, { size = 224, seed = 3 } = {}) {
     },
     async foolingIter() {
       const y = tf.tidy(() => {
-        const g = gradFn(x);
+        // As src/viz/fooling.ts: step only the images not yet fooled (target score below the top score).
+        let logits = null;
+        const g = tf.grad((xi) => {
+          logits = tf.keep(net.forward(xi));
+          return tf.sum(tf.mul(logits, onehot));
+        })(x);
+        const tgt = tf.sum(tf.mul(logits, onehot), 1);
+        const active = tf.cast(tf.greater(tf.max(logits, 1), tgt), 'float32');
+        logits.dispose();
         const norm = tf.sqrt(tf.sum(tf.square(g), [1, 2, 3], true));
-        return tf.minimum(tf.maximum(tf.add(x, tf.div(g, tf.add(norm, 1e-12))), lo), hi);
+        const step = tf.mul(tf.div(g, tf.add(norm, 1e-12)), tf.reshape(active, [n, 1, 1, 1]));
+        return tf.minimum(tf.maximum(tf.add(x, step), lo), hi);
       });
       await y.data();
       y.dispose();

@@ -7,7 +7,8 @@ as `gradsight bench`, printed as one JSON object on the last line of stdout.
 Workloads (keys carry the batch size, as gradsight bench's):
   forward_bN         logits of N images (224x224)
   saliency_bN        |d(sum_i score[i, y_i]) / dx| max over channels (vanilla saliency)
-  fooling_iter_bN    one cs231n fooling step: x <- clamp(x + g / ||g||_2) per image, g of the target scores
+  fooling_iter_bN    one step of src/viz/fooling.ts: x <- clamp(x + g / ||g||_2 * active) per image, g of the
+                     target scores, active = not yet classified as the target
   classviz_step_bN   roll, d(score - 1e-3 ||x||^2)/dx, x + 25 g, roll back, clamp, Gaussian blur (sigma 0.5)
 Weights: ../shared/weights/squeezenet1_1.pth when present (else random N(0, 0.05); timing does not depend on them).
 """
@@ -78,9 +79,14 @@ def workloads(model, n):
         return gx.abs().amax(1)
 
     def fooling_iter():
-        _, gx = input_grad(x, lambda xi: model(xi).gather(1, targets[:, None]).sum())
+        # As src/viz/fooling.ts: step only the images not yet fooled (target score below the top score).
+        xi = x.detach().requires_grad_(True)
+        logits = model(xi)
+        tgt = logits.gather(1, targets[:, None]).squeeze(1)
+        active = (logits.detach().amax(1) > tgt.detach()).float().view(-1, 1, 1, 1)
+        (gx,) = torch.autograd.grad(tgt.sum(), [xi])
         norm = gx.flatten(1).norm(dim=1).view(-1, 1, 1, 1)
-        return torch.clamp(x + gx / (norm + 1e-12), lo, hi)
+        return torch.clamp(x + gx / (norm + 1e-12) * active, lo, hi)
 
     def classviz_step():
         state['jit'] = (state['jit'] + 5) % 17

@@ -1,6 +1,7 @@
 // 256-entry lookup tables of matplotlib's perceptually uniform colormaps (viridis, magma, inferno, plasma by
 // Nathaniel J. Smith, Stefan van der Walt and Eric Firing; matplotlib's lib/matplotlib/_cm_listed.py, released
-// under CC0), each float entry rounded to 8 bits (round(255·v)) and written as 6 hex digits per color.
+// under CC0), each float entry rounded to 8 bits (round(255·v)) and written as 6 hex digits per color — the
+// same encoding d3-scale-chromatic publishes for these maps.
 // tests/image/colormap.test.ts checks the endpoints and some entries against matplotlib's float values and that
 // every table is smooth (no transcription glitches).
 

@@ -18,6 +18,7 @@ import bwdInSrc from '../../shaders/conv2d_backward_input.wgsl';
 import bwdWSrc from '../../shaders/conv2d_backward_weight.wgsl';
 import prepSrc from '../../shaders/conv2d_bias_grad.wgsl';
 import reduceSrc from '../../shaders/conv2d_reduce.wgsl';
+import packSrc from '../../shaders/conv2d_pack.wgsl';
 import { record, Storage, type Tensor } from '../tensor/tensor.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice } from './util.js';
@@ -36,16 +37,17 @@ export interface ConvTile {
 }
 
 /**
- * Tile sizes per kernel (tc <= 16, tp <= 4, wg a power of two <= 256). Mutable so that an autotuner can pick
- * them for the adapter at hand; pipelines are cached per tile.
+ * Tile sizes per kernel: wg a power of two <= 256, tp in 1..4, tc in {4, 8, 12, 16} for the kernels that read
+ * packed weights (forward, pointwise, backwardInput, pointwiseBackward) and 1..16 for backwardWeight. Mutable
+ * so that an autotuner can pick them for the adapter at hand; pipelines are cached per tile.
  */
 export const convTuning = {
-  forward: { wg: 64, tc: 8, tp: 2 } as ConvTile,
-  pointwise: { wg: 64, tc: 8, tp: 2 } as ConvTile,
-  backwardInput: { wg: 64, tc: 8, tp: 2 } as ConvTile,
-  pointwiseBackward: { wg: 64, tc: 8, tp: 2 } as ConvTile,
+  forward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+  pointwise: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+  backwardInput: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+  pointwiseBackward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
   /** tp = weight columns per invocation; `chunk` = reduction steps (output pixels) per partial sum. */
-  backwardWeight: { wg: 64, tc: 8, tp: 1, chunk: 512 } as ConvTile & { chunk: number },
+  backwardWeight: { wg: 64, tc: 16, tp: 4, chunk: 512 } as ConvTile & { chunk: number },
   /** Pixels per invocation in the bias / ReLU-mask pass. */
   biasGrad: { wg: 64, seg: 256 },
 };
@@ -68,27 +70,34 @@ export interface ConvGeom {
 const MAX_GROUPS = 65535;
 
 /**
- * The dispatch geometry of the tiled conv kernels: `items` along the lanes (tile.tp per invocation, tile.wg
- * per workgroup) in x, `channels` in blocks of tile.tc in y (times `yMul`: stride phases), `images` in z.
- * Item blocks past the 65535 limit fold into z (the kernels read zFold).
+ * The dispatch geometry of the tiled conv kernels: `lanes` invocations along x (tile.wg per workgroup; each
+ * handles tile.tp pixels or columns), `channels` in blocks of tile.tc along y (times `yMul`: the stride
+ * phases of the input gradient), `images` along z. Lane blocks past the 65535 limit fold into z (the kernels
+ * read zFold).
  */
-export function convGrid(items: number, channels: number, images: number, tile: ConvTile, yMul = 1): { groups: [number, number, number]; zFold: number; cBlocks: number } {
-  const blocks = Math.max(1, Math.ceil(items / (tile.wg * tile.tp)));
+export function convGrid(lanes: number, channels: number, images: number, tile: ConvTile, yMul = 1): { groups: [number, number, number]; zFold: number; cBlocks: number } {
+  const blocks = Math.max(1, Math.ceil(lanes / tile.wg));
   const cBlocks = Math.ceil(channels / tile.tc);
   const zFold = Math.ceil(blocks / MAX_GROUPS);
   const gx = Math.ceil(blocks / zFold);
   const gy = cBlocks * yMul;
   const gz = images * zFold;
   if (gy > MAX_GROUPS || gz > MAX_GROUPS) {
-    throw new Error(`conv2d: dispatch too large (${gx} x ${gy} x ${gz} workgroups) for ${items} pixels, ${channels} channels, ${images} images`);
+    throw new Error(`conv2d: dispatch too large (${gx} x ${gy} x ${gz} workgroups) for ${lanes} lanes, ${channels} channels, ${images} images`);
   }
   return { groups: [gx, gy, gz], zFold, cBlocks };
 }
 
-function checkTile(name: string, t: ConvTile): void {
-  if (!(t.tc >= 1 && t.tc <= 16 && t.tp >= 1 && t.tp <= 4 && Number.isInteger(t.tc) && Number.isInteger(t.tp))) {
-    throw new Error(`conv2d: tile of '${name}' must have 1 <= tc <= 16 and 1 <= tp <= 4; got tc=${t.tc}, tp=${t.tp}`);
+/** The tile of kernel `name` for `channels` channels: the channel block shrinks (in steps of 4) to fit. */
+function tileFor(name: keyof typeof convTuning, channels: number, packed = true): ConvTile {
+  const t = convTuning[name] as ConvTile;
+  const okTc = packed ? t.tc % 4 === 0 && t.tc >= 4 && t.tc <= 16 : Number.isInteger(t.tc) && t.tc >= 1 && t.tc <= 16;
+  if (!okTc || !(Number.isInteger(t.tp) && t.tp >= 1 && t.tp <= 4) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
+    throw new Error(`conv2d: tile of '${name}' must have ${packed ? 'tc in {4, 8, 12, 16}' : '1 <= tc <= 16'}, 1 <= tp <= 4, 1 <= wg <= 256; got ${JSON.stringify(t)}`);
   }
+  const step = packed ? 4 : 1;
+  const tc = Math.min(t.tc, Math.ceil(channels / step) * step);
+  return { wg: t.wg, tc, tp: t.tp };
 }
 
 function isPointwise(g: ConvGeom): boolean {
@@ -131,31 +140,50 @@ function geometry(op: string, x: Tensor, w: Tensor, b: Tensor | null, stride: nu
 
 // ---------- raw kernels (no graph) ----------
 
+/**
+ * Pack a weight for the tiled kernels (see conv2d_pack.wgsl): the `tc` weights of one channel block and one
+ * reduction index k are contiguous. A temporary the caller releases after recording its dispatch.
+ */
+function packRaw(rt: Runtime, w: GPUBuffer, C: number, K: number, KK: number, sC: number, sA: number, sB: number, tc: number): Storage {
+  const total = Math.ceil(C / tc) * K * tc;
+  const bytes = Math.max(16, total * 4);
+  const wp = new Storage(rt, rt.acquire(bytes), bytes);
+  const k = rt.kernel('conv2d_pack', packSrc, { WG: 256, TC: tc });
+  rt.dispatch(k, { w, wp: wp.buffer }, { C, K, KK, total, sC, sA, sB }, groups1d(total, 256));
+  return wp;
+}
+
 /** Forward into channels [coOff, coOff + Cout) of `out` ([N, coTot, Ho, Wo]). */
 function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, out: GPUBuffer, relu: boolean, coOff: number, coTot: number): void {
   if (g.N === 0) return;
   const pw = isPointwise(g);
-  const tile = pw ? convTuning.pointwise : convTuning.forward;
-  checkTile(pw ? 'pointwise' : 'forward', tile);
-  const HoWo = g.Ho * g.Wo;
-  const grid = convGrid(HoWo, g.Cout, g.N, tile);
+  const tile = tileFor(pw ? 'pointwise' : 'forward', g.Cout);
+  const KK = g.KH * g.KW;
+  const wp = packRaw(rt, w, g.Cout, g.Cin * KK, KK, g.Cin * KK, KK, 1, tile.tc);
   const consts = { WG: tile.wg, TCO: tile.tc, TP: tile.tp, HAS_BIAS: b ? 1 : 0, RELU: relu ? 1 : 0 };
-  const bufs = { x, w, b: b ?? w, y: out };
+  const bufs = { x, wp: wp.buffer, b: b ?? w, y: out };
   if (pw) {
+    const HW = g.H * g.W;
+    const items = Math.ceil(HW / tile.tp);
+    const grid = convGrid(items, g.Cout, g.N, tile);
     const k = rt.kernel('conv2d_pointwise', pwSrc, { ...consts, ACC: 0 });
-    rt.dispatch(k, bufs, { Cin: g.Cin, HW: HoWo, Cout: g.Cout, coOff, coTot, zFold: grid.zFold, wsO: g.Cin, wsR: 1 }, grid.groups);
+    rt.dispatch(k, bufs, { Cin: g.Cin, HW, Cout: g.Cout, coOff, coTot, zFold: grid.zFold, items }, grid.groups);
   } else {
-    const k = rt.kernel('conv2d_forward', fwdSrc, consts);
+    const groupsX = Math.ceil(g.Wo / tile.tp);
+    const items = g.Ho * groupsX;
+    const grid = convGrid(items, g.Cout, g.N, tile);
+    const k = rt.kernel('conv2d_forward', fwdSrc, { ...consts, S1: g.stride === 1 ? 1 : 0 });
     rt.dispatch(
       k,
       bufs,
       {
         Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
-        stride: g.stride, pad: g.pad, coOff, coTot, zFold: grid.zFold,
+        stride: g.stride, pad: g.pad, coOff, coTot, zFold: grid.zFold, groupsX, items,
       },
       grid.groups,
     );
   }
+  wp.release();
 }
 
 /**
@@ -203,47 +231,53 @@ function reduceRaw(rt: Runtime, part: GPUBuffer, out: GPUBuffer, M: number, C: n
 /** dx (= or += with acc) from the (masked) output gradient gm [N, Cout, Ho, Wo]. */
 function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, acc: boolean): void {
   if (g.N === 0) return;
+  const KK = g.KH * g.KW;
   if (isPointwise(g)) {
-    // The transposed 1x1 conv is the pointwise product with the weight read transposed.
-    const tile = convTuning.pointwiseBackward;
-    checkTile('pointwiseBackward', tile);
+    // The transposed 1x1 conv is the pointwise product with the transposed weight.
+    const tile = tileFor('pointwiseBackward', g.Cin);
+    const wp = packRaw(rt, w, g.Cin, g.Cout, 1, 1, g.Cin, 0, tile.tc);
     const HW = g.H * g.W;
-    const grid = convGrid(HW, g.Cin, g.N, tile);
+    const items = Math.ceil(HW / tile.tp);
+    const grid = convGrid(items, g.Cin, g.N, tile);
     const k = rt.kernel('conv2d_pointwise', pwSrc, { WG: tile.wg, TCO: tile.tc, TP: tile.tp, HAS_BIAS: 0, RELU: 0, ACC: acc ? 1 : 0 });
-    rt.dispatch(k, { x: gm, w, b: w, y: dx }, { Cin: g.Cout, HW, Cout: g.Cin, coOff: 0, coTot: g.Cin, zFold: grid.zFold, wsO: 1, wsR: g.Cin }, grid.groups);
+    rt.dispatch(k, { x: gm, wp: wp.buffer, b: w, y: dx }, { Cin: g.Cout, HW, Cout: g.Cin, coOff: 0, coTot: g.Cin, zFold: grid.zFold, items }, grid.groups);
+    wp.release();
     return;
   }
-  const tile = convTuning.backwardInput;
-  checkTile('backwardInput', tile);
+  const tile = tileFor('backwardInput', g.Cin);
+  const wp = packRaw(rt, w, g.Cin, g.Cout * KK, KK, KK, g.Cin * KK, 1, tile.tc);
   const s = g.stride;
   const Ty = Math.ceil(g.H / s);
   const Tx = Math.ceil(g.W / s);
-  const grid = convGrid(Ty * Tx, g.Cin, g.N, tile, s * s);
+  const groupsX = Math.ceil(Tx / tile.tp);
+  const items = Ty * groupsX;
+  const grid = convGrid(items, g.Cin, g.N, tile, s * s);
   const k = rt.kernel('conv2d_backward_input', bwdInSrc, { WG: tile.wg, TCI: tile.tc, TP: tile.tp, ACC: acc ? 1 : 0 });
   rt.dispatch(
     k,
-    { g: gm, w, dx },
+    { g: gm, wp: wp.buffer, dx },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
-      stride: s, pad: g.pad, Ty, Tx, zFold: grid.zFold, ciBlocks: grid.cBlocks,
+      stride: s, pad: g.pad, Ty, Tx, zFold: grid.zFold, ciBlocks: grid.cBlocks, groupsX, items,
     },
     grid.groups,
   );
+  wp.release();
 }
 
 /** dw [Cout, Cin, KH, KW] from x and the (masked) output gradient gm. */
 function backwardWeightRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, gm: GPUBuffer, dw: GPUBuffer): void {
   const K = g.Cin * g.KH * g.KW;
   const R = g.N * g.Ho * g.Wo;
-  const t = convTuning.backwardWeight;
-  checkTile('backwardWeight', t);
+  const t = tileFor('backwardWeight', g.Cout, false);
+  const lanes = Math.ceil(K / t.tp);
   // Narrow weights (conv1 has K = 27) waste fewer lanes with a smaller workgroup.
   let wg = t.wg;
-  while (wg > 16 && wg / 2 >= K * t.tp) wg /= 2;
+  while (wg > 8 && wg / 2 >= lanes) wg /= 2;
   const tile = { wg, tc: t.tc, tp: t.tp };
-  const chunk = Math.max(1, t.chunk);
+  const chunk = Math.max(1, Math.floor(convTuning.backwardWeight.chunk));
   const nChunks = Math.max(1, Math.ceil(R / chunk));
-  const grid = convGrid(K, g.Cout, nChunks, tile);
+  const grid = convGrid(lanes, g.Cout, nChunks, tile);
   if (grid.zFold !== 1) throw new Error(`conv2d: weight gradient with ${K} columns per output channel is too large`);
   const part = nChunks === 1 ? dw : rt.acquire(nChunks * g.Cout * K * 4);
   const k = rt.kernel('conv2d_backward_weight', bwdWSrc, { WG: tile.wg, TCO: tile.tc, TK: tile.tp });

@@ -17,7 +17,7 @@ function noise(n: number, seed: number): Uint8Array {
 
 describe('encodePng', () => {
   it('RGB round trip (odd sizes, noise and gradients)', () => {
-    for (const [w, h] of [[1, 1], [37, 23], [5, 64], [301, 199]]) {
+    for (const [w, h] of [[1, 1], [37, 23], [5, 64], [151, 99]]) {
       const data = noise(w * h * 3, w * 7 + h);
       const file = encodePng({ width: w, height: h, data });
       expect([...file.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');

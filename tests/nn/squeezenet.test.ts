@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { getDevice, relErr } from '../helpers/device.js';
 import { HAVE_SHARED, sharedWeights, sharedSamples, fixtureNpy, fixtureJson } from '../helpers/shared.js';
-import { SqueezeNet, squeezeNetManifest, LAYER_NAMES, tidy, type Device } from '../../src/index.js';
+import { SqueezeNet, squeezeNetManifest, LAYER_NAMES, SQUEEZENET1_1, tidy, type Device } from '../../src/index.js';
 import { randomStateDict } from '../helpers/model.js';
 
 describe('SqueezeNet 1.1 architecture', () => {
@@ -13,6 +13,8 @@ describe('SqueezeNet 1.1 architecture', () => {
   it('has torchvision\'s 52 tensors and any batch/input size the architecture allows', async () => {
     const m = squeezeNetManifest();
     expect(m.length).toBe(52);
+    // The model's manifest and the importer's (weights/manifest.json, generated from torchvision) agree.
+    expect(m.map(([n, s]) => [n, s])).toEqual(SQUEEZENET1_1.tensors.map((t: { name: string; shape: number[] }) => [t.name, t.shape]));
     const model = SqueezeNet.fromStateDict(d, randomStateDict(1));
     expect(model.parameterCount).toBe(1235496);
     for (const [n, h, w] of [[2, 17, 17], [1, 33, 47]]) {
