@@ -14,6 +14,7 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     exclude: ['tests/e2e/**'],
+    globalSetup: ['tests/setup/build.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // One GPU device per worker; lavapipe has 2 cores, so run files one at a time.
