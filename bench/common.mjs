@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpus, loadavg } from 'node:os';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SHARED = join(ROOT, '..', 'shared');
@@ -208,4 +209,9 @@ export class Budget {
 
 export function today() {
   return new Date().toISOString().slice(0, 10);
+}
+
+/** CPU count and 1-minute load average: on a CPU adapter (lavapipe) other processes slow every number down. */
+export function machineLine() {
+  return `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`;
 }

@@ -1,4 +1,4 @@
-// Quick conv timing (not a test): node bench/conv_quick.mjs [batch] [reps] [filter]
+// Quick conv timing (not a test): node bench/conv_quick.mjs [batch] [reps] [filter | 'net']
 // Bundles the TypeScript sources with esbuild (WGSL as text), then times SqueezeNet 1.1 conv shapes on the
 // default adapter: forward, input gradient (the visualizations' path) and the weight gradient, in ms per call
 // (wall clock over `reps` calls after a warm-up, GPU synced), plus per-kernel GPU timestamps where available.
@@ -15,7 +15,7 @@ const outfile = join(outDir, 'conv_quick.mjs');
 await esbuild.build({
   stdin: {
     // The engine modules only (not src/index.ts), so the script runs while other parts are in progress.
-    contents: "export * from './src/tensor/tensor.ts'; import './src/ops/elementwise.ts'; export * as conv from './src/ops/conv.ts';",
+    contents: "export * from './src/tensor/tensor.ts'; import './src/ops/elementwise.ts'; export * as conv from './src/ops/conv.ts'; export { Runtime } from './src/gpu/runtime.ts';",
     resolveDir: root,
     loader: 'ts',
   },
@@ -50,7 +50,16 @@ const shapes = [
   ['classifier 512->1000 k1', 512, 13, 1000, 1, 1, 0],
 ];
 
-const d = await G.Device.create();
+let d = await G.Device.create();
+if (process.env.SUBGROUPS === '1') {
+  const { create } = await import('webgpu');
+  const gpu = create([]);
+  const adapter = await gpu.requestAdapter();
+  if (!adapter.features.has('subgroups')) throw new Error('the adapter has no subgroups');
+  const device = await adapter.requestDevice({ requiredFeatures: ['subgroups', 'timestamp-query'] });
+  d = new G.Device(new G.Runtime(device, d.adapter, gpu));
+}
+console.log(`${d.adapter.description || d.adapter.vendor}, subgroups: ${d.runtime.device.features.has('subgroups')}`);
 function rand(n, s) {
   const a = new Float32Array(n);
   let v = s;
@@ -65,6 +74,38 @@ async function time(fn) {
   for (let i = 0; i < reps; i++) G.tidy(fn);
   await d.sync();
   return (performance.now() - t0) / reps;
+}
+
+if (filter === 'net') {
+  // All SqueezeNet 1.1 convs at 224x224 (each layer on its own random input of the right shape; pooling
+  // and the rest of the network are not included): forward, and forward + input gradient per layer.
+  const fires = [[64, 16, 64, 55], [128, 16, 64, 55], [128, 32, 128, 27], [256, 32, 128, 27], [256, 48, 192, 13], [384, 48, 192, 13], [384, 64, 256, 13], [512, 64, 256, 13]];
+  const layers = [];
+  const T = (shape, seed, rg = false) => d.tensor(rand(shape.reduce((a, b) => a * b, 1), seed), shape, { requiresGrad: rg });
+  layers.push({ name: 'conv1', x: [batch, 3, 224, 224], run: (x, P) => G.conv.conv2d(x, P[0], P[1], { stride: 2, activation: 'relu' }), params: [[64, 3, 3, 3], [64]] });
+  for (const [cin, sq, ex, hw] of fires) {
+    layers.push({ name: `squeeze ${cin}->${sq} @${hw}`, x: [batch, cin, hw, hw], run: (x, P) => G.conv.conv2d(x, P[0], P[1], { activation: 'relu' }), params: [[sq, cin, 1, 1], [sq]] });
+    layers.push({ name: `expand ${sq}->${ex}+${ex} @${hw}`, x: [batch, sq, hw, hw], run: (x, P) => G.conv.fireExpand(x, P[0], P[1], P[2], P[3]), params: [[ex, sq, 1, 1], [ex], [ex, sq, 3, 3], [ex]] });
+  }
+  layers.push({ name: 'classifier 512->1000 @13', x: [batch, 512, 13, 13], run: (x, P) => G.conv.conv2d(x, P[0], P[1], { activation: 'relu' }), params: [[1000, 512, 1, 1], [1000]] });
+  let tf = 0, tb = 0;
+  const out = [];
+  for (const L of layers) {
+    const x = T(L.x, 1, true);
+    const P = L.params.map((sh, i) => T(sh, 10 + i));
+    const f = await time(() => G.noGrad(() => L.run(x, P)));
+    const y = L.run(x, P);
+    const seed = T(y.shape, 5);
+    const b = await time(() => G.grad(y, [x], seed));
+    out.push({ layer: L.name, 'fwd ms': +f.toFixed(2), 'fwd+dx ms': +b.toFixed(2) });
+    tf += f;
+    tb += b;
+    G.dispose(x, P, y, seed);
+  }
+  out.push({ layer: 'total', 'fwd ms': +tf.toFixed(1), 'fwd+dx ms': +tb.toFixed(1) });
+  console.table(out);
+  d.destroy();
+  process.exit(0);
 }
 
 const rows = [];

@@ -12,7 +12,7 @@
 // grad(y, [input], seed) on it.
 // GFLOP/s counts 2 × multiply–adds (convs), one op per window element (pools), one per element (concat);
 // GB/s counts each input read once and each output written once (the fastest a kernel could stream).
-import { adapterLine, args, Budget, fmtNum, intList, loadLibrary, median, posInt, randn, table, today } from './common.mjs';
+import { adapterLine, args, Budget, fmtNum, intList, loadLibrary, median, posInt, randn, table, today, machineLine } from './common.mjs';
 
 // name, Cin, H, Cout, K, stride, pad, times in the network
 const CONVS = [
@@ -68,7 +68,7 @@ export async function run(argv) {
   const rt = d.runtime;
   const gpuTime = !o.wall && rt.hasTimestamps;
   const method = gpuTime ? 'GPU timestamps (timestamp-query), sum of the kernels of one call' : `batched wall time (${rt.hasTimestamps ? '--wall' : 'no timestamp-query on this adapter'})`;
-  console.log(`kernels on ${adapterLine(d.adapter)}; ${method}; median of ${runs} after ${warmup} warm-up; ${today()}`);
+  console.log(`kernels on ${adapterLine(d.adapter)}; ${method}; median of ${runs} after ${warmup} warm-up; ${machineLine()}; ${today()}`);
 
   let seed = 1;
   const tensor = (shape, opts) => d.tensor(randn(shape.reduce((a, b) => a * b, 1), seed++, 0.5), shape, opts);

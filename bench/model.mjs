@@ -7,7 +7,7 @@
 //    bytes already in memory), the file read, and the upload to the GPU (SqueezeNet.fromStateDict + sync).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { adapterLine, args, Budget, fmtNum, intList, loadLibrary, loadWeightsModule, makeModel, posInt, randn, SHARED, table, timeAsync, today } from './common.mjs';
+import { adapterLine, args, Budget, fmtNum, intList, loadLibrary, loadWeightsModule, makeModel, posInt, randn, SHARED, table, timeAsync, today, machineLine } from './common.mjs';
 
 const FWD_GFLOP = 0.6984; // convolutions of one 224×224 forward (see src/cli/bench.ts squeezeNetForwardFlops)
 const HELP = 'npm run bench -- model [--batches 1,5,25] [--runs 5] [--warmup 1] [--random-weights] [--budget 270] [--json]';
@@ -25,7 +25,7 @@ export async function run(argv) {
   const g = await loadLibrary();
   const d = await g.Device.create();
   const { model, weights } = await makeModel(g, d, { random: o['random-weights'] });
-  if (!o.json) console.log(`model on ${adapterLine(d.adapter)}; weights: ${weights}; ${today()}`);
+  if (!o.json) console.log(`model on ${adapterLine(d.adapter)}; weights: ${weights}; ${machineLine()}; ${today()}`);
 
   // ---- forward ----
   const forward = [];

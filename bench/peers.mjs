@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { adapterLine, args, ensureBuilt, fmtNum, intList, loadWeightsModule, posInt, ROOT, SHARED, table, timeAsync, today } from './common.mjs';
+import { adapterLine, args, ensureBuilt, fmtNum, intList, loadLibrary, loadWeightsModule, posInt, randn, ROOT, SHARED, table, timeAsync, today, machineLine } from './common.mjs';
 import { initTfjsWebGPU, TfjsSqueezeNet, tfjsAdapter, tfjsWorkloads, randomStateDict } from './tfjs_squeezenet.mjs';
 
 const HELP = 'npm run bench -- peers [--runs 5] [--warmup 1] [--batches 1,5] [--random-weights] [--no-torch] [--json]';
@@ -35,6 +35,35 @@ function ours(batch, only, { runs, warmup, weightArgs }) {
     throw new Error(`gradsight bench --batch ${batch} failed (exit ${r.status}):\n${[r.stderr, r.stdout].join('\n').trim().split('\n').slice(-8).join('\n')}`);
   }
   return JSON.parse(last);
+}
+
+/** Max |logit difference| between the tfjs SqueezeNet and gradsight's (dist/index.js) on one seeded image. */
+async function checkAgreement(tf, net, dict) {
+  const g = await loadLibrary();
+  const d = await g.Device.create();
+  try {
+    const x = randn(3 * 224 * 224, 99);
+    const model = g.SqueezeNet.fromStateDict(d, dict);
+    const xt = d.tensor(x, [1, 3, 224, 224]);
+    const y = g.tidy(() => model.logits(xt));
+    const a = await y.toArray();
+    g.dispose([xt, y]);
+    model.dispose();
+    const yt = tf.tidy(() => net.forward(tf.transpose(tf.tensor4d(x, [1, 3, 224, 224]), [0, 2, 3, 1])));
+    const b = await yt.data();
+    yt.dispose();
+    let maxAbs = 0, scale = 0;
+    for (let i = 0; i < a.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(a[i]));
+    }
+    if (!(maxAbs <= 1e-3 * Math.max(1, scale))) {
+      throw new Error(`the tfjs SqueezeNet does not match gradsight's (max |Δlogit| ${maxAbs} for logits up to ${scale}): the comparison would be meaningless`);
+    }
+    return { maxAbs, scale };
+  } finally {
+    d.destroy();
+  }
 }
 
 export async function run(argv) {
@@ -64,6 +93,10 @@ export async function run(argv) {
   const tfa = tfjsAdapter(tf);
   const net = new TfjsSqueezeNet(tf, dict);
   log(`peers: ${runs} runs after ${warmup} warm-up; weights ${weights}; tfjs ${tf.version_core} on ${adapterLine(tfa)}`);
+
+  // The peer must compute the same network: compare its logits with gradsight's on one image.
+  const agree = await checkAgreement(tf, net, dict);
+  log(`  tfjs vs gradsight logits on one image: max |Δ| ${agree.maxAbs.toExponential(2)} (largest |logit| ${agree.scale.toFixed(2)})`);
 
   const rows = {};
   let adapter = null;
@@ -112,11 +145,11 @@ export async function run(argv) {
   }));
 
   if (o.json) {
-    console.log(JSON.stringify({ date: today(), adapter, tfjs: { version: tf.version_core, adapter: tfa }, torch: torch && { ...torch, results: undefined }, weights, runs, warmup, results: out, torchNote }));
+    console.log(JSON.stringify({ date: today(), adapter, tfjs: { version: tf.version_core, adapter: tfa, maxAbsLogitDiff: agree.maxAbs }, torch: torch && { ...torch, results: undefined }, weights, runs, warmup, results: out, torchNote }));
     return;
   }
   console.log(`\ngradsight vs TensorFlow.js ${tf.version_core} (webgpu) on ${adapterLine(adapter ?? tfa)}${torch ? ` vs PyTorch ${torch.torch} (CPU, ${torch.threads} threads)` : ''}; ${today()}`);
-  console.log(`median ms of ${runs} runs after ${warmup} warm-up, each awaiting its result; weights: ${weights}`);
+  console.log(`median ms of ${runs} runs after ${warmup} warm-up, each awaiting its result; weights: ${weights}; tfjs and gradsight logits agree to ${agree.maxAbs.toExponential(1)}; ${machineLine()}`);
   table(
     ['workload', 'ours ms', 'tfjs ms', 'tfjs/ours', 'tfjs/ours (min)', ...(torch ? ['torch ms', 'torch/ours'] : [])],
     out.map((r) => [r.workload, r.ours_ms, r.tfjs_ms, r.tfjs_over_ours, r.tfjs_over_ours_min, ...(torch ? [r.torch_ms, r.torch_over_ours] : [])]),

@@ -8,7 +8,7 @@
 //   classviz: classVisualization ms per iteration = (time with K iterations − time with 0) / K (blur every 10)
 // Batches run smallest first; cases past the time budget are skipped and listed. Bigger batches reuse the
 // pipelines compiled by smaller ones, so they run without a warm-up.
-import { adapterLine, args, Budget, fmtNum, intList, loadLibrary, makeModel, posInt, randn, table, timeAsync, today } from './common.mjs';
+import { adapterLine, args, Budget, fmtNum, intList, loadLibrary, makeModel, posInt, randn, table, timeAsync, today, machineLine } from './common.mjs';
 
 const METHODS = ['vanilla', 'smoothgrad', 'integrated-gradients', 'gradcam'];
 const HELP = 'npm run bench -- viz [--batches 1,5,25] [--samples 4] [--iters 5] [--runs 3] [--random-weights] [--budget 270] [--json]';
@@ -28,7 +28,7 @@ export async function run(argv) {
   const g = await loadLibrary();
   const d = await g.Device.create();
   const { model, weights } = await makeModel(g, d, { random: o['random-weights'] });
-  if (!o.json) console.log(`viz on ${adapterLine(d.adapter)}; weights: ${weights}; ${today()}`);
+  if (!o.json) console.log(`viz on ${adapterLine(d.adapter)}; weights: ${weights}; ${machineLine()}; ${today()}`);
   const input = (n, seed) => d.tensor(randn(n * 3 * 224 * 224, seed), [n, 3, 224, 224]);
   const classes = (n) => Array.from({ length: n }, (_, i) => (i * 97 + 1) % 1000);
 

@@ -87,7 +87,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var r = r0; r < r1; r++) {
     let iy = vec4<i32>(i32(oy * p.stride)) + khp;
     let ix = vec4<i32>(i32(ox * p.stride)) + kwp;
-    let inb = iy >= vec4<i32>(0) & iy < vec4<i32>(H) & ix >= vec4<i32>(0) & ix < vec4<i32>(W);
+    let inb = (iy >= vec4<i32>(0)) & (iy < vec4<i32>(H)) & (ix >= vec4<i32>(0)) & (ix < vec4<i32>(W));
     let idx = select(vec4<u32>(0u), vec4<u32>(xb) + xoff + vec4<u32>(iy * W + ix), inb);
     var xv = vec4<f32>(x[idx.x], 0.0, 0.0, 0.0);
     if (TK > 1u) { xv.y = x[idx.y]; }

@@ -1,12 +1,13 @@
 // Gradient preparation of a conv's output gradient g, in one pass over it:
 //   MASK: gm = g * (y > 0) (the fused ReLU's gradient), written compactly as [N, Cout, HW];
-//   BIAS: partial bias gradients part[n * nSeg + seg, co] = sum over one segment of `seg` pixels of gm
+//   BIAS: partial bias gradients part[n * nSeg + sg, co] = sum over segment sg (`seg` pixels) of gm
 //         (conv2d_reduce.wgsl sums the N*nSeg rows into db).
 // g and y may be a channel slice [cOff, cOff + Cout) of a tensor with cTot channels (fire-module expand).
-// One invocation per (n, co, segment).
+// Invocation (segment sg, row r = n*Cout + co): x = segment (lanes over consecutive segments of a row),
+// row = wid.y + wid.z * nwg.y. The ReLU-mask-only pass uses 4-pixel segments (no per-element division).
 struct Params {
   Cout: u32, HW: u32, cOff: u32, cTot: u32,
-  seg: u32, nSeg: u32, total: u32, _p0: u32,
+  seg: u32, nSeg: u32, rows: u32, _p0: u32,
 }
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
@@ -17,26 +18,34 @@ override WG: u32 = 64u;
 override MASK: bool = true;
 override BIAS: bool = true;
 
+fn one(src: u32, dst: u32) -> f32 {
+  var v = g[src];
+  if (MASK) {
+    v = select(0.0, v, y[src] > 0.0);
+    gm[dst] = v;
+  }
+  return v;
+}
+
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.total) { return; }
-  let sg = i % p.nSeg;
-  let t = i / p.nSeg;
-  let co = t % p.Cout;
-  let n = t / p.Cout;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let sg = gid.x;
+  let r = wid.y + wid.z * nwg.y;
+  if (sg >= p.nSeg || r >= p.rows) { return; }
+  let co = r % p.Cout;
+  let n = r / p.Cout;
   let src = (n * p.cTot + p.cOff + co) * p.HW;
-  let dst = (n * p.Cout + co) * p.HW;
+  let dst = r * p.HW;
   let q0 = sg * p.seg;
   let q1 = min(q0 + p.seg, p.HW);
   var acc = 0.0;
-  for (var q = q0; q < q1; q++) {
-    var v = g[src + q];
-    if (MASK) {
-      v = select(0.0, v, y[src + q] > 0.0);
-      gm[dst + q] = v;
-    }
-    acc += v;
+  var q = q0;
+  for (; q + 4u <= q1; q += 4u) {
+    acc += one(src + q, dst + q) + one(src + q + 1u, dst + q + 1u) + one(src + q + 2u, dst + q + 2u) + one(src + q + 3u, dst + q + 3u);
+  }
+  for (; q < q1; q++) {
+    acc += one(src + q, dst + q);
   }
   if (BIAS) { part[(n * p.nSeg + sg) * p.Cout + co] = acc; }
 }

@@ -4,25 +4,34 @@
 //   wp[(cb * K + k) * TC + c] = w[(cb*TC + c) * sC + (k / KK) * sA + (k % KK) * sB]   (0 past C channels)
 // Forward:            C = Cout, k = ci*KK + tap, sC = Cin*KK, sA = KK,     sB = 1.
 // Input gradient:     C = Cin,  k = co*KK + tap, sC = KK,     sA = Cin*KK, sB = 1  (the transposed weight).
+// One invocation per (cb, k) writes TC/4 vec4s.
 struct Params {
   C: u32, K: u32, KK: u32, total: u32,
   sC: u32, sA: u32, sB: u32, _p0: u32,
 }
 @group(0) @binding(0) var<storage, read> w: array<f32>;
-@group(0) @binding(1) var<storage, read_write> wp: array<f32>;
+@group(0) @binding(1) var<storage, read_write> wp: array<vec4<f32>>;
 @group(0) @binding(2) var<uniform> p: Params;
-override WG: u32 = 256u;
+override WG: u32 = 64u;
 override TC: u32 = 16u;
+
+fn wv(ch: u32, off: u32) -> f32 {
+  let ok = ch < p.C;
+  let v = w[select(0u, ch * p.sC + off, ok)];
+  return select(0.0, v, ok);
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.total) { return; }
-  let c = i % TC;
-  let t = i / TC;
-  let k = t % p.K;
-  let ch = (t / p.K) * TC + c;
-  var v = 0.0;
-  if (ch < p.C) { v = w[ch * p.sC + (k / p.KK) * p.sA + (k % p.KK) * p.sB]; }
-  wp[i] = v;
+  let cb = i / p.K;
+  let k = i - cb * p.K;
+  let a = k / p.KK;
+  let off = a * p.sA + (k - a * p.KK) * p.sB;
+  let c0 = cb * TC;
+  for (var m = 0u; m < TC / 4u; m++) {
+    let c = c0 + 4u * m;
+    wp[i * (TC / 4u) + m] = vec4<f32>(wv(c, off), wv(c + 1u, off), wv(c + 2u, off), wv(c + 3u, off));
+  }
 }

@@ -1,6 +1,7 @@
 // Report-quality PNG figures for the CLI: saliency (images over their heat maps), fooling (original /
 // fooled / difference ×10) and class visualization (final image, or a strip of snapshots).
 import { gridFigure, type Panel } from '../image/figure.js';
+import { fitText } from '../image/canvas.js';
 import { applyColormap, normalizeMap, overlay } from '../image/colormap.js';
 import { deprocess, type RgbImage } from '../image/preprocess.js';
 import { className } from '../nn/classes.js';
@@ -10,6 +11,18 @@ import type { InputBatch } from './inputs.js';
 
 const COLS = 5;
 const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
+
+/**
+ * The first of `candidates` (longest first) that fits untruncated over `cols` cells of `cell` px (gridFigure's
+ * default gap and margin), at the default title size (24 px) or else at 16 px; the last candidate otherwise.
+ */
+function fitTitle(candidates: string[], cols: number, cell: number): { title: string; titleSize: number } {
+  const width = cols * cell + (cols - 1) * 12;
+  for (const title of candidates) {
+    for (const titleSize of [24, 16]) if (!fitText(title, width, titleSize).endsWith('\u2026')) return { title, titleSize };
+  }
+  return { title: candidates[candidates.length - 1], titleSize: 16 };
+}
 
 /** RGB picture of one network input (CHW, normalized). */
 export function imageFromInput(chw: Float32Array, h: number, w: number): RgbImage {
@@ -24,6 +37,7 @@ function inputImage(b: InputBatch, i: number): RgbImage {
 /** Rows of up to five images, each with its heat map (inferno, 99th-percentile scaled) and an overlay below. */
 export function saliencyFigure(b: InputBatch, res: SaliencyResult, preds: { pred: number; prob: number }[]): Uint8Array {
   const [n, h, w] = res.shape;
+  const m = res.method, short = m === 'integrated-gradients' ? 'IG' : m;
   const rows: (Panel | null)[][] = [];
   for (let s = 0; s < n; s += COLS) {
     const imgs: Panel[] = [], maps: Panel[] = [], overs: Panel[] = [];
@@ -31,12 +45,13 @@ export function saliencyFigure(b: InputBatch, res: SaliencyResult, preds: { pred
       const pic = inputImage(b, i);
       const heat = applyColormap(normalizeMap(res.maps.subarray(i * h * w, (i + 1) * h * w), 99), w, h, 'inferno', { min: 0, max: 1 });
       imgs.push({ image: pic, caption: [b.names[i], `pred: ${className(preds[i].pred)} ${pct(preds[i].prob)}`] });
-      maps.push({ image: heat, caption: [`${res.method} for ${res.classes[i]}`, className(res.classes[i])] });
+      maps.push({ image: heat, caption: [`${short} for ${res.classes[i]}`, className(res.classes[i])] });
       overs.push({ image: overlay(pic, heat, 0.6), caption: ['overlay'] });
     }
     rows.push(imgs, maps, overs);
   }
-  return gridFigure({ rows, title: `Saliency (${res.method}) — SqueezeNet 1.1`, captionLines: 2 }).toPng();
+  const title = fitTitle([`Saliency (${m}) — SqueezeNet 1.1`, `Saliency (${m})`, `Saliency (${short})`, short], Math.min(n, COLS), 224);
+  return gridFigure({ rows, ...title, captionLines: 2 }).toPng();
 }
 
 /** One row per image: original, fooled, difference magnified ×10 (around mid-gray). */
@@ -49,12 +64,20 @@ export function foolingFigure(b: InputBatch, fooled: Float32Array, reports: Fool
     for (let k = 0; k < diff.length; k++) diff[k] = Math.max(0, Math.min(255, Math.round(127.5 + 10 * (fool.data[k] - orig.data[k]))));
     return [
       { image: orig, caption: [b.names[i], `${className(before[i].pred)} ${pct(before[i].prob)}`] },
-      { image: fool, caption: [`${r.success ? 'fooled' : 'NOT fooled'} in ${r.iterations} steps`, `${className(r.predicted)} ${pct(r.predicted === r.target ? r.targetProb : 0) }`], captionColor: r.success ? '#1a7f37' : '#c62828' },
-      { image: { width: w, height: h, data: diff }, caption: ['difference ×10', `L∞ ${r.linf255.toFixed(1)}, L2 ${r.l2_255.toFixed(0)} (0-255)`] },
+      // Three short lines: a cell is 224 px, about 19 characters of caption.
+      {
+        image: fool,
+        caption: r.success
+          ? ['fooled', `in ${r.iterations} steps`, `${className(r.predicted)} ${pct(r.targetProb)}`]
+          : ['NOT fooled', `after ${r.iterations} steps`, `${className(r.predicted)}; target ${pct(r.targetProb)}`],
+        captionColor: r.success ? '#1a7f37' : '#c62828',
+      },
+      { image: { width: w, height: h, data: diff }, caption: ['difference ×10', `L∞ ${r.linf255.toFixed(1)} (0-255)`, `L2 ${r.l2_255.toFixed(0)} (0-255)`] },
     ];
   });
   const target = reports[0]?.target ?? 0;
-  return gridFigure({ rows, title: `Fooling images → ${className(target)} (${target})`, captionLines: 2 }).toPng();
+  const title = fitTitle([`Fooling images → ${className(target)} (${target})`, `Fooling → ${className(target)}`, `→ ${className(target)}`], 3, 224);
+  return gridFigure({ rows, ...title, captionLines: 3 }).toPng();
 }
 
 /** The final class visualization, with its top-5 under it. */
@@ -73,6 +96,8 @@ export function framesStrip(img: Float32Array, target: number, snaps: { iteratio
   const panels: Panel[] = snaps.map((s) => ({ image: imageFromInput(s.data, 224, 224), caption: [`iteration ${s.iteration}`] }));
   const rows: Panel[][] = [];
   for (let s = 0; s < panels.length; s += COLS) rows.push(panels.slice(s, s + COLS));
-  rows.push([{ image: imageFromInput(img, 224, 224), caption: [`final: ${className(top[0].index)} ${pct(top[0].value)}`] }]);
-  return gridFigure({ rows, cellSize: 160, title: `Class visualization of ${className(target)} (${target})`, captionLines: 1 }).toPng();
+  rows.push([{ image: imageFromInput(img, 224, 224), caption: ['final; top-1:', className(top[0].index), pct(top[0].value)] }]);
+  const name = className(target);
+  const title = fitTitle([`Class visualization of ${name} (${target})`, `Class visualization: ${name}`, `${name} (${target})`, name], Math.min(Math.max(1, panels.length), COLS), 160);
+  return gridFigure({ rows, cellSize: 160, ...title, captionLines: 3 }).toPng();
 }

@@ -2,9 +2,9 @@
 // present, else the images passed with --image), written as PNG figures plus out/index.html.
 import { existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { keep, type Device } from '../core.js';
+import { keep, tidy, type Device } from '../core.js';
 import type { SqueezeNet } from '../nn/squeezenet.js';
-import { className } from '../nn/classes.js';
+import { className, resolveClass } from '../nn/classes.js';
 import { saliency, SALIENCY_METHODS } from '../viz/saliency.js';
 import { makeFoolingImages } from '../viz/fooling.js';
 import { classVisualization } from '../viz/classviz.js';
@@ -29,9 +29,21 @@ export async function galleryCommand(
     if (!existsSync(dir)) throw new UsageError('gradsight gallery: no sample images (../shared/images/imagenet_val_25 is absent): pass --image <files>');
     images = readdirSync(dir).filter((f) => f.endsWith('.png')).sort().slice(0, 5).map((f) => join(dir, f));
   }
-  const outDir = resolve(typeof values.out === 'string' ? values.out : join(root, 'out'));
-  mkdirSync(outDir, { recursive: true });
   const iterations = int('gallery', 'iterations', values.iterations, 100, 1);
+  let target = 6; // stingray, as in cs231n
+  if (values.target !== undefined) {
+    try {
+      target = resolveClass(String(values.target));
+    } catch (e) {
+      throw new UsageError(`gradsight gallery: --target: ${(e as Error).message}`);
+    }
+  }
+  const outDir = resolve(typeof values.out === 'string' ? values.out : join(root, 'out'));
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`gradsight gallery: cannot create --out ${outDir}: ${(e as Error).message}`);
+  }
   const batch = loadInputs(images);
   const model = await getModel(values.weights as string | undefined);
   const d = await getDevice();
@@ -39,7 +51,7 @@ export async function galleryCommand(
   const x = keep(d.tensor(batch.data, batch.shape));
   const t0 = performance.now();
 
-  const logitsT = model.logits(x);
+  const logitsT = tidy(() => model.logits(x));
   const logits = await logitsT.toArray();
   logitsT.dispose();
   const probs = softmaxRows(logits, n, k);
@@ -66,7 +78,6 @@ export async function galleryCommand(
   sections.push(`<h2>Saliency maps</h2><p>Gradient of the true class score with respect to the input pixels (absolute value, max over color channels), and three refinements.</p>${salFigs.join('')}`);
 
   // Fooling images: every image pushed to one target class.
-  const target = values.target !== undefined ? Number(values.target) : 6; // stingray, as in cs231n
   const fb = new Progress('fooling', 100);
   const f0 = performance.now();
   const fool = await makeFoolingImages(model, x, classes.map(() => target), { onStep: (i) => fb.update(i) });
@@ -85,7 +96,7 @@ export async function galleryCommand(
     const res = await classVisualization(model, d, cls, { iterations, scoreEvery: 0, onStep: (i) => cb.update(i) });
     cb.done();
     const img = await res.image.toArray();
-    const lg = model.logits(res.image);
+    const lg = tidy(() => model.logits(res.image));
     const p = softmaxRows(await lg.toArray(), 1, k);
     lg.dispose();
     res.image.dispose();

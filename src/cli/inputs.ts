@@ -49,11 +49,19 @@ interface Item {
   label: number | null;
 }
 
+/** A bad input file is the user's to fix: report it as a usage error (exit 2), with the library's message. */
+function asUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+  }
+}
+
 function expand(spec: string): Item[] {
-  const sel = /\.npz(:|$)/i.test(spec) ? parseSelection(spec) : null;
+  const sel = /\.npz(:|$)/i.test(spec) ? asUsage(() => parseSelection(spec)) : null;
   if (sel) {
-    const map = readNpz(readBytes(sel.path), sel.path);
-    const { images, labels } = npzImages(map, sel);
+    const { images, labels } = asUsage(() => npzImages(readNpz(readBytes(sel.path), sel.path), sel));
     return images.map((img, i) => ({
       chw: preprocess(img, 224),
       h: 224,
@@ -74,10 +82,10 @@ function expand(spec: string): Item[] {
     return files.flatMap((f) => expand(join(spec, f)));
   }
   if (extname(spec).toLowerCase() === '.npy') {
-    const a = readNpy(readBytes(spec), spec);
+    const a = asUsage(() => readNpy(readBytes(spec), spec));
     if (a.shape.length !== 4 || a.shape[1] !== 3) throw new UsageError(`${spec}: a .npy input must be float32 (N, 3, H, W); got shape (${a.shape.join(', ')})`);
     const [n, , h, w] = a.shape;
-    const all = npyToFloat32(a);
+    const all = asUsage(() => npyToFloat32(a));
     return Array.from({ length: n }, (_, i) => ({
       chw: all.subarray(i * 3 * h * w, (i + 1) * 3 * h * w),
       h,
@@ -86,12 +94,7 @@ function expand(spec: string): Item[] {
       label: null,
     }));
   }
-  let img: RgbImage;
-  try {
-    img = decodeImage(readBytes(spec), spec);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const img: RgbImage = asUsage(() => decodeImage(readBytes(spec), spec));
   const chw = preprocess(img, 224);
   const label = labelsBeside(spec).get(basename(spec)) ?? null;
   return [{ chw, h: 224, w: 224, name: basename(spec), label }];

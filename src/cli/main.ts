@@ -159,7 +159,7 @@ async function cmdPredict(argv: string[]): Promise<void> {
       if (r.top[0].class === r.label) correct++;
     }
   }
-  if (labelled > 1) console.log(`top-1 correct: ${correct}/${labelled}`);
+  if (labelled > 0) console.log(`top-1 correct: ${correct}/${labelled}`);
 }
 
 async function cmdSaliency(argv: string[]): Promise<void> {
@@ -175,7 +175,7 @@ async function cmdSaliency(argv: string[]): Promise<void> {
   const rule = (values.rule ?? 'riemann') as 'riemann' | 'trapezoid';
   if (!['riemann', 'trapezoid'].includes(rule)) throw new UsageError(`gradsight saliency: unknown --rule '${rule}' (use riemann or trapezoid)`);
   const samples = values.samples === undefined ? undefined : int('saliency', 'samples', values.samples, 1, 1);
-  const noise = num('saliency', 'noise', values.noise, 0.15, (x) => x >= 0);
+  const noise = num('saliency', 'noise', values.noise, 0.15, (x) => x >= 0, 'a number ≥ 0');
   const seed = int('saliency', 'seed', values.seed, 0);
   const out = checkWritable('out', values.out);
   const raw = checkWritable('raw', values.raw);
@@ -231,7 +231,7 @@ async function cmdFool(argv: string[]): Promise<void> {
   });
   if (values.target === undefined) throw new UsageError('gradsight fool: --target N|name is required');
   const target = classArg(values.target, '--target')!;
-  const lr = num('fool', 'lr', values.lr, 1, (x) => x > 0);
+  const lr = num('fool', 'lr', values.lr, 1, (x) => x > 0, 'a positive number');
   const maxIter = int('fool', 'max-iter', values['max-iter'], 100, 0);
   const out = checkWritable('out', values.out);
   const raw = checkWritable('raw', values.raw);
@@ -276,10 +276,10 @@ async function cmdClassviz(argv: string[]): Promise<void> {
   const iterations = int('classviz', 'iterations', values.iterations, D.iterations, 0);
   const opts = {
     iterations,
-    l2: num('classviz', 'l2', values.l2, D.l2, (x) => x >= 0),
-    lr: num('classviz', 'lr', values.lr, D.lr, (x) => x > 0),
+    l2: num('classviz', 'l2', values.l2, D.l2, (x) => x >= 0, 'a number ≥ 0'),
+    lr: num('classviz', 'lr', values.lr, D.lr, (x) => x > 0, 'a positive number'),
     blurEvery: int('classviz', 'blur-every', values['blur-every'], D.blurEvery, 0),
-    blurSigma: num('classviz', 'blur-sigma', values['blur-sigma'], D.blurSigma, (x) => x > 0),
+    blurSigma: num('classviz', 'blur-sigma', values['blur-sigma'], D.blurSigma, (x) => x > 0, 'a positive number'),
     jitter: int('classviz', 'jitter', values.jitter, D.jitter, 0),
     seed: int('classviz', 'seed', values.seed, D.seed, 0),
     normalizeGrad: !!values['normalize-grad'],
@@ -434,9 +434,10 @@ async function main(): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     const err = e as Error;
-    if (err instanceof UsageError) console.error(`gradsight: ${err.message}`);
-    else if (err instanceof NoAdapterError) console.error(`gradsight: ${err.message}`);
-    else console.error(`gradsight ${cmd}: error: ${err.message}${process.env.GRADSIGHT_DEBUG ? `\n${err.stack}` : ''}`);
+    // One prefix naming the command (many messages already start with `gradsight <cmd>:`).
+    const body = err.message.replace(/^gradsight [^:]*: /, '');
+    if (err instanceof UsageError || err instanceof NoAdapterError) console.error(`gradsight ${cmd}: ${body}`);
+    else console.error(`gradsight ${cmd}: error: ${body}${process.env.GRADSIGHT_DEBUG ? `\n${err.stack}` : ''}`);
     return err instanceof UsageError ? 2 : 1;
   }
 }

@@ -1,25 +1,44 @@
 // The CLI's weights: resolve which file to use, import it, and the `import` / `weights` commands.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { importSqueezeNet } from '../weights/index.js';
 import { resolveWeightsPath, importToCache, downloadTorchvision } from '../weights/node.js';
 import type { WeightSource } from '../nn/squeezenet.js';
 import { parse, UsageError } from './args.js';
 
+/** resolveWeightsPath, with "no such file" / "no weights found" as usage errors (exit 2). */
+function weightsPath(flag: string | undefined, root: string): string {
+  try {
+    return resolveWeightsPath({ flag, env: process.env, repoRoot: root });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 export function loadModelWeights(flag: string | undefined, root: string): WeightSource {
-  const path = resolveWeightsPath({ flag, env: process.env, repoRoot: root });
+  const path = weightsPath(flag, root);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new UsageError(`cannot read weights file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  const r = importSqueezeNet(bytes, path);
-  return r.dict;
+  try {
+    return importSqueezeNet(bytes, path).dict;
+  } catch (e) {
+    throw new UsageError(`cannot load weights file ${path}: ${(e as Error).message.replace(`${path}: `, '')}`);
+  }
 }
 
 export async function importCommand(argv: string[], root: string): Promise<void> {
   const { values, positionals } = parse('import', argv, { out: { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('gradsight import: give exactly one weights file (.pth, .onnx or .safetensors)');
+  let st;
+  try {
+    st = statSync(positionals[0]);
+  } catch {
+    throw new UsageError(`gradsight import: weights file not found: ${positionals[0]}`);
+  }
+  if (!st.isFile()) throw new UsageError(`gradsight import: ${positionals[0]} is not a file`);
   const t0 = performance.now();
   const r = await importToCache(positionals[0], typeof values.out === 'string' ? values.out : undefined, root);
   console.log(`imported ${positionals[0]} → ${r.out} (${r.tensors} tensors, ${r.parameters.toLocaleString('en-US')} parameters, ${(performance.now() - t0).toFixed(0)} ms)`);
@@ -36,7 +55,7 @@ export async function weightsCommand(argv: string[], root: string): Promise<void
   }
   if (sub === 'path') {
     const { values } = parse('weights path', rest, { weights: { type: 'string' } });
-    console.log(resolveWeightsPath({ flag: typeof values.weights === 'string' ? values.weights : undefined, env: process.env, repoRoot: root }));
+    console.log(weightsPath(typeof values.weights === 'string' ? values.weights : undefined, root));
     return;
   }
   throw new UsageError(`gradsight weights: expected 'download' or 'path'; got '${sub ?? ''}'`);

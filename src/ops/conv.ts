@@ -3,13 +3,18 @@
 // gradients next to them.
 //
 // Kernels (shaders/conv2d_*.wgsl) use register tiling without workgroup memory (lavapipe's barriers are slow):
-// each invocation accumulates a tile of channels x pixels in registers. The channel block of a workgroup
-// comes from its id, so weight loads are uniform (scalar loads on lavapipe); lanes run over pixels.
+// each invocation accumulates a tile of TC channels x TP pixels in registers (16 x 4 by default).
 //   conv2d_pointwise        1x1 stride-1 unpadded convs (a matmul per image); also their input gradient
-//   conv2d_forward          every other conv
+//   conv2d_forward          every other conv (sliding window along the row for stride 1)
 //   conv2d_backward_input   input gradient, gather form (transposed conv by stride phases, no atomics)
 //   conv2d_backward_weight  weight gradient, reduction over N*Ho*Wo split in chunks, then conv2d_reduce
 //   conv2d_bias_grad        one pass over the output gradient: ReLU mask and bias partial sums
+//   conv2d_pack             weight repacking: the TC weights of one reduction step contiguous
+// The first three are bodies completed by a weight-tap file put in front of them: conv2d_tap_subgroup.wgsl
+// (one load per 8 weights, the rest by subgroupBroadcast) when the device has the 'subgroups' feature, else
+// conv2d_tap_vec4.wgsl (vec4 loads). On lavapipe (Mesa 25.0) every storage load with a non-constant address,
+// uniform or not, becomes a per-lane loop, so loads, not FMAs, set the speed: the tiles, the sliding
+// window and the subgroup taps all cut loads per FMA.
 // Tile sizes are `override` constants, chosen from `convTuning` (an autotuner may change it); the dispatch
 // geometry of the tiled kernels is computed in one place, convGrid().
 import fwdSrc from '../../shaders/conv2d_forward.wgsl';
@@ -19,9 +24,12 @@ import bwdWSrc from '../../shaders/conv2d_backward_weight.wgsl';
 import prepSrc from '../../shaders/conv2d_bias_grad.wgsl';
 import reduceSrc from '../../shaders/conv2d_reduce.wgsl';
 import packSrc from '../../shaders/conv2d_pack.wgsl';
+import tapVec4Src from '../../shaders/conv2d_tap_vec4.wgsl';
+import tapSubgroupSrc from '../../shaders/conv2d_tap_subgroup.wgsl';
 import { record, Storage, type Tensor } from '../tensor/tensor.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice } from './util.js';
+import { isCpuAdapter } from '../gpu/adapter.js';
 
 export interface Conv2dOptions {
   stride?: number;
@@ -50,6 +58,8 @@ export const convTuning = {
   backwardWeight: { wg: 64, tc: 16, tp: 4, chunk: 512 } as ConvTile & { chunk: number },
   /** Pixels per invocation in the bias / ReLU-mask pass. */
   biasGrad: { wg: 64, seg: 256 },
+  /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 8). */
+  subgroups: true,
 };
 
 /** Shapes of one convolution. */
@@ -70,22 +80,62 @@ export interface ConvGeom {
 const MAX_GROUPS = 65535;
 
 /**
- * The dispatch geometry of the tiled conv kernels: `lanes` invocations along x (tile.wg per workgroup; each
- * handles tile.tp pixels or columns), `channels` in blocks of tile.tc along y (times `yMul`: the stride
- * phases of the input gradient), `images` along z. Lane blocks past the 65535 limit fold into z (the kernels
- * read zFold).
+ * The dispatch geometry of the tiled conv kernels. `items` work items per channel block (pixel groups of
+ * tile.tp, or weight-column groups), `channels` in blocks of tile.tc, `images` (or reduction chunks) along z.
+ * Flat (the default): lane L runs item L % itemsPad of channel block L / itemsPad, with itemsPad = items
+ * rounded up to `pad` (1: no idle lanes between blocks; the subgroup size or the workgroup size: channel block
+ * uniform per subgroup / workgroup); lanes fill workgroups of tile.wg along x, `yMul` (stride phases) along y.
+ * channelsInY: channel blocks along y instead and itemsPad = whole workgroups. Lane blocks past the 65535
+ * limit fold into z (the kernels read zFold).
  */
-export function convGrid(lanes: number, channels: number, images: number, tile: ConvTile, yMul = 1): { groups: [number, number, number]; zFold: number; cBlocks: number } {
-  const blocks = Math.max(1, Math.ceil(lanes / tile.wg));
+export function convGrid(
+  items: number, channels: number, images: number, tile: ConvTile,
+  opts: { pad?: number; yMul?: number; channelsInY?: boolean } = {},
+): { groups: [number, number, number]; zFold: number; cBlocks: number; itemsPad: number } {
   const cBlocks = Math.ceil(channels / tile.tc);
+  const yMul = opts.yMul ?? 1;
+  let itemsPad: number;
+  let lanes: number;
+  let gy: number;
+  if (opts.channelsInY) {
+    itemsPad = Math.ceil(items / tile.wg) * tile.wg;
+    lanes = itemsPad;
+    gy = cBlocks * yMul;
+  } else {
+    const pad = Math.max(1, opts.pad ?? 1);
+    itemsPad = Math.ceil(items / pad) * pad;
+    lanes = cBlocks * itemsPad;
+    gy = yMul;
+  }
+  const blocks = Math.max(1, Math.ceil(lanes / tile.wg));
   const zFold = Math.ceil(blocks / MAX_GROUPS);
   const gx = Math.ceil(blocks / zFold);
-  const gy = cBlocks * yMul;
   const gz = images * zFold;
   if (gy > MAX_GROUPS || gz > MAX_GROUPS) {
-    throw new Error(`conv2d: dispatch too large (${gx} x ${gy} x ${gz} workgroups) for ${lanes} lanes, ${channels} channels, ${images} images`);
+    throw new Error(`conv2d: dispatch too large (${gx} x ${gy} x ${gz} workgroups) for ${items} items, ${channels} channels, ${images} images`);
   }
-  return { groups: [gx, gy, gz], zFold, cBlocks };
+  return { groups: [gx, gy, gz], zFold, cBlocks, itemsPad };
+}
+
+interface TapVariant {
+  /** Source of the weight-tap file put in front of a kernel body. */
+  src: string;
+  suffix: string;
+  /** Item padding for convGrid. */
+  pad: number;
+}
+
+/** The weight-tap variant for this device: subgroup broadcasts where available, else vec4 loads. */
+function tapVariant(rt: Runtime, wg: number): TapVariant {
+  const info = (rt.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  const min = info?.subgroupMinSize ?? 0;
+  const max = info?.subgroupMaxSize ?? 0;
+  if (convTuning.subgroups && rt.device.features.has('subgroups') && min >= 8 && max >= min) {
+    // Subgroups are runs of consecutive invocations on lavapipe (its SIMD width); elsewhere keep the channel
+    // block uniform per workgroup, which holds whatever the subgroup layout.
+    return { src: tapSubgroupSrc, suffix: '_sg', pad: isCpuAdapter(rt.report) && max <= wg ? max : wg };
+  }
+  return { src: tapVec4Src, suffix: '', pad: 1 };
 }
 
 /** The tile of kernel `name` for `channels` channels: the channel block shrinks (in steps of 4) to fit. */
@@ -145,11 +195,12 @@ function geometry(op: string, x: Tensor, w: Tensor, b: Tensor | null, stride: nu
  * reduction index k are contiguous. A temporary the caller releases after recording its dispatch.
  */
 function packRaw(rt: Runtime, w: GPUBuffer, C: number, K: number, KK: number, sC: number, sA: number, sB: number, tc: number): Storage {
-  const total = Math.ceil(C / tc) * K * tc;
-  const bytes = Math.max(16, total * 4);
+  const total = Math.ceil(C / tc) * K;
+  // +8 floats: the subgroup taps of the last step may read up to 7 weights past the end (never used).
+  const bytes = (total * tc + 8) * 4;
   const wp = new Storage(rt, rt.acquire(bytes), bytes);
-  const k = rt.kernel('conv2d_pack', packSrc, { WG: 256, TC: tc });
-  rt.dispatch(k, { w, wp: wp.buffer }, { C, K, KK, total, sC, sA, sB }, groups1d(total, 256));
+  const k = rt.kernel('conv2d_pack', packSrc, { WG: 64, TC: tc });
+  rt.dispatch(k, { w, wp: wp.buffer }, { C, K, KK, total, sC, sA, sB }, groups1d(total, 64));
   return wp;
 }
 
@@ -158,27 +209,28 @@ function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: GPUBuffer, b: GPU
   if (g.N === 0) return;
   const pw = isPointwise(g);
   const tile = tileFor(pw ? 'pointwise' : 'forward', g.Cout);
+  const tv = tapVariant(rt, tile.wg);
   const KK = g.KH * g.KW;
   const wp = packRaw(rt, w, g.Cout, g.Cin * KK, KK, g.Cin * KK, KK, 1, tile.tc);
-  const consts = { WG: tile.wg, TCO: tile.tc, TP: tile.tp, HAS_BIAS: b ? 1 : 0, RELU: relu ? 1 : 0 };
-  const bufs = { x, wp: wp.buffer, b: b ?? w, y: out };
+  const consts = { WG: tile.wg, TC: tile.tc, TP: tile.tp, HAS_BIAS: b ? 1 : 0, RELU: relu ? 1 : 0 };
+  const bufs = { x, wp: wp.buffer, b: b ?? x, y: out };
   if (pw) {
     const HW = g.H * g.W;
     const items = Math.ceil(HW / tile.tp);
-    const grid = convGrid(items, g.Cout, g.N, tile);
-    const k = rt.kernel('conv2d_pointwise', pwSrc, { ...consts, ACC: 0 });
-    rt.dispatch(k, bufs, { Cin: g.Cin, HW, Cout: g.Cout, coOff, coTot, zFold: grid.zFold, items }, grid.groups);
+    const grid = convGrid(items, g.Cout, g.N, tile, { pad: tv.pad });
+    const k = rt.kernel(`conv2d_pointwise${tv.suffix}`, tv.src + pwSrc, { ...consts, ACC: 0 });
+    rt.dispatch(k, bufs, { Cin: g.Cin, HW, Cout: g.Cout, coOff, coTot, zFold: grid.zFold, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks }, grid.groups);
   } else {
     const groupsX = Math.ceil(g.Wo / tile.tp);
     const items = g.Ho * groupsX;
-    const grid = convGrid(items, g.Cout, g.N, tile);
-    const k = rt.kernel('conv2d_forward', fwdSrc, { ...consts, S1: g.stride === 1 ? 1 : 0 });
+    const grid = convGrid(items, g.Cout, g.N, tile, { pad: tv.pad });
+    const k = rt.kernel(`conv2d_forward${tv.suffix}`, tv.src + fwdSrc, { ...consts, S1: g.stride === 1 ? 1 : 0 });
     rt.dispatch(
       k,
       bufs,
       {
         Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
-        stride: g.stride, pad: g.pad, coOff, coTot, zFold: grid.zFold, groupsX, items,
+        stride: g.stride, pad: g.pad, coOff, coTot, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
       },
       grid.groups,
     );
@@ -198,23 +250,25 @@ function prepGrad(rt: Runtime, g: ConvGeom, gy: GPUBuffer, y: GPUBuffer | null, 
   const bytes = Math.max(4, g.N * g.Cout * HW * 4);
   const gm = mask ? new Storage(rt, rt.acquire(bytes), bytes) : null;
   const t = convTuning.biasGrad;
-  const seg = Math.max(1, Math.min(t.seg, HW));
-  const nSeg = Math.max(1, Math.ceil(HW / seg));
-  const total = g.N * g.Cout * nSeg;
-  const rows = g.N * nSeg;
-  const partBuf = db ? (rows === 1 ? db : rt.acquire(rows * g.Cout * 4)) : null;
+  // Without a bias gradient, 4-pixel segments (the most parallel); with one, longer segments (fewer partials).
+  const seg = db ? Math.max(1, Math.min(t.seg, HW)) : 4;
+  const nSeg = Math.ceil(HW / seg);
+  const rows = g.N * g.Cout;
+  const pRows = g.N * nSeg;
+  const partBuf = db ? (pRows === 1 ? db : rt.acquire(pRows * g.Cout * 4)) : null;
   const dummy = !gm || !partBuf ? rt.acquire(4) : null;
-  if (total > 0) {
+  if (rows > 0 && HW > 0) {
     const k = rt.kernel('conv2d_bias_grad', prepSrc, { WG: t.wg, MASK: mask ? 1 : 0, BIAS: db ? 1 : 0 });
+    const gz = Math.ceil(rows / MAX_GROUPS);
     rt.dispatch(
       k,
       { g: gy, y: y ?? gy, gm: gm ? gm.buffer : dummy!, part: partBuf ?? dummy! },
-      { Cout: g.Cout, HW, cOff, cTot, seg, nSeg, total },
-      groups1d(total, t.wg),
+      { Cout: g.Cout, HW, cOff, cTot, seg, nSeg, rows },
+      [Math.ceil(nSeg / t.wg), Math.ceil(rows / gz), gz],
     );
   }
   if (db && partBuf !== db) {
-    reduceRaw(rt, partBuf!, db, g.Cout, rows);
+    reduceRaw(rt, partBuf!, db, g.Cout, pRows);
     rt.release(partBuf!);
   }
   if (dummy) rt.release(dummy);
@@ -235,30 +289,37 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer,
   if (isPointwise(g)) {
     // The transposed 1x1 conv is the pointwise product with the transposed weight.
     const tile = tileFor('pointwiseBackward', g.Cin);
+    const tv = tapVariant(rt, tile.wg);
     const wp = packRaw(rt, w, g.Cin, g.Cout, 1, 1, g.Cin, 0, tile.tc);
     const HW = g.H * g.W;
     const items = Math.ceil(HW / tile.tp);
-    const grid = convGrid(items, g.Cin, g.N, tile);
-    const k = rt.kernel('conv2d_pointwise', pwSrc, { WG: tile.wg, TCO: tile.tc, TP: tile.tp, HAS_BIAS: 0, RELU: 0, ACC: acc ? 1 : 0 });
-    rt.dispatch(k, { x: gm, wp: wp.buffer, b: w, y: dx }, { Cin: g.Cout, HW, Cout: g.Cin, coOff: 0, coTot: g.Cin, zFold: grid.zFold, items }, grid.groups);
+    const grid = convGrid(items, g.Cin, g.N, tile, { pad: tv.pad });
+    const k = rt.kernel(`conv2d_pointwise${tv.suffix}`, tv.src + pwSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, HAS_BIAS: 0, RELU: 0, ACC: acc ? 1 : 0 });
+    rt.dispatch(
+      k,
+      { x: gm, wp: wp.buffer, b: gm, y: dx },
+      { Cin: g.Cout, HW, Cout: g.Cin, coOff: 0, coTot: g.Cin, zFold: grid.zFold, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks },
+      grid.groups,
+    );
     wp.release();
     return;
   }
   const tile = tileFor('backwardInput', g.Cin);
+  const tv = tapVariant(rt, tile.wg);
   const wp = packRaw(rt, w, g.Cin, g.Cout * KK, KK, KK, g.Cin * KK, 1, tile.tc);
   const s = g.stride;
   const Ty = Math.ceil(g.H / s);
   const Tx = Math.ceil(g.W / s);
   const groupsX = Math.ceil(Tx / tile.tp);
   const items = Ty * groupsX;
-  const grid = convGrid(items, g.Cin, g.N, tile, s * s);
-  const k = rt.kernel('conv2d_backward_input', bwdInSrc, { WG: tile.wg, TCI: tile.tc, TP: tile.tp, ACC: acc ? 1 : 0 });
+  const grid = convGrid(items, g.Cin, g.N, tile, { pad: tv.pad, yMul: s * s });
+  const k = rt.kernel(`conv2d_backward_input${tv.suffix}`, tv.src + bwdInSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, ACC: acc ? 1 : 0 });
   rt.dispatch(
     k,
     { g: gm, wp: wp.buffer, dx },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
-      stride: s, pad: g.pad, Ty, Tx, zFold: grid.zFold, ciBlocks: grid.cBlocks, groupsX, items,
+      stride: s, pad: g.pad, Ty, Tx, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
     },
     grid.groups,
   );
@@ -277,7 +338,7 @@ function backwardWeightRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, gm: GPUBuffer
   const tile = { wg, tc: t.tc, tp: t.tp };
   const chunk = Math.max(1, Math.floor(convTuning.backwardWeight.chunk));
   const nChunks = Math.max(1, Math.ceil(R / chunk));
-  const grid = convGrid(lanes, g.Cout, nChunks, tile);
+  const grid = convGrid(lanes, g.Cout, nChunks, tile, { channelsInY: true });
   if (grid.zFold !== 1) throw new Error(`conv2d: weight gradient with ${K} columns per output channel is too large`);
   const part = nChunks === 1 ? dw : rt.acquire(nChunks * g.Cout * K * 4);
   const k = rt.kernel('conv2d_backward_weight', bwdWSrc, { WG: tile.wg, TCO: tile.tc, TK: tile.tp });

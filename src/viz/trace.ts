@@ -53,13 +53,14 @@ export async function gradientTrace(model: Classifier, x: Tensor, classId: numbe
     xi.requiresGrad = true;
     const { logits, activations } = model.forward(xi, { capture: 'all' });
     const s = gatherRows(logits, [classId]);
-    const list = names.map((n) => activations.get(n)!);
-    const gs = grad(sum(s), [...list, xi]);
-    return { acts: [...list, xi], grads: gs, score: s };
+    // Forward order (input first), reversed at the end: from the scores back to the input.
+    const list = [xi, ...names.map((n) => activations.get(n)!)];
+    const gs = grad(sum(s), list);
+    return { acts: list, grads: gs, score: s };
   });
   const layers: TraceLayer[] = [];
   const all = await Promise.all([...acts.map((t) => t.toArray()), ...grads.map((t) => t.toArray())]);
-  const labels = [...names, 'input'];
+  const labels = ['input', ...names];
   for (let i = 0; i < labels.length; i++) {
     const a = all[i];
     const g = all[acts.length + i];

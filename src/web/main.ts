@@ -138,7 +138,9 @@ async function start(): Promise<void> {
   adapterPill();
   timingAdapterReady();
   if (isCpuAdapter(app.device.adapter)) {
-    $('weights-status').textContent = 'Software adapter: everything works, slowly.';
+    const note = $('adapter-note');
+    note.hidden = false;
+    note.textContent = `Software adapter (${app.device.adapter.architecture}): everything works, but a forward pass takes seconds; keep sample and iteration counts small.`;
   }
   app.device.runtime.device.lost.then((info) => {
     if (info.reason === 'destroyed') return;

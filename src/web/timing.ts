@@ -43,8 +43,10 @@ function render(): void {
       const tr = h('tr', { class: r.id === selected ? 'active' : '', 'data-id': r.id },
         h('td', { text: r.label }),
         h('td', { class: 'num', text: r.ms.toFixed(1) }),
-        h('td', { class: 'num', text: r.perStepMs !== null ? `${r.perStepMs.toFixed(1)} / ${r.stepUnit} (×${r.steps})` : '' }),
-        h('td', { class: 'muted', text: r.at.toLocaleTimeString() }),
+        h('td', { class: 'num', text: r.perStepMs !== null ? `${r.perStepMs.toFixed(0)} ms/${r.stepUnit} ×${r.steps}` : '' }),
+        h('td', { class: 'num', text: r.gpuMs !== null ? r.gpuMs.toFixed(1) : '—' }),
+        h('td', { class: 'num', text: r.kernels ? String(r.kernels.reduce((s, k) => s + k.count, 0)) : '—' }),
+        h('td', { class: 'muted', text: r.at.toLocaleTimeString([], { hour12: false }) }),
       );
       tr.addEventListener('click', () => {
         selected = r.id;
@@ -53,7 +55,7 @@ function render(): void {
       return tr;
     }),
   );
-  if (!recs.length) body.append(h('tr', {}, h('td', { class: 'muted', colspan: 4, text: 'Nothing has run yet.' })));
+  if (!recs.length) body.append(h('tr', {}, h('td', { class: 'muted', colspan: 6, text: 'Nothing has run yet.' })));
   renderKernels(hook.timings.find((r) => r.id === selected) ?? recs[0]);
 }
 

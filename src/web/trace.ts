@@ -29,10 +29,10 @@ function sci(x: number): string {
 export function traceChart(tr: GradientTrace): SVGSVGElement {
   const rows = tr.layers;
   const rowH = 24, top = 34;
-  const colName = 12, colShape = 196, colNorm = 330, normW = 260, colGz = 680, zW = 140, colAz = 860;
-  const width = colAz + zW + 20;
+  const colName = 10, colShape = 204, colNorm = 312, normW = 200, colGz = 602, zW = 140, colAz = 760;
+  const width = colAz + zW + 4;
   const height = top + rows.length * rowH + 10;
-  const svg = s('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'gradient trace chart' });
+  const svg = s('svg', { width: '100%', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'gradient trace chart', style: `max-width:${width}px` });
   const heads: [number, string][] = [[colName, 'layer (scores → input)'], [colShape, 'shape'], [colNorm, '‖∂score/∂layer‖₂ (log scale)'], [colGz, 'gradient zeros'], [colAz, 'activation zeros']];
   for (const [x, t] of heads) svg.append(s('text', { x, y: 18, class: 'head' }, t));
   const norms = rows.map((r) => r.gradient.norm).filter((v) => v > 0);

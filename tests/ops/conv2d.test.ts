@@ -1,6 +1,7 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { getDevice, randn, relErr, finiteDiff } from '../helpers/device.js';
-import { grad, keep, tidy, noGrad, dispose, conv2d, fireExpand, convTuning, convGrid, type Tensor, type Device, type Conv2dOptions } from '../../src/index.js';
+import { Device, grad, keep, tidy, noGrad, dispose, conv2d, fireExpand, convTuning, convGrid, type Tensor, type Conv2dOptions } from '../../src/index.js';
+import { Runtime } from '../../src/gpu/runtime.js';
 import { conv2dCpu, conv2dBackwardCpu, convOutSize, concatChannelsCpu, type ConvShape } from '../../src/ops/cpu/conv.js';
 
 const TOL = 1e-4;
@@ -188,71 +189,77 @@ describe('conv2d on the GPU', () => {
     dispose(x, w, b);
   });
 
-  it('folds large pixel counts into z', () => {
+  it('dispatch geometry: flat channel blocks, padding, phases, folding into z', () => {
     const t = { wg: 64, tc: 8, tp: 2 };
-    expect(convGrid(1000, 20, 3, t)).toEqual({ groups: [8, 3, 3], zFold: 1, cBlocks: 3 });
-    const big = convGrid(128 * 65535 * 2 + 1, 8, 2, t);
+    expect(convGrid(1000, 20, 3, t)).toEqual({ groups: [47, 1, 3], zFold: 1, cBlocks: 3, itemsPad: 1000 });
+    expect(convGrid(43, 20, 1, t, { pad: 8, yMul: 4 })).toEqual({ groups: [3, 4, 1], zFold: 1, cBlocks: 3, itemsPad: 48 });
+    expect(convGrid(27, 64, 5, t, { channelsInY: true })).toEqual({ groups: [1, 8, 5], zFold: 1, cBlocks: 8, itemsPad: 64 });
+    const big = convGrid(64 * 65535 * 2 + 1, 8, 2, t);
     expect(big.zFold).toBe(3);
     expect(big.groups[0] * big.zFold).toBeGreaterThanOrEqual(65535 * 2 + 1);
     expect(big.groups[2]).toBe(6);
   });
 });
 
+/** fireExpand vs the CPU reference (forward and all gradients) and vs conv2d + relu per slice on the GPU. */
+async function checkFire(d: Device): Promise<void> {
+  for (const [N, C, H, W, E1, E3] of [[2, 5, 9, 7, 6, 7], [1, 16, 13, 11, 12, 9]]) {
+    const sd = randn(N * C * H * W, 50 + C);
+    const w1 = randn(E1 * C, 51 + C, 0.5);
+    const b1 = randn(E1, 52 + C, 0.3);
+    const w3 = randn(E3 * C * 9, 53 + C, 0.3);
+    const b3 = randn(E3, 54 + C, 0.3);
+    const r = randn(N * (E1 + E3) * H * W, 55 + C);
+    const res = tidy(() => {
+      const s = d.tensor(sd, [N, C, H, W], { requiresGrad: true });
+      const tw1 = d.tensor(w1, [E1, C, 1, 1], { requiresGrad: true });
+      const tb1 = d.tensor(b1, [E1], { requiresGrad: true });
+      const tw3 = d.tensor(w3, [E3, C, 3, 3], { requiresGrad: true });
+      const tb3 = d.tensor(b3, [E3], { requiresGrad: true });
+      const y = fireExpand(s, tw1, tb1, tw3, tb3);
+      expect(y.shape).toEqual([N, E1 + E3, H, W]);
+      return [y, ...grad(y, [s, tw1, tb1, tw3, tb3], d.tensor(r, y.shape))];
+    });
+    const [y, ds, dw1, db1, dw3, db3] = await Promise.all(res.map((t) => t.toArray()));
+    dispose(res);
+    const s1: ConvShape = { N, Cin: C, H, W, Cout: E1, KH: 1, KW: 1, stride: 1, pad: 0 };
+    const s3: ConvShape = { N, Cin: C, H, W, Cout: E3, KH: 3, KW: 3, stride: 1, pad: 1 };
+    const y1 = conv2dCpu(sd, w1, b1, s1, 'relu');
+    const y3 = conv2dCpu(sd, w3, b3, s3, 'relu');
+    const HW = H * W;
+    expect(relErr(y, concatChannelsCpu([{ data: y1, C: E1 }, { data: y3, C: E3 }], N, HW))).toBeLessThan(TOL);
+    // Split the seed into the two channel slices.
+    const r1 = new Float64Array(N * E1 * HW);
+    const r3 = new Float64Array(N * E3 * HW);
+    for (let n = 0; n < N; n++) {
+      r1.set(r.subarray(n * (E1 + E3) * HW, (n * (E1 + E3) + E1) * HW), n * E1 * HW);
+      r3.set(r.subarray((n * (E1 + E3) + E1) * HW, (n + 1) * (E1 + E3) * HW), n * E3 * HW);
+    }
+    const g1 = conv2dBackwardCpu(sd, w1, r1, s1, y1);
+    const g3 = conv2dBackwardCpu(sd, w3, r3, s3, y3);
+    expect(relErr(ds, g1.dx.map((a, i) => a + g3.dx[i]))).toBeLessThan(TOL);
+    expect(relErr(dw1, g1.dw)).toBeLessThan(TOL);
+    expect(relErr(db1, g1.db)).toBeLessThan(TOL);
+    expect(relErr(dw3, g3.dw)).toBeLessThan(TOL);
+    expect(relErr(db3, g3.db)).toBeLessThan(TOL);
+
+    // Same values as conv2d + relu per slice on the GPU.
+    const gpu = tidy(() => {
+      const s = d.tensor(sd, [N, C, H, W]);
+      return [
+        conv2d(s, d.tensor(w1, [E1, C, 1, 1]), d.tensor(b1, [E1]), { activation: 'relu' }),
+        conv2d(s, d.tensor(w3, [E3, C, 3, 3]), d.tensor(b3, [E3]), { padding: 1, activation: 'relu' }),
+      ];
+    });
+    const [a1, a3] = await Promise.all(gpu.map((t) => t.toArray()));
+    dispose(gpu);
+    expect(relErr(y, concatChannelsCpu([{ data: a1, C: E1 }, { data: a3, C: E3 }], N, HW))).toBeLessThan(1e-6);
+  }
+}
+
 describe('fireExpand', () => {
   it('matches concat(relu(conv1x1), relu(conv3x3 p1)) forward and in every gradient', async () => {
-    const d = await getDevice();
-    for (const [N, C, H, W, E1, E3] of [[2, 5, 9, 7, 6, 7], [1, 16, 13, 11, 12, 9]]) {
-      const sd = randn(N * C * H * W, 50 + C);
-      const w1 = randn(E1 * C, 51 + C, 0.5);
-      const b1 = randn(E1, 52 + C, 0.3);
-      const w3 = randn(E3 * C * 9, 53 + C, 0.3);
-      const b3 = randn(E3, 54 + C, 0.3);
-      const r = randn(N * (E1 + E3) * H * W, 55 + C);
-      const res = tidy(() => {
-        const s = d.tensor(sd, [N, C, H, W], { requiresGrad: true });
-        const tw1 = d.tensor(w1, [E1, C, 1, 1], { requiresGrad: true });
-        const tb1 = d.tensor(b1, [E1], { requiresGrad: true });
-        const tw3 = d.tensor(w3, [E3, C, 3, 3], { requiresGrad: true });
-        const tb3 = d.tensor(b3, [E3], { requiresGrad: true });
-        const y = fireExpand(s, tw1, tb1, tw3, tb3);
-        expect(y.shape).toEqual([N, E1 + E3, H, W]);
-        return [y, ...grad(y, [s, tw1, tb1, tw3, tb3], d.tensor(r, y.shape))];
-      });
-      const [y, ds, dw1, db1, dw3, db3] = await Promise.all(res.map((t) => t.toArray()));
-      dispose(res);
-      const s1: ConvShape = { N, Cin: C, H, W, Cout: E1, KH: 1, KW: 1, stride: 1, pad: 0 };
-      const s3: ConvShape = { N, Cin: C, H, W, Cout: E3, KH: 3, KW: 3, stride: 1, pad: 1 };
-      const y1 = conv2dCpu(sd, w1, b1, s1, 'relu');
-      const y3 = conv2dCpu(sd, w3, b3, s3, 'relu');
-      const HW = H * W;
-      expect(relErr(y, concatChannelsCpu([{ data: y1, C: E1 }, { data: y3, C: E3 }], N, HW))).toBeLessThan(TOL);
-      // Split the seed into the two channel slices.
-      const r1 = new Float64Array(N * E1 * HW);
-      const r3 = new Float64Array(N * E3 * HW);
-      for (let n = 0; n < N; n++) {
-        r1.set(r.subarray(n * (E1 + E3) * HW, (n * (E1 + E3) + E1) * HW), n * E1 * HW);
-        r3.set(r.subarray((n * (E1 + E3) + E1) * HW, (n + 1) * (E1 + E3) * HW), n * E3 * HW);
-      }
-      const g1 = conv2dBackwardCpu(sd, w1, r1, s1, y1);
-      const g3 = conv2dBackwardCpu(sd, w3, r3, s3, y3);
-      expect(relErr(ds, g1.dx.map((a, i) => a + g3.dx[i]))).toBeLessThan(TOL);
-      expect(relErr(dw1, g1.dw)).toBeLessThan(TOL);
-      expect(relErr(db1, g1.db)).toBeLessThan(TOL);
-      expect(relErr(dw3, g3.dw)).toBeLessThan(TOL);
-      expect(relErr(db3, g3.db)).toBeLessThan(TOL);
-
-      // Same values as conv2d + relu per slice on the GPU.
-      const gpu = tidy(() => {
-        const s = d.tensor(sd, [N, C, H, W]);
-        return [
-          conv2d(s, d.tensor(w1, [E1, C, 1, 1]), d.tensor(b1, [E1]), { activation: 'relu' }),
-          conv2d(s, d.tensor(w3, [E3, C, 3, 3]), d.tensor(b3, [E3]), { padding: 1, activation: 'relu' }),
-        ];
-      });
-      const [a1, a3] = await Promise.all(gpu.map((t) => t.toArray()));
-      dispose(gpu);
-      expect(relErr(y, concatChannelsCpu([{ data: a1, C: E1 }, { data: a3, C: E3 }], N, HW))).toBeLessThan(1e-6);
-    }
+    await checkFire(await getDevice());
   });
 
   it('input-only gradient skips the weight gradients', async () => {
@@ -294,5 +301,53 @@ describe('conv2d errors name the op and the shapes', () => {
       );
       expect(() => fireExpand(t([1, 4, 5, 5]), t([3, 4, 1, 1]), t([3]), t([5, 4, 3, 3]), t([4]))).toThrow(/fireExpand: b3 must have shape \[5\].*got \[4\]/);
     });
+  });
+});
+
+/**
+ * A second device with the 'subgroups' feature (the default device may not request it), so the subgroup
+ * weight taps are tested wherever the adapter has them. Null when it does not.
+ */
+async function subgroupDevice(base: Device): Promise<Device | null> {
+  const mod = (await import('webgpu')) as unknown as { create: (flags: string[]) => GPU };
+  const gpu = mod.create([]);
+  const adapter = await gpu.requestAdapter();
+  if (!adapter || !adapter.features.has('subgroups')) return null;
+  const device = await adapter.requestDevice({ requiredFeatures: ['subgroups'] });
+  const rt = new Runtime(device, base.adapter, gpu);
+  return new (Device as unknown as new (r: Runtime) => Device)(rt);
+}
+
+describe('subgroup weight taps', () => {
+  it('give the same results as the vec4 taps (forward, all gradients, fireExpand)', async () => {
+    const sd = await subgroupDevice(await getDevice());
+    if (!sd) {
+      // The adapter has no subgroups: the vec4 taps above are the only path.
+      expect(sd).toBeNull();
+      return;
+    }
+    const spy = vi.spyOn(sd.runtime, 'kernel');
+    for (let i = 0; i < CASES.length; i++) {
+      const c = CASES[i];
+      const v = data(c, 700 + 10 * i);
+      checkAgainstCpu(c, v, await runGpu(sd, c, v));
+    }
+    Object.assign(convTuning.forward, { tc: 12, tp: 3 });
+    Object.assign(convTuning.backwardInput, { tc: 4, tp: 2 });
+    Object.assign(convTuning.pointwise, { tc: 8, tp: 1, wg: 16 });
+    for (const c of [CASES[2], CASES[3], CASES[8]]) {
+      const v = data(c, 800);
+      checkAgainstCpu(c, v, await runGpu(sd, c, v));
+    }
+    await checkFire(sd);
+    const names = spy.mock.calls.map((a) => a[0]);
+    spy.mockRestore();
+    const info = (sd.runtime.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+    if ((info?.subgroupMinSize ?? 0) >= 8) {
+      expect(names).toContain('conv2d_forward_sg');
+      expect(names).toContain('conv2d_pointwise_sg');
+      expect(names).toContain('conv2d_backward_input_sg');
+    }
+    sd.destroy();
   });
 });
