@@ -29,6 +29,7 @@ export function sourcesMtime() {
  * A failing build is fatal only when the file a benchmark needs is still missing or stale afterwards.
  */
 export function ensureBuilt({ needCli = false, log = (m) => console.error(m) } = {}) {
+  if (process.env.GRADSIGHT_BENCH_NO_BUILD) return; // use dist/ as it is (e.g. copied to a machine without esbuild)
   const src = sourcesMtime();
   const targets = ['dist/index.js', ...(needCli ? ['dist/cli.js'] : [])].map((p) => join(ROOT, p));
   const stale = () => targets.filter((t) => !existsSync(t) || statSync(t).mtimeMs < src);
@@ -55,7 +56,7 @@ export async function loadLibrary() {
 export async function loadWeightsModule(g) {
   if (g && typeof g.importSqueezeNet === 'function' && typeof g.loadStateDict === 'function') return g;
   const out = join(CACHE, 'weights.mjs');
-  if (!existsSync(out) || statSync(out).mtimeMs < sourcesMtime()) {
+  if (!existsSync(out) || (!process.env.GRADSIGHT_BENCH_NO_BUILD && statSync(out).mtimeMs < sourcesMtime())) {
     mkdirSync(CACHE, { recursive: true });
     const esbuild = await import('esbuild');
     await esbuild.build({
@@ -196,10 +197,14 @@ export class Budget {
   left() {
     return Math.max(0, this.end - performance.now());
   }
-  /** False (and the case is recorded as skipped) once the budget is spent. */
-  take(what) {
-    if (this.left() > 0) return true;
-    this.skipped.push(what);
+  /**
+   * False (and the case is recorded as skipped) once the budget is spent, or when the case is predicted to
+   * take longer (predictedMs, e.g. scaled from a smaller batch) than what is left.
+   */
+  take(what, predictedMs = 0) {
+    const left = this.left();
+    if (left > 0 && !(predictedMs > left)) return true;
+    this.skipped.push(predictedMs > 0 && left > 0 ? `${what} (would take ~${Math.round(predictedMs / 1000)} s)` : what);
     return false;
   }
   note() {

@@ -30,7 +30,8 @@ export async function run(argv) {
   // ---- forward ----
   const forward = [];
   for (const N of batches) {
-    if (!budget.take(`forward b${N}`)) continue;
+    const prev = forward[forward.length - 1];
+    if (!budget.take(`forward b${N}`, prev ? (prev.min_ms / prev.batch) * N * (warmup + 1) : 0)) continue;
     const x = d.tensor(randn(N * 3 * 224 * 224, N), [N, 3, 224, 224]);
     // Spend at most a fifth of what is left of the budget on one batch size.
     const t = await timeAsync(async () => {

@@ -36,7 +36,8 @@ try {
     code = typeof process.exitCode === 'number' ? process.exitCode : 0;
   }
 } catch (e) {
-  console.error(`bench ${which}: ${e.message}${process.env.GRADSIGHT_DEBUG ? `\n${e.stack}` : ''}`);
+  const msg = e.message.startsWith(`bench ${which}:`) ? e.message : `bench ${which}: ${e.message}`;
+  console.error(`${msg}${process.env.GRADSIGHT_DEBUG ? `\n${e.stack}` : ''}`);
   code = 1;
 }
 // Dawn keeps the process alive while a device exists: leave once stdout is flushed.

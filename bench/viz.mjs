@@ -1,4 +1,4 @@
-// npm run bench -- viz [--batches 1,5,25] [--samples 4] [--iters 5] [--runs 3] [--random-weights] [--budget 270] [--json]
+// npm run bench -- viz [--batches 1,5,25] [--samples 4] [--iters 5] [--runs 3] [--random-weights] [--budget 200] [--json]
 //
 // The visualization algorithms through the public API (src/viz), wall time per call with the result read back:
 //   saliency per method (vanilla, smoothgrad, integrated-gradients, gradcam) at each batch size, ms per call,
@@ -11,7 +11,7 @@
 import { adapterLine, args, Budget, fmtNum, intList, loadLibrary, makeModel, posInt, randn, table, timeAsync, today, machineLine } from './common.mjs';
 
 const METHODS = ['vanilla', 'smoothgrad', 'integrated-gradients', 'gradcam'];
-const HELP = 'npm run bench -- viz [--batches 1,5,25] [--samples 4] [--iters 5] [--runs 3] [--random-weights] [--budget 270] [--json]';
+const HELP = 'npm run bench -- viz [--batches 1,5,25] [--samples 4] [--iters 5] [--runs 3] [--random-weights] [--budget 200] [--json]';
 
 export async function run(argv) {
   const o = args('viz', argv, {
@@ -23,7 +23,7 @@ export async function run(argv) {
   const samples = posInt('viz', 'samples', o.samples, 4);
   const iters = posInt('viz', 'iters', o.iters, 5);
   const runs = posInt('viz', 'runs', o.runs, 3);
-  const budget = new Budget(Number(o.budget ?? 270));
+  const budget = new Budget(Number(o.budget ?? 200));
 
   const g = await loadLibrary();
   const d = await g.Device.create();
@@ -36,8 +36,11 @@ export async function run(argv) {
   const other = [];
   const warmed = new Set();
   const errors = [];
+  const perImage = new Map(); // method → ms per image at the last batch size (to predict the next)
   const salCase = async (N, method) => {
-    if (!budget.take(`${method} b${N}`)) return;
+    // ×2: per-image cost grows with the batch on a CPU adapter (memory traffic), so linear scaling underestimates.
+    const predicted = perImage.has(method) ? 2 * perImage.get(method) * N * (warmed.has(method) ? 1 : 2) : 0;
+    if (!budget.take(`${method} b${N}`, predicted)) return;
     const x = input(N, N);
     const cls = classes(N);
     const opts = { method, samples, seed: 0 };
@@ -51,6 +54,7 @@ export async function run(argv) {
       x.dispose();
     }
     warmed.add(method);
+    perImage.set(method, t.min / N);
     const grads = method === 'smoothgrad' || method === 'integrated-gradients' ? samples : 1;
     sal.push({ batch: N, method, samples: grads, median_ms: t.median, min_ms: t.min, runs: t.runs, per_image_ms: t.median / N, per_sample_ms: t.median / grads, per_image_sample_ms: t.median / N / grads });
     if (!o.json) process.stderr.write(`  ${method} b${N}: ${fmtNum(t.median)} ms\n`);

@@ -24,6 +24,7 @@ import bwdWSrc from '../../shaders/conv2d_backward_weight.wgsl';
 import prepSrc from '../../shaders/conv2d_bias_grad.wgsl';
 import reduceSrc from '../../shaders/conv2d_reduce.wgsl';
 import packSrc from '../../shaders/conv2d_pack.wgsl';
+import col2imSrc from '../../shaders/conv2d_col2im.wgsl';
 import tapVec4Src from '../../shaders/conv2d_tap_vec4.wgsl';
 import tapSubgroupSrc from '../../shaders/conv2d_tap_subgroup.wgsl';
 import { record, Storage, type Tensor } from '../tensor/tensor.js';
@@ -51,13 +52,22 @@ export interface ConvTile {
  */
 export const convTuning = {
   forward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+  /** Forward convs with stride > 1 (no sliding window: more live registers per tap). */
+  forwardStrided: { wg: 64, tc: 8, tp: 4 } as ConvTile,
   pointwise: { wg: 64, tc: 16, tp: 4 } as ConvTile,
   backwardInput: { wg: 64, tc: 16, tp: 4 } as ConvTile,
   pointwiseBackward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
   /** tp = weight columns per invocation; `chunk` = reduction steps (output pixels) per partial sum. */
   backwardWeight: { wg: 64, tc: 16, tp: 4, chunk: 512 } as ConvTile & { chunk: number },
-  /** Pixels per invocation in the bias / ReLU-mask pass. */
-  biasGrad: { wg: 64, seg: 256 },
+  /** Pixels per invocation in the bias / ReLU-mask pass (`maskSeg`: without a bias gradient). */
+  biasGrad: { wg: 64, seg: 256, maskSeg: 64 },
+  /**
+   * Input gradients of convs with fewer input channels than this (conv1: 3) go through a column gradient
+   * (a pointwise product with the transposed weight, TC over Cin*KH*KW) and col2im, instead of the direct
+   * kernel whose channel tile would be mostly empty. `col2imTp`: pixels per col2im invocation.
+   */
+  colBelowCin: 8,
+  col2imTp: 8,
   /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 8). */
   subgroups: true,
 };
@@ -139,8 +149,10 @@ function tapVariant(rt: Runtime, wg: number): TapVariant {
 }
 
 /** The tile of kernel `name` for `channels` channels: the channel block shrinks (in steps of 4) to fit. */
-function tileFor(name: keyof typeof convTuning, channels: number, packed = true): ConvTile {
-  const t = convTuning[name] as ConvTile;
+type TileName = 'forward' | 'forwardStrided' | 'pointwise' | 'backwardInput' | 'pointwiseBackward' | 'backwardWeight';
+
+function tileFor(name: TileName, channels: number, packed = true): ConvTile {
+  const t: ConvTile = convTuning[name];
   const okTc = packed ? t.tc % 4 === 0 && t.tc >= 4 && t.tc <= 16 : Number.isInteger(t.tc) && t.tc >= 1 && t.tc <= 16;
   if (!okTc || !(Number.isInteger(t.tp) && t.tp >= 1 && t.tp <= 4) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
     throw new Error(`conv2d: tile of '${name}' must have ${packed ? 'tc in {4, 8, 12, 16}' : '1 <= tc <= 16'}, 1 <= tp <= 4, 1 <= wg <= 256; got ${JSON.stringify(t)}`);
@@ -204,37 +216,58 @@ function packRaw(rt: Runtime, w: GPUBuffer, C: number, K: number, KK: number, sC
   return wp;
 }
 
+/**
+ * The pointwise product y[n, coOff + o, q] (+)= act(b[o] + sum_r W[o, r] x[n, r, q]) for o < O, r < R, q < HW,
+ * with W[o, r] = w[o * sO + r * sR] (packed first). y has coTot channels.
+ */
+function pointwiseRaw(
+  rt: Runtime, tileName: 'pointwise' | 'pointwiseBackward', N: number, R: number, HW: number, O: number,
+  x: GPUBuffer, w: GPUBuffer, sO: number, sR: number, b: GPUBuffer | null, y: GPUBuffer,
+  coOff: number, coTot: number, relu: boolean, acc: boolean,
+): void {
+  const tile = tileFor(tileName, O);
+  const tv = tapVariant(rt, tile.wg);
+  const wp = packRaw(rt, w, O, R, 1, sO, sR, 0, tile.tc);
+  const items = Math.ceil(HW / tile.tp);
+  const grid = convGrid(items, O, N, tile, { pad: tv.pad });
+  const k = rt.kernel(`conv2d_pointwise${tv.suffix}`, tv.src + pwSrc, {
+    WG: tile.wg, TC: tile.tc, TP: tile.tp, HAS_BIAS: b ? 1 : 0, RELU: relu ? 1 : 0, ACC: acc ? 1 : 0,
+  });
+  rt.dispatch(
+    k,
+    { x, wp: wp.buffer, b: b ?? x, y },
+    { Cin: R, HW, Cout: O, coOff, coTot, zFold: grid.zFold, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks },
+    grid.groups,
+  );
+  wp.release();
+}
+
 /** Forward into channels [coOff, coOff + Cout) of `out` ([N, coTot, Ho, Wo]). */
 function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, out: GPUBuffer, relu: boolean, coOff: number, coTot: number): void {
   if (g.N === 0) return;
-  const pw = isPointwise(g);
-  const tile = tileFor(pw ? 'pointwise' : 'forward', g.Cout);
+  if (isPointwise(g)) {
+    pointwiseRaw(rt, 'pointwise', g.N, g.Cin, g.H * g.W, g.Cout, x, w, g.Cin, 1, b, out, coOff, coTot, relu, false);
+    return;
+  }
+  const tile = tileFor(g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
   const tv = tapVariant(rt, tile.wg);
   const KK = g.KH * g.KW;
   const wp = packRaw(rt, w, g.Cout, g.Cin * KK, KK, g.Cin * KK, KK, 1, tile.tc);
-  const consts = { WG: tile.wg, TC: tile.tc, TP: tile.tp, HAS_BIAS: b ? 1 : 0, RELU: relu ? 1 : 0 };
-  const bufs = { x, wp: wp.buffer, b: b ?? x, y: out };
-  if (pw) {
-    const HW = g.H * g.W;
-    const items = Math.ceil(HW / tile.tp);
-    const grid = convGrid(items, g.Cout, g.N, tile, { pad: tv.pad });
-    const k = rt.kernel(`conv2d_pointwise${tv.suffix}`, tv.src + pwSrc, { ...consts, ACC: 0 });
-    rt.dispatch(k, bufs, { Cin: g.Cin, HW, Cout: g.Cout, coOff, coTot, zFold: grid.zFold, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks }, grid.groups);
-  } else {
-    const groupsX = Math.ceil(g.Wo / tile.tp);
-    const items = g.Ho * groupsX;
-    const grid = convGrid(items, g.Cout, g.N, tile, { pad: tv.pad });
-    const k = rt.kernel(`conv2d_forward${tv.suffix}`, tv.src + fwdSrc, { ...consts, S1: g.stride === 1 ? 1 : 0 });
-    rt.dispatch(
-      k,
-      bufs,
-      {
-        Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
-        stride: g.stride, pad: g.pad, coOff, coTot, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
-      },
-      grid.groups,
-    );
-  }
+  const groupsX = Math.ceil(g.Wo / tile.tp);
+  const items = g.Ho * groupsX;
+  const grid = convGrid(items, g.Cout, g.N, tile, { pad: tv.pad });
+  const k = rt.kernel(`conv2d_forward${tv.suffix}`, tv.src + fwdSrc, {
+    WG: tile.wg, TC: tile.tc, TP: tile.tp, HAS_BIAS: b ? 1 : 0, RELU: relu ? 1 : 0, S1: g.stride === 1 ? 1 : 0,
+  });
+  rt.dispatch(
+    k,
+    { x, wp: wp.buffer, b: b ?? x, y: out },
+    {
+      Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
+      stride: g.stride, pad: g.pad, coOff, coTot, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
+    },
+    grid.groups,
+  );
   wp.release();
 }
 
@@ -250,8 +283,8 @@ function prepGrad(rt: Runtime, g: ConvGeom, gy: GPUBuffer, y: GPUBuffer | null, 
   const bytes = Math.max(4, g.N * g.Cout * HW * 4);
   const gm = mask ? new Storage(rt, rt.acquire(bytes), bytes) : null;
   const t = convTuning.biasGrad;
-  // Without a bias gradient, 4-pixel segments (the most parallel); with one, longer segments (fewer partials).
-  const seg = db ? Math.max(1, Math.min(t.seg, HW)) : 4;
+  // Without a bias gradient, short segments (parallel); with one, longer segments (fewer partials).
+  const seg = Math.max(1, Math.min(db ? t.seg : t.maskSeg, HW));
   const nSeg = Math.ceil(HW / seg);
   const rows = g.N * g.Cout;
   const pRows = g.N * nSeg;
@@ -287,21 +320,28 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer,
   if (g.N === 0) return;
   const KK = g.KH * g.KW;
   if (isPointwise(g)) {
-    // The transposed 1x1 conv is the pointwise product with the transposed weight.
-    const tile = tileFor('pointwiseBackward', g.Cin);
-    const tv = tapVariant(rt, tile.wg);
-    const wp = packRaw(rt, w, g.Cin, g.Cout, 1, 1, g.Cin, 0, tile.tc);
-    const HW = g.H * g.W;
-    const items = Math.ceil(HW / tile.tp);
-    const grid = convGrid(items, g.Cin, g.N, tile, { pad: tv.pad });
-    const k = rt.kernel(`conv2d_pointwise${tv.suffix}`, tv.src + pwSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, HAS_BIAS: 0, RELU: 0, ACC: acc ? 1 : 0 });
+    // The transposed 1x1 conv is the pointwise product with the transposed weight: W[ci, co] = w[co * Cin + ci].
+    pointwiseRaw(rt, 'pointwiseBackward', g.N, g.Cout, g.H * g.W, g.Cin, gm, w, 1, g.Cin, null, dx, 0, g.Cin, false, acc);
+    return;
+  }
+  if (g.Cin < convTuning.colBelowCin) {
+    // Column gradient col[n, c, oy, ox] = sum_co w[co, c] gm[n, co, oy, ox] (c = (ci*KH + kh)*KW + kw), then col2im.
+    const C = g.Cin * KK;
+    const HoWo = g.Ho * g.Wo;
+    const col = rt.acquire(Math.max(4, g.N * C * HoWo * 4));
+    pointwiseRaw(rt, 'pointwiseBackward', g.N, g.Cout, HoWo, C, gm, w, 1, C, null, col, 0, C, false, false);
+    const tp = Math.max(1, Math.floor(convTuning.col2imTp));
+    const groupsX = Math.ceil(g.W / tp);
+    const rows = g.N * g.Cin * g.H;
+    const gz = Math.ceil(rows / MAX_GROUPS);
+    const k = rt.kernel('conv2d_col2im', col2imSrc, { WG: 64, TP: tp, ACC: acc ? 1 : 0 });
     rt.dispatch(
       k,
-      { x: gm, wp: wp.buffer, b: gm, y: dx },
-      { Cin: g.Cout, HW, Cout: g.Cin, coOff: 0, coTot: g.Cin, zFold: grid.zFold, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks },
-      grid.groups,
+      { col, dx },
+      { Cin: g.Cin, H: g.H, W: g.W, KH: g.KH, KW: g.KW, Ho: g.Ho, Wo: g.Wo, stride: g.stride, pad: g.pad, rows, groupsX },
+      [Math.ceil(groupsX / 64), Math.ceil(rows / gz), gz],
     );
-    wp.release();
+    rt.release(col);
     return;
   }
   const tile = tileFor('backwardInput', g.Cin);

@@ -177,7 +177,9 @@ async function integratedGradients(model: Classifier, x: Tensor, classes: readon
 async function gradCam(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
   const layer = opts.layer ?? 'features.12';
   const cam = tidy(() => {
-    const { logits, activations } = model.forward(x.detach(), { capture: [layer] });
+    const xi = x.detach();
+    xi.requiresGrad = true; // so the captured activation is part of the graph
+    const { logits, activations } = model.forward(xi, { capture: [layer] });
     const a = activations.get(layer)!;
     if (a.shape.length !== 4) throw new Error(`gradcam: layer '${layer}' has shape [${a.shape.join(', ')}]; a spatial layer [N, C, h, w] is needed`);
     const [gA] = grad(sum(gatherRows(logits, classes)), [a]);

@@ -132,7 +132,7 @@ export async function runClassViz(): Promise<void> {
   $<HTMLButtonElement>('cv-stop').disabled = true;
   if (frames > 0) $<HTMLButtonElement>('cv-download').disabled = false;
   if (!r) return;
-  if (r.top.length) renderTop($('cv-top5'), r.top, target);
+  if (r.top.length) renderTop($('cv-top5'), r.top, target, 'target');
   if (r.finalScore !== null) $('cv-score').textContent = r.finalScore.toFixed(2);
   $('cv-iter').textContent = `${done} / ${p.iterations}${r.stopped ? ' (stopped)' : ''}`;
   const perIt = done > 0 ? r.ms / done : null;

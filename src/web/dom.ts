@@ -48,7 +48,14 @@ export class ProgressBar {
   }
   set(frac: number, text: string): void {
     this.root.hidden = false;
+    this.root.classList.remove('indeterminate');
     this.bar.style.width = `${Math.max(0, Math.min(1, frac)) * 100}%`;
+    this.label.textContent = text;
+  }
+  /** Work of unknown length (e.g. the GPU running what was recorded): an animated bar. */
+  busy(text: string): void {
+    this.root.hidden = false;
+    this.root.classList.add('indeterminate');
     this.label.textContent = text;
   }
   hide(): void {

@@ -46,7 +46,7 @@ export function drawHeat(canvas: HTMLCanvasElement, map: Float32Array, h: number
     id.data[i * 4] = rgb.data[i * 3];
     id.data[i * 4 + 1] = rgb.data[i * 3 + 1];
     id.data[i * 4 + 2] = rgb.data[i * 3 + 2];
-    id.data[i * 4 + 3] = transparent ? Math.round(255 * Math.min(1, 0.15 + 1.1 * Math.sqrt(t[i]))) : 255;
+    id.data[i * 4 + 3] = transparent ? Math.round(255 * Math.min(1, 1.25 * Math.pow(t[i], 0.6))) : 255;
   }
   ctx.putImageData(id, 0, 0);
 }

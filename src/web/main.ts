@@ -30,6 +30,7 @@ function showView(v: string): void {
 
 function initTabs(): void {
   for (const b of document.querySelectorAll<HTMLElement>('.tabs button')) b.addEventListener('click', () => showView(b.dataset.view!));
+  for (const b of document.querySelectorAll<HTMLElement>('[data-goto]')) b.addEventListener('click', () => showView(b.dataset.goto!));
   showView(location.hash.slice(1) || 'predict');
   window.addEventListener('hashchange', () => showView(location.hash.slice(1)));
 }
@@ -90,7 +91,7 @@ function noWebGpu(reason: string, detail: string): void {
 function memoryFooter(): void {
   if (!app.device) return;
   const m = app.device.memory();
-  $('foot-mem').textContent = `GPU memory: ${fmtBytes(m.liveBytes)} live in ${m.liveTensors} tensors, ${fmtBytes(m.allocatedBytes)} allocated (peak ${fmtBytes(m.peakBytes)})`;
+  $('foot-mem').textContent = ` · GPU memory: ${fmtBytes(m.liveBytes)} live in ${m.liveTensors} tensors, ${fmtBytes(m.allocatedBytes)} allocated (peak ${fmtBytes(m.peakBytes)})`;
 }
 
 async function start(): Promise<void> {

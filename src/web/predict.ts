@@ -12,13 +12,14 @@ export interface Top {
   prob: number;
 }
 
-export function renderTop(list: HTMLElement, top: Top[], truth: number | null): void {
+/** A top-k list with bars; the entry of class `mark` gets the tag `markText`. */
+export function renderTop(list: HTMLElement, top: Top[], mark: number | null, markText = 'true label'): void {
   list.replaceChildren(
     ...top.map((t) =>
       h(
         'li',
-        { class: t.class === truth ? 'truth' : '' },
-        h('span', { class: 'name' }, h('span', { class: 'id', text: t.class }), t.name),
+        {},
+        h('span', { class: 'name' }, h('span', { class: 'id', text: t.class }), t.name, t.class === mark ? h('span', { class: 'mark', text: markText }) : null),
         h('span', { class: 'pct', text: `${(t.prob * 100).toFixed(2)}%` }),
         h('div', { class: 'bar' }, h('div', { style: `width:${Math.max(0.5, t.prob * 100).toFixed(2)}%` })),
       ),

@@ -89,7 +89,7 @@ export async function runSaliency(): Promise<void> {
   const needs = m === 'smoothgrad' || m === 'integrated-gradients';
   const samples = needs ? Math.max(1, Math.min(500, Math.round(Number($<HTMLInputElement>('sal-samples').value) || 1))) : null;
   const bar = new ProgressBar($('sal-progress'));
-  bar.set(0, `${LABELS[m]}: recording…`);
+  bar.busy(`${LABELS[m]}: running on the GPU…`);
   const r = await runJob(`saliency ${m}`, async (ctx) => {
     const t0 = performance.now();
     const x = keep(d.tensor(img.chw, [1, 3, 224, 224]));
@@ -97,9 +97,9 @@ export async function runSaliency(): Promise<void> {
       const p = saliency(model, x, [cls], {
         method: m,
         samples: samples ?? undefined,
-        onProgress: (done, n) => bar.set(done / n / 2, `${LABELS[m]}: ${done}/${n} recorded, running on the GPU…`),
+        // The library records every sample / step without waiting for the GPU, so progress here is recording.
+        onProgress: (done, n) => bar.busy(`${LABELS[m]}: ${n} ${m === 'smoothgrad' ? 'samples' : 'steps'} queued, running on the GPU…`),
       });
-      bar.set(0.5, `${LABELS[m]}: running on the GPU…`);
       const res = await p;
       if (samples) ctx.steps(samples, m === 'smoothgrad' ? 'sample' : 'step');
       return { res, ms: performance.now() - t0 };

@@ -90,7 +90,8 @@ export async function loadServerWeights(): Promise<void> {
   if (!info.weights) {
     hook.state.weights = 'none';
     pill('weights: none', 'bad');
-    status(`The server has no weights (${info.weightsError ?? 'none found'}). Load a .pth / .onnx / .safetensors file from disk.`);
+    status('The server has no weights. Load a .pth / .onnx / .safetensors file from disk, or restart with `gradsight serve --weights <file>` (or run `gradsight weights download` first).');
+    $('weights-status').title = info.weightsError ?? '';
     return;
   }
   hook.state.weights = 'loading';

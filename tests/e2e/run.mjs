@@ -260,6 +260,13 @@ try {
     assert(s.adapter && s.adapter.vendor, 'no adapter report');
     const pill = await page.textContent('#adapter-pill');
     assert(pill.includes(s.adapter.architecture) && pill.includes(s.adapter.mode), `adapter pill says '${pill}'`);
+    if (!HAS_SHARED) {
+      // No weights on the server: the page must say how to load some.
+      await waitHook(() => window.gradsight.state.weights !== 'loading', null, 60000);
+      const status = await page.textContent('#weights-status');
+      assert(/Load a \.pth/.test(status), `weights status: '${status}'`);
+      await shot('no-weights');
+    }
     return `${s.adapter.vendor} / ${s.adapter.architecture} (${s.adapter.mode}${s.adapter.fallback ? ', fallback' : ''}); timestamp-query ${s.adapter.features.includes('timestamp-query') ? 'yes' : 'no'}`;
   });
 
@@ -267,6 +274,8 @@ try {
     await waitHook(() => ['ready', 'error', 'none'].includes(window.gradsight.state.weights) && !window.gradsight.state.busy, null, 180000);
     const w = await hookOf(() => window.gradsight.state);
     assert(w.weights === 'ready', `weights ${w.weights}: ${w.weightsError}`);
+    // The page picks the first sample and predicts it on its own: let that finish before choosing ours.
+    await waitHook(() => window.gradsight.last.predict && !window.gradsight.state.busy, null, 180000);
     assert(!ref.error, `no Node reference: ${ref.error}`);
     const p = await job('predict', () => page.click(`#gallery button[data-file="${IMAGE}"]`), 180000);
     assert(p.image === IMAGE, `predicted ${p.image}, expected ${IMAGE}`);
@@ -414,6 +423,29 @@ try {
     }
     await shot('timing');
     return `${n} steps${ts ? ', per-kernel GPU times shown' : ''}`;
+  }, { needsModel: true });
+
+  await check('local-files', async () => {
+    // Weights picked from disk (the ONNX export, parsed by the same importer), then an image dropped on the page.
+    await page.click('.tabs button[data-view="predict"]');
+    const onnx = join(SHARED, 'weights', 'squeezenet1_1.onnx');
+    assert(existsSync(onnx), `${onnx} is missing`);
+    const p1 = await job('predict', () => page.setInputFiles('#weights-file', onnx), 180000);
+    const st = await hookOf(() => window.gradsight.state);
+    assert(st.weights === 'ready' && st.weightsName === 'squeezenet1_1.onnx', `weights ${st.weights} ${st.weightsName}: ${st.weightsError}`);
+    assert(p1.top5[0].class === ref.predict.top[0].class, `with the ONNX weights the top-1 is ${p1.top5[0].class}`);
+    const drop = 'n01_85_dropped.png';
+    const b64 = readFileSync(join(SAMPLES, '01_85.png')).toString('base64');
+    const p2 = await job('predict', () => page.evaluate(([name, data]) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type: 'image/png' }));
+      for (const type of ['dragenter', 'dragover', 'drop']) window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, [drop, b64]), 180000);
+    const img = await hookOf(() => window.gradsight.state.image);
+    assert(p2.image === drop && img.sample === null && img.label === null, `after the drop the page shows ${JSON.stringify(img)}`);
+    assert(await page.isHidden('#drop-overlay'), 'the drop overlay stays up');
+    return `ONNX weights from the file picker: top-1 ${p1.top5[0].class}; dropped image → ${p2.top5[0].class} ${p2.top5[0].name}`;
   }, { needsModel: true });
 
   await check('no-webgpu', async () => {

@@ -1,0 +1,64 @@
+// Input gradient of a conv with few input channels, second half: dx from the column gradient
+//   col[n, (ci*KH + kh)*KW + kw, oy, ox] = sum_co w[co, ci, kh, kw] g[n, co, oy, ox]
+// (computed before by conv2d_pointwise with the weight transposed):
+//   dx[n, ci, iy, ix] (+)= sum_{kh, kw} col[n, (ci*KH + kh)*KW + kw, (iy + pad - kh)/s, (ix + pad - kw)/s]
+// over the taps where both divisions are exact and inside the output. A gather: no atomics.
+// Invocation: TP consecutive pixels of one input row; x = pixel group, row (n, ci, iy) = wid.y + wid.z * nwg.y.
+struct Params {
+  Cin: u32, H: u32, W: u32, KH: u32,
+  KW: u32, Ho: u32, Wo: u32, stride: u32,
+  pad: u32, rows: u32, groupsX: u32, _p0: u32,
+}
+@group(0) @binding(0) var<storage, read> col: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+override WG: u32 = 64u;
+override TP: u32 = 8u;
+override ACC: bool = false;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = wid.y + wid.z * nwg.y;
+  if (gid.x >= p.groupsX || r >= p.rows) { return; }
+  let iy = r % p.H;
+  let nc = r / p.H;
+  let ci = nc % p.Cin;
+  let n = nc / p.Cin;
+  let KK = p.KH * p.KW;
+  let HoWo = p.Ho * p.Wo;
+  let cbase = (n * p.Cin + ci) * KK * HoWo;
+  let ix0 = gid.x * TP;
+  // Tap kh = ry + s*a reads output row oy = qy - a (iy + pad = qy*s + ry); likewise along x, where (qx, rx)
+  // advance with the pixel. No integer division in the loops (lavapipe runs one per lane).
+  let s = p.stride;
+  let qy = (iy + p.pad) / s;
+  let ry = iy + p.pad - qy * s;
+  var qx = (ix0 + p.pad) / s;
+  var rx = ix0 + p.pad - qx * s;
+  for (var j = 0u; j < TP; j++) {
+    let ix = ix0 + j;
+    if (ix >= p.W) { break; }
+    var acc = 0.0;
+    var oy = i32(qy);
+    for (var kh = ry; kh < p.KH; kh += s) {
+      if (oy >= 0 && oy < i32(p.Ho)) {
+        let rowBase = cbase + kh * p.KW * HoWo + u32(oy) * p.Wo;
+        var ox = i32(qx);
+        for (var kw = rx; kw < p.KW; kw += s) {
+          if (ox >= 0 && ox < i32(p.Wo)) { acc += col[rowBase + kw * HoWo + u32(ox)]; }
+          ox--;
+        }
+      }
+      oy--;
+    }
+    let i = r * p.W + ix;
+    if (ACC) { acc += dx[i]; }
+    dx[i] = acc;
+    rx++;
+    if (rx == s) {
+      rx = 0u;
+      qx++;
+    }
+  }
+}
