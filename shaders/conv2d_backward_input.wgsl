@@ -8,7 +8,7 @@
 // no lane tests divisibility and all lanes of a workgroup run the same taps. The class is uniform per
 // workgroup (wid.y). Within a class the problem is a stride-1 correlation, so the TP consecutive pixels
 // of an invocation share a sliding window of g (one new load per tap instead of TP).
-// Each invocation accumulates TC input channels x TP pixels. ACC = true adds into dx (the fire-module
+// Each invocation accumulates TC input channels x TP pixels. acc = 1 adds into dx (the fire-module
 // backward sums the gradients of its two convolutions).
 // Geometry (convGrid in src/ops/conv.ts): lane L = (wid.x + (wid.z % zFold) * nwg.x) * WG + local index,
 // channel block cb = L / itemsPad, item = L % itemsPad (items past `items` are idle); image = wid.z / zFold.
@@ -19,7 +19,7 @@ struct Params {
   Ho: u32, Wo: u32, KH: u32, KW: u32,
   stride: u32, pad: u32, Ty: u32, Tx: u32,
   zFold: u32, groupsX: u32, items: u32, itemsPad: u32,
-  cBlocks: u32, _p0: u32, _p1: u32, _p2: u32,
+  cBlocks: u32, acc: u32, _p0: u32, _p1: u32,
 }
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
@@ -28,7 +28,6 @@ struct Params {
 override WG: u32 = 64u;
 // Pixels per invocation (1..4); TC (4, 8, 12 or 16 channels) is declared by the tap file.
 override TP: u32 = 4u;
-override ACC: bool = false;
 
 // g[row + ox], or 0 outside the output row or when the row is outside the output.
 fn ld(row: i32, ox: i32, rowOk: bool) -> f32 {
@@ -45,7 +44,7 @@ fn put(c: u32, a: vec4<f32>, ciBase: u32, base: u32, nv: u32) {
     if (j < nv) {
       let i = row + j * p.stride;
       var v = a[j];
-      if (ACC) { v += dx[i]; }
+      if (p.acc != 0u) { v += dx[i]; }
       dx[i] = v;
     }
   }

@@ -7,14 +7,13 @@
 struct Params {
   Cin: u32, H: u32, W: u32, KH: u32,
   KW: u32, Ho: u32, Wo: u32, stride: u32,
-  pad: u32, rows: u32, groupsX: u32, _p0: u32,
+  pad: u32, rows: u32, groupsX: u32, acc: u32,
 }
 @group(0) @binding(0) var<storage, read> col: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 override WG: u32 = 64u;
 override TP: u32 = 8u;
-override ACC: bool = false;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -39,22 +38,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var j = 0u; j < TP; j++) {
     let ix = ix0 + j;
     if (ix >= p.W) { break; }
-    var acc = 0.0;
+    var sum = 0.0;
     var oy = i32(qy);
     for (var kh = ry; kh < p.KH; kh += s) {
       if (oy >= 0 && oy < i32(p.Ho)) {
         let rowBase = cbase + kh * p.KW * HoWo + u32(oy) * p.Wo;
         var ox = i32(qx);
         for (var kw = rx; kw < p.KW; kw += s) {
-          if (ox >= 0 && ox < i32(p.Wo)) { acc += col[rowBase + kw * HoWo + u32(ox)]; }
+          if (ox >= 0 && ox < i32(p.Wo)) { sum += col[rowBase + kw * HoWo + u32(ox)]; }
           ox--;
         }
       }
       oy--;
     }
     let i = r * p.W + ix;
-    if (ACC) { acc += dx[i]; }
-    dx[i] = acc;
+    if (p.acc != 0u) { sum += dx[i]; }
+    dx[i] = sum;
     rx++;
     if (rx == s) {
       rx = 0u;

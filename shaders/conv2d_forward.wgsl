@@ -14,7 +14,7 @@ struct Params {
   Ho: u32, Wo: u32, KH: u32, KW: u32,
   stride: u32, pad: u32, coOff: u32, coTot: u32,
   zFold: u32, groupsX: u32, items: u32, itemsPad: u32,
-  cBlocks: u32, _p0: u32, _p1: u32, _p2: u32,
+  cBlocks: u32, hasBias: u32, relu: u32, _p0: u32,
 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -24,9 +24,7 @@ struct Params {
 override WG: u32 = 64u;
 // Pixels per invocation (1..4); TC (4, 8, 12 or 16 channels) is declared by the tap file.
 override TP: u32 = 4u;
-override HAS_BIAS: bool = true;
-override RELU: bool = false;
-// Stride 1 (sliding-window path).
+// Stride 1 (sliding-window path). Bias and ReLU are uniform flags (epilogue only: no extra pipelines).
 override S1: bool = true;
 
 // x[row + ix], or 0 outside the row or when the row is outside the image.
@@ -40,12 +38,12 @@ fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
   let co = coBase + c;
   if (co >= p.Cout) { return; }
   var bias = 0.0;
-  if (HAS_BIAS) { bias = b[co]; }
+  if (p.hasBias != 0u) { bias = b[co]; }
   let row = ybase + co * p.Ho * p.Wo;
   for (var j = 0u; j < TP; j++) {
     if (j < nv) {
       var v = a[j] + bias;
-      if (RELU) { v = max(v, 0.0); }
+      if (p.relu != 0u) { v = max(v, 0.0); }
       y[row + j] = v;
     }
   }

@@ -2,7 +2,7 @@
 //   y[n, coOff + o, q] = act(b[o] + sum_r W[o, r] x[n, r, q])     (o < Cout, r < Cin, q < HW)
 // Kernel body: the TypeScript side puts conv2d_tap_vec4.wgsl or conv2d_tap_subgroup.wgsl in front of it
 // (the packed weight `wp`, the accumulators a0..a15 and tap()). Forward: W = w [Cout, Cin]. The input
-// gradient of a 1x1 conv is the same product with the transposed weight (packed transposed) and ACC = true
+// gradient of a 1x1 conv is the same product with the transposed weight (packed transposed) and acc = 1
 // adds into y (the fire-module backward sums two gradients). Bias and ReLU fused. Each invocation
 // accumulates TC channels x TP consecutive pixels. The output may be a channel slice [coOff, coOff + Cout)
 // of a tensor with coTot channels.
@@ -13,7 +13,7 @@
 struct Params {
   Cin: u32, HW: u32, Cout: u32, coOff: u32,
   coTot: u32, zFold: u32, items: u32, itemsPad: u32,
-  cBlocks: u32, _p0: u32, _p1: u32, _p2: u32,
+  cBlocks: u32, hasBias: u32, relu: u32, acc: u32,
 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -23,21 +23,19 @@ struct Params {
 override WG: u32 = 64u;
 // Pixels per invocation (1..4); TC (4, 8, 12 or 16 channels) is declared by the tap file.
 override TP: u32 = 4u;
-override HAS_BIAS: bool = true;
-override RELU: bool = false;
-override ACC: bool = false;
+// hasBias, relu and acc are uniform flags (epilogue only: no extra pipelines).
 
 fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
   let co = coBase + c;
   if (co >= p.Cout) { return; }
   var bias = 0.0;
-  if (HAS_BIAS) { bias = b[co]; }
+  if (p.hasBias != 0u) { bias = b[co]; }
   let row = ybase + co * p.HW;
   for (var j = 0u; j < TP; j++) {
     if (j < nv) {
       var v = a[j] + bias;
-      if (RELU) { v = max(v, 0.0); }
-      if (ACC) { v += y[row + j]; }
+      if (p.relu != 0u) { v = max(v, 0.0); }
+      if (p.acc != 0u) { v += y[row + j]; }
       y[row + j] = v;
     }
   }

@@ -230,13 +230,14 @@ function pointwiseRaw(
   const wp = packRaw(rt, w, O, R, 1, sO, sR, 0, tile.tc);
   const items = Math.ceil(HW / tile.tp);
   const grid = convGrid(items, O, N, tile, { pad: tv.pad });
-  const k = rt.kernel(`conv2d_pointwise${tv.suffix}`, tv.src + pwSrc, {
-    WG: tile.wg, TC: tile.tc, TP: tile.tp, HAS_BIAS: b ? 1 : 0, RELU: relu ? 1 : 0, ACC: acc ? 1 : 0,
-  });
+  const k = rt.kernel(`conv2d_pointwise${tv.suffix}`, tv.src + pwSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp });
   rt.dispatch(
     k,
     { x, wp: wp.buffer, b: b ?? x, y },
-    { Cin: R, HW, Cout: O, coOff, coTot, zFold: grid.zFold, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks },
+    {
+      Cin: R, HW, Cout: O, coOff, coTot, zFold: grid.zFold, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
+      hasBias: b ? 1 : 0, relu: relu ? 1 : 0, acc: acc ? 1 : 0,
+    },
     grid.groups,
   );
   wp.release();
@@ -256,15 +257,14 @@ function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: GPUBuffer, b: GPU
   const groupsX = Math.ceil(g.Wo / tile.tp);
   const items = g.Ho * groupsX;
   const grid = convGrid(items, g.Cout, g.N, tile, { pad: tv.pad });
-  const k = rt.kernel(`conv2d_forward${tv.suffix}`, tv.src + fwdSrc, {
-    WG: tile.wg, TC: tile.tc, TP: tile.tp, HAS_BIAS: b ? 1 : 0, RELU: relu ? 1 : 0, S1: g.stride === 1 ? 1 : 0,
-  });
+  const k = rt.kernel(`conv2d_forward${tv.suffix}`, tv.src + fwdSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, S1: g.stride === 1 ? 1 : 0 });
   rt.dispatch(
     k,
     { x, wp: wp.buffer, b: b ?? x, y: out },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
       stride: g.stride, pad: g.pad, coOff, coTot, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
+      hasBias: b ? 1 : 0, relu: relu ? 1 : 0,
     },
     grid.groups,
   );
@@ -334,11 +334,11 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer,
     const groupsX = Math.ceil(g.W / tp);
     const rows = g.N * g.Cin * g.H;
     const gz = Math.ceil(rows / MAX_GROUPS);
-    const k = rt.kernel('conv2d_col2im', col2imSrc, { WG: 64, TP: tp, ACC: acc ? 1 : 0 });
+    const k = rt.kernel('conv2d_col2im', col2imSrc, { WG: 64, TP: tp });
     rt.dispatch(
       k,
       { col, dx },
-      { Cin: g.Cin, H: g.H, W: g.W, KH: g.KH, KW: g.KW, Ho: g.Ho, Wo: g.Wo, stride: g.stride, pad: g.pad, rows, groupsX },
+      { Cin: g.Cin, H: g.H, W: g.W, KH: g.KH, KW: g.KW, Ho: g.Ho, Wo: g.Wo, stride: g.stride, pad: g.pad, rows, groupsX, acc: acc ? 1 : 0 },
       [Math.ceil(groupsX / 64), Math.ceil(rows / gz), gz],
     );
     rt.release(col);
@@ -353,13 +353,14 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer,
   const groupsX = Math.ceil(Tx / tile.tp);
   const items = Ty * groupsX;
   const grid = convGrid(items, g.Cin, g.N, tile, { pad: tv.pad, yMul: s * s });
-  const k = rt.kernel(`conv2d_backward_input${tv.suffix}`, tv.src + bwdInSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, ACC: acc ? 1 : 0 });
+  const k = rt.kernel(`conv2d_backward_input${tv.suffix}`, tv.src + bwdInSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp });
   rt.dispatch(
     k,
     { g: gm, wp: wp.buffer, dx },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
       stride: s, pad: g.pad, Ty, Tx, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
+      acc: acc ? 1 : 0,
     },
     grid.groups,
   );
