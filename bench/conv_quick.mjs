@@ -1,8 +1,10 @@
-// Quick conv timing (not a test): node bench/conv_quick.mjs [batch] [reps] [filter | 'net']
+// Quick conv timing (not a test): node bench/conv_quick.mjs [batch] [reps] [name filter | 'net']
 // Bundles the TypeScript sources with esbuild (WGSL as text), then times SqueezeNet 1.1 conv shapes on the
-// default adapter: forward, input gradient (the visualizations' path) and weight gradient (backward only), ms per call
-// (minimum wall clock over `reps` calls after a warm-up, GPU synced), plus per-kernel GPU timestamps with PROFILE=1.
-// Tile sizes can be overridden for experiments: CONV_TUNE='{"forward":{"tco":8,"tp":2}}'.
+// default adapter: forward, input gradient (the visualizations' path) and weight gradient (both backward only,
+// on a stored forward), ms per call: the minimum wall clock over `reps` calls after two warm-up calls, GPU
+// synced, with the process CPU time. 'net': every SqueezeNet conv layer (fire expands through fireExpand).
+// PROFILE=1 adds per-kernel GPU timestamps; SUBGROUPS=1 runs on a device created with the 'subgroups'
+// feature (the subgroup weight taps); CONV_TUNE='{"forward":{"tc":8,"tp":2}}' overrides tile sizes.
 import * as esbuild from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -86,23 +86,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let rowOk = nv > 0u && oy >= 0 && oy < i32(p.Ho);
       let row = (plane + oy) * i32(p.Wo);
       let wr = wb + (co * KK + kh * p.KW) * TC;
-      if (kw0 < p.KW) {
-        // Tap kw0: pixel j reads ox = oxb + j; each later tap (kw += s) shifts the window by one.
-        var v = vec4<f32>(ld(row, oxb, rowOk), 0.0, 0.0, 0.0);
-        if (TP > 1u) { v.y = ld(row, oxb + 1, rowOk); }
-        if (TP > 2u) { v.z = ld(row, oxb + 2, rowOk); }
-        if (TP > 3u) { v.w = ld(row, oxb + 3, rowOk); }
-        tap(wr + kw0 * TC, v);
-        var bb = 1;
-        for (var kw = kw0 + s; kw < p.KW; kw += s) {
-          let nx = ld(row, oxb - bb, rowOk);
-          if (TP == 1u) { v = vec4<f32>(nx, 0.0, 0.0, 0.0); }
-          if (TP == 2u) { v = vec4<f32>(nx, v.x, 0.0, 0.0); }
-          if (TP == 3u) { v = vec4<f32>(nx, v.x, v.y, 0.0); }
-          if (TP == 4u) { v = vec4<f32>(nx, v.x, v.y, v.z); }
-          tap(wr + kw * TC, v);
-          bb++;
-        }
+      // Tap bb (kw = kw0 + s*bb): pixel j reads ox = oxb + j - bb, a window shifting by one per tap. It starts
+      // one step early (pixels 1..TP-1 of tap 0), so each tap loads one value and tap() is inlined once.
+      var v = vec4<f32>(0.0);
+      if (TP > 1u) { v.x = ld(row, oxb + 1, rowOk); }
+      if (TP > 2u) { v.y = ld(row, oxb + 2, rowOk); }
+      if (TP > 3u) { v.z = ld(row, oxb + 3, rowOk); }
+      var bb = 0;
+      for (var kw = kw0; kw < p.KW; kw += s) {
+        v = vec4<f32>(ld(row, oxb - bb, rowOk), v.x, v.y, v.z);
+        tap(wr + kw * TC, v);
+        bb++;
       }
       a++;
     }

@@ -4,7 +4,7 @@
 //         (conv2d_reduce.wgsl sums the N*nSeg rows into db).
 // g and y may be a channel slice [cOff, cOff + Cout) of a tensor with cTot channels (fire-module expand).
 // Invocation (segment sg, row r = n*Cout + co): x = segment (lanes over consecutive segments of a row),
-// row = wid.y + wid.z * nwg.y. The ReLU-mask-only pass uses 4-pixel segments (no per-element division).
+// row = wid.y + wid.z * nwg.y (no per-element division). The segment length comes from convTuning.biasGrad.
 struct Params {
   Cout: u32, HW: u32, cOff: u32, cTot: u32,
   seg: u32, nSeg: u32, rows: u32, _p0: u32,

@@ -74,14 +74,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let rowOk = valid && iy >= 0 && iy < i32(p.H);
       let row = (plane + iy) * i32(p.W);
       if (S1) {
-        // Sliding window: pixel j at tap kw reads ix0 + j + kw.
-        var v = vec4<f32>(ld(row, ix0, rowOk), 0.0, 0.0, 0.0);
-        if (TP > 1u) { v.y = ld(row, ix0 + 1, rowOk); }
-        if (TP > 2u) { v.z = ld(row, ix0 + 2, rowOk); }
-        if (TP > 3u) { v.w = ld(row, ix0 + 3, rowOk); }
-        tap(wi, v);
-        wi += TC;
-        for (var kw = 1; kw < i32(p.KW); kw++) {
+        // Sliding window: pixel j at tap kw reads ix0 + j + kw. The window starts one step early (its first
+        // TP - 1 pixels), so each tap loads one value and tap() is inlined once.
+        var v = vec4<f32>(0.0);
+        if (TP > 1u) { v.y = ld(row, ix0, rowOk); }
+        if (TP > 2u) { v.z = ld(row, ix0 + 1, rowOk); }
+        if (TP > 3u) { v.w = ld(row, ix0 + 2, rowOk); }
+        for (var kw = 0; kw < i32(p.KW); kw++) {
           let nx = ld(row, ix0 + i32(TP) - 1 + kw, rowOk);
           if (TP == 1u) { v = vec4<f32>(nx, 0.0, 0.0, 0.0); }
           if (TP == 2u) { v = vec4<f32>(v.y, nx, 0.0, 0.0); }

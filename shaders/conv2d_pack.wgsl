@@ -4,6 +4,8 @@
 //   wp[(cb * K + k) * TC + c] = w[(cb*TC + c) * sC + (k / KK) * sA + (k % KK) * sB]   (0 past C channels)
 // Forward:            C = Cout, k = ci*KK + tap, sC = Cin*KK, sA = KK,     sB = 1.
 // Input gradient:     C = Cin,  k = co*KK + tap, sC = KK,     sA = Cin*KK, sB = 1  (the transposed weight).
+// 1x1 kernels use KK = 1. The weight gradient packs the output gradient g [N, Cout, HoWo] the same way:
+//                     C = Cout, k = n*HoWo + q,  KK = HoWo,   sC = HoWo,   sA = Cout*HoWo, sB = 1.
 // One invocation per (cb, k) writes TC/4 vec4s.
 struct Params {
   C: u32, K: u32, KK: u32, total: u32,

@@ -1,6 +1,6 @@
 // Weight taps of the register-tiled conv kernels, plain variant (no subgroups). The TypeScript side puts
-// this file in front of conv2d_forward.wgsl, conv2d_pointwise.wgsl or conv2d_backward_input.wgsl; those
-// bodies call laneSetup() once and tap(wi, v) per reduction step.
+// this file in front of conv2d_forward.wgsl, conv2d_pointwise.wgsl, conv2d_backward_input.wgsl or
+// conv2d_backward_weight.wgsl; those bodies call laneSetup() once and tap(wi, v) per reduction step.
 // Accumulators a0..a15: channel c of the invocation's TC channels, one vec4 of pixels each.
 // The weight is packed by conv2d_pack.wgsl: the TC weights of one step start at wp[wi] (wi a multiple of 4),
 // read with TC/4 vec4 loads (on lavapipe a vec4 load costs about two scalar loads; uniform scalar loads

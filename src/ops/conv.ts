@@ -7,12 +7,15 @@
 //   conv2d_pointwise        1x1 stride-1 unpadded convs (a matmul per image); also their input gradient
 //   conv2d_forward          every other conv (sliding window along the row for stride 1)
 //   conv2d_backward_input   input gradient, gather form (transposed conv by stride phases, no atomics)
+//   conv2d_col2im           input gradient of convs with few input channels (conv1), after a pointwise
+//                           product gives the column gradient
 //   conv2d_backward_weight  weight gradient, reduction over N*Ho*Wo split in chunks, then conv2d_reduce
 //   conv2d_bias_grad        one pass over the output gradient: ReLU mask and bias partial sums
-//   conv2d_pack             weight repacking: the TC weights of one reduction step contiguous
-// The first three are bodies completed by a weight-tap file put in front of them: conv2d_tap_subgroup.wgsl
-// (one load per 8 weights, the rest by subgroupBroadcast) when the device has the 'subgroups' feature, else
-// conv2d_tap_vec4.wgsl (vec4 loads). On lavapipe (Mesa 25.0) every storage load with a non-constant address,
+//   conv2d_pack             repacking (weights; the output gradient for the weight gradient): the TC values
+//                           of one reduction step contiguous
+// The four tiled kernels are bodies completed by a weight-tap file put in front of them:
+// conv2d_tap_subgroup.wgsl (one load per 8 weights, the rest by subgroupBroadcast) when the device has the
+// 'subgroups' feature, else conv2d_tap_vec4.wgsl (vec4 loads). On lavapipe (Mesa 25.0) every storage load with a non-constant address,
 // uniform or not, becomes a per-lane loop, so loads, not FMAs, set the speed: the tiles, the sliding
 // window and the subgroup taps all cut loads per FMA.
 // Tile sizes are `override` constants, chosen from `convTuning` (an autotuner may change it); the dispatch
@@ -46,9 +49,9 @@ export interface ConvTile {
 }
 
 /**
- * Tile sizes per kernel: wg a power of two <= 256, tp in 1..4, tc in {4, 8, 12, 16} for the kernels that read
- * packed weights (forward, pointwise, backwardInput, pointwiseBackward) and 1..16 for backwardWeight. Mutable
- * so that an autotuner can pick them for the adapter at hand; pipelines are cached per tile.
+ * Tile sizes per kernel: wg (lanes per workgroup, <= 256), tc in {4, 8, 12, 16} channels and tp in 1..4 pixels
+ * (weight columns for backwardWeight) per invocation. Mutable so that an autotuner can pick them for the
+ * adapter at hand; pipelines are cached per tile. The defaults were the fastest tried on lavapipe.
  */
 export const convTuning = {
   forward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
@@ -148,18 +151,16 @@ function tapVariant(rt: Runtime, wg: number): TapVariant {
   return { src: tapVec4Src, suffix: '', pad: 1 };
 }
 
-/** The tile of kernel `name` for `channels` channels: the channel block shrinks (in steps of 4) to fit. */
 type TileName = 'forward' | 'forwardStrided' | 'pointwise' | 'backwardInput' | 'pointwiseBackward' | 'backwardWeight';
 
-function tileFor(name: TileName, channels: number, packed = true): ConvTile {
+/** The tile of kernel `name` for `channels` channels. */
+function tileFor(name: TileName, channels: number): ConvTile {
   const t: ConvTile = convTuning[name];
-  const okTc = packed ? t.tc % 4 === 0 && t.tc >= 4 && t.tc <= 16 : Number.isInteger(t.tc) && t.tc >= 1 && t.tc <= 16;
-  if (!okTc || !(Number.isInteger(t.tp) && t.tp >= 1 && t.tp <= 4) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
-    throw new Error(`conv2d: tile of '${name}' must have ${packed ? 'tc in {4, 8, 12, 16}' : '1 <= tc <= 16'}, 1 <= tp <= 4, 1 <= wg <= 256; got ${JSON.stringify(t)}`);
+  if (!(t.tc % 4 === 0 && t.tc >= 4 && t.tc <= 16) || !(Number.isInteger(t.tp) && t.tp >= 1 && t.tp <= 4) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
+    throw new Error(`conv2d: tile of '${name}' must have tc in {4, 8, 12, 16}, 1 <= tp <= 4, 1 <= wg <= 256; got ${JSON.stringify(t)}`);
   }
-  const step = packed ? 4 : 1;
-  const tc = Math.min(t.tc, Math.ceil(channels / step) * step);
-  return { wg: t.wg, tc, tp: t.tp };
+  // Few channels get a smaller channel block (4 or 8 only: each block size is another pipeline to compile).
+  return { wg: t.wg, tc: Math.min(t.tc, channels <= 4 ? 4 : channels <= 8 ? 8 : 16), tp: t.tp };
 }
 
 function isPointwise(g: ConvGeom): boolean {
@@ -172,25 +173,31 @@ function checkInt(op: string, name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`${op}: ${name} must be an integer >= ${min}; got ${v}`);
 }
 
-function geometry(op: string, x: Tensor, w: Tensor, b: Tensor | null, stride: number, pad: number, bName = 'bias'): ConvGeom {
-  checkTensor(op, 'x', x);
-  checkTensor(op, 'weight', w);
-  if (x.rank !== 4) throw new Error(`${op}: x must have rank 4 [N, C, H, W]; got shape ${fmtShape(x.shape)}`);
-  if (w.rank !== 4) throw new Error(`${op}: weight must have rank 4 [Cout, Cin, KH, KW]; got shape ${fmtShape(w.shape)}`);
+interface ArgNames {
+  x: string;
+  w: string;
+  b: string;
+}
+
+function geometry(op: string, x: Tensor, w: Tensor, b: Tensor | null, stride: number, pad: number, names: ArgNames = { x: 'x', w: 'weight', b: 'bias' }): ConvGeom {
+  checkTensor(op, names.x, x);
+  checkTensor(op, names.w, w);
+  if (x.rank !== 4) throw new Error(`${op}: ${names.x} must have rank 4 [N, C, H, W]; got shape ${fmtShape(x.shape)}`);
+  if (w.rank !== 4) throw new Error(`${op}: ${names.w} must have rank 4 [Cout, Cin, KH, KW]; got shape ${fmtShape(w.shape)}`);
   checkInt(op, 'stride', stride, 1);
   checkInt(op, 'padding', pad, 0);
   const [N, Cin, H, W] = x.shape;
   const [Cout, wCin, KH, KW] = w.shape;
-  if (wCin !== Cin) throw new Error(`${op}: weight ${fmtShape(w.shape)} expects ${wCin} input channels; x has shape ${fmtShape(x.shape)}`);
-  if (KH < 1 || KW < 1 || Cout < 1) throw new Error(`${op}: weight ${fmtShape(w.shape)} has an empty dimension`);
+  if (wCin !== Cin) throw new Error(`${op}: ${names.w} ${fmtShape(w.shape)} expects ${wCin} input channels; ${names.x} has shape ${fmtShape(x.shape)}`);
+  if (KH < 1 || KW < 1 || Cout < 1) throw new Error(`${op}: ${names.w} ${fmtShape(w.shape)} has an empty dimension`);
   if (b) {
-    checkTensor(op, bName, b);
+    checkTensor(op, names.b, b);
     if (b.rank !== 1 || b.shape[0] !== Cout) {
-      throw new Error(`${op}: ${bName} must have shape [${Cout}] (one value per output channel of weight ${fmtShape(w.shape)}); got ${fmtShape(b.shape)}`);
+      throw new Error(`${op}: ${names.b} must have shape [${Cout}] (one value per output channel of ${names.w} ${fmtShape(w.shape)}); got ${fmtShape(b.shape)}`);
     }
   }
   if (H + 2 * pad < KH || W + 2 * pad < KW) {
-    throw new Error(`${op}: kernel ${KH}x${KW} of weight ${fmtShape(w.shape)} is larger than the padded input ${H + 2 * pad}x${W + 2 * pad} (x ${fmtShape(x.shape)}, padding ${pad})`);
+    throw new Error(`${op}: kernel ${KH}x${KW} of ${names.w} ${fmtShape(w.shape)} is larger than the padded input ${H + 2 * pad}x${W + 2 * pad} (${names.x} ${fmtShape(x.shape)}, padding ${pad})`);
   }
   sameDevice(op, ...(b ? [x, w, b] : [x, w]));
   return {
@@ -370,25 +377,33 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer,
 /** dw [Cout, Cin, KH, KW] from x and the (masked) output gradient gm. */
 function backwardWeightRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, gm: GPUBuffer, dw: GPUBuffer): void {
   const K = g.Cin * g.KH * g.KW;
-  const R = g.N * g.Ho * g.Wo;
-  const t = tileFor('backwardWeight', g.Cout, false);
-  const lanes = Math.ceil(K / t.tp);
+  const HoWo = g.Ho * g.Wo;
+  const R = g.N * HoWo;
+  const t = tileFor('backwardWeight', g.Cout);
+  const items = Math.ceil(K / t.tp);
   // Narrow weights (conv1 has K = 27) waste fewer lanes with a smaller workgroup.
   let wg = t.wg;
-  while (wg > 8 && wg / 2 >= lanes) wg /= 2;
+  while (wg > 8 && wg / 2 >= items) wg /= 2;
   const tile = { wg, tc: t.tc, tp: t.tp };
+  const tv = tapVariant(rt, tile.wg);
   const chunk = Math.max(1, Math.floor(convTuning.backwardWeight.chunk));
-  const nChunks = Math.max(1, Math.ceil(R / chunk));
-  const grid = convGrid(lanes, g.Cout, nChunks, tile, { channelsInY: true });
-  if (grid.zFold !== 1) throw new Error(`conv2d: weight gradient with ${K} columns per output channel is too large`);
+  const nChunks = Math.ceil(R / chunk);
+  const grid = convGrid(items, g.Cout, nChunks, tile, { pad: tv.pad });
+  if (grid.zFold !== 1) throw new Error(`conv2d: weight gradient of weight [${g.Cout}, ${g.Cin}, ${g.KH}, ${g.KW}] is too large for one dispatch`);
+  // The output gradient packed so that the tc channels of one step r = (n, oy, ox) are contiguous.
+  const gp = packRaw(rt, gm, g.Cout, R, HoWo, HoWo, g.Cout * HoWo, 1, tile.tc);
   const part = nChunks === 1 ? dw : rt.acquire(nChunks * g.Cout * K * 4);
-  const k = rt.kernel('conv2d_backward_weight', bwdWSrc, { WG: tile.wg, TCO: tile.tc, TK: tile.tp });
+  const k = rt.kernel(`conv2d_backward_weight${tv.suffix}`, tv.src + bwdWSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp });
   rt.dispatch(
     k,
-    { x, g: gm, part },
-    { Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW, stride: g.stride, pad: g.pad, K, R, chunk },
+    { x, wp: gp.buffer, part },
+    {
+      Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW, stride: g.stride, pad: g.pad,
+      K, R, chunk, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
+    },
     grid.groups,
   );
+  gp.release();
   if (part !== dw) {
     reduceRaw(rt, part, dw, g.Cout * K, nChunks);
     rt.release(part);
@@ -439,10 +454,11 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
 export function fireExpand(s: Tensor, w1: Tensor, b1: Tensor, w3: Tensor, b3: Tensor): Tensor {
   const op = 'fireExpand';
   for (const [name, t] of [['s', s], ['w1', w1], ['b1', b1], ['w3', w3], ['b3', b3]] as const) checkTensor(op, name, t);
+  if (s.rank !== 4) throw new Error(`${op}: s must have rank 4 [N, C, H, W]; got shape ${fmtShape(s.shape)}`);
   if (w1.rank !== 4 || w1.shape[2] !== 1 || w1.shape[3] !== 1) throw new Error(`${op}: w1 must have shape [E1, C, 1, 1]; got ${fmtShape(w1.shape)}`);
   if (w3.rank !== 4 || w3.shape[2] !== 3 || w3.shape[3] !== 3) throw new Error(`${op}: w3 must have shape [E3, C, 3, 3]; got ${fmtShape(w3.shape)}`);
-  const g1 = geometry(op, s, w1, b1, 1, 0, 'b1');
-  const g3 = geometry(op, s, w3, b3, 1, 1, 'b3');
+  const g1 = geometry(op, s, w1, b1, 1, 0, { x: 's', w: 'w1', b: 'b1' });
+  const g3 = geometry(op, s, w3, b3, 1, 1, { x: 's', w: 'w3', b: 'b3' });
   const E1 = g1.Cout;
   const E3 = g3.Cout;
   const Ct = E1 + E3;

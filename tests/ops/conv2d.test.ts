@@ -121,8 +121,8 @@ describe('conv2d on the GPU', () => {
     const d = await getDevice();
     // Small tiles compile fast on lavapipe; the default 16 x 4 tiles run in every other test.
     const variants = [
-      { packed: { wg: 32, tc: 4, tp: 1 }, weight: { wg: 16, tc: 3, tp: 1, chunk: 37 }, seg: 7 },
-      { packed: { wg: 16, tc: 8, tp: 3 }, weight: { wg: 64, tc: 5, tp: 2, chunk: 1 << 20 }, seg: 1000 },
+      { packed: { wg: 32, tc: 4, tp: 1 }, weight: { wg: 16, tc: 4, tp: 1, chunk: 37 }, seg: 7 },
+      { packed: { wg: 16, tc: 8, tp: 3 }, weight: { wg: 64, tc: 8, tp: 3, chunk: 1 << 20 }, seg: 1000 },
     ];
     const sel = [CASES[1], CASES[3], CASES[7], CASES[8], CASES[9]];
     for (const v of variants) {
@@ -316,8 +316,9 @@ describe('conv2d errors name the op and the shapes', () => {
       expect(() => conv2d(t([1, 3, 4, 4]), t([4, 3, 3, 3]), null, { activation: 'tanh' as 'relu' })).toThrow(/conv2d: unknown activation 'tanh'/);
       expect(() => fireExpand(t([1, 4, 5, 5]), t([3, 4, 3, 3]), t([3]), t([5, 4, 3, 3]), t([5]))).toThrow(/fireExpand: w1 must have shape \[E1, C, 1, 1\]; got \[3, 4, 3, 3\]/);
       expect(() => fireExpand(t([1, 4, 5, 5]), t([3, 5, 1, 1]), t([3]), t([5, 4, 3, 3]), t([5]))).toThrow(
-        'fireExpand: weight [3, 5, 1, 1] expects 5 input channels; x has shape [1, 4, 5, 5]',
+        'fireExpand: w1 [3, 5, 1, 1] expects 5 input channels; s has shape [1, 4, 5, 5]',
       );
+      expect(() => fireExpand(t([4, 5, 5]), t([3, 4, 1, 1]), t([3]), t([5, 4, 3, 3]), t([5]))).toThrow(/fireExpand: s must have rank 4.*\[4, 5, 5\]/);
       expect(() => fireExpand(t([1, 4, 5, 5]), t([3, 4, 1, 1]), t([3]), t([5, 4, 3, 3]), t([4]))).toThrow(/fireExpand: b3 must have shape \[5\].*got \[4\]/);
     });
   });
@@ -346,23 +347,26 @@ describe('subgroup weight taps', () => {
       return;
     }
     const spy = vi.spyOn(sd.runtime, 'kernel');
-    for (let i = 0; i < CASES.length; i++) {
-      const c = CASES[i];
-      const v = data(c, 700 + 10 * i);
-      checkAgainstCpu(c, v, await runGpu(sd, c, v));
-    }
-    for (const k of ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward'] as const) {
-      Object.assign(convTuning[k], { wg: 16, tc: 12, tp: 1 });
-    }
-    for (const c of [CASES[2], CASES[3], CASES[8]]) {
-      const v = data(c, 800);
-      checkAgainstCpu(c, v, await runGpu(sd, c, v));
+    // One pixel per invocation keeps the (cold) shader compiles short; 16 channels cover all of the subgroup
+    // tap, 12 its partial second group. The pixel tiling is the same code as with the vec4 taps above.
+    for (const tc of [16, 12]) {
+      for (const k of ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward', 'backwardWeight'] as const) {
+        Object.assign(convTuning[k], { wg: 32, tc, tp: 1 });
+      }
+      convTuning.backwardWeight.chunk = tc === 16 ? 512 : 23;
+      for (let i = 0; i < CASES.length; i++) {
+        if (tc === 12 && i % 3) continue;
+        const c = CASES[i];
+        const v = data(c, 700 + 10 * i + tc);
+        checkAgainstCpu(c, v, await runGpu(sd, c, v));
+      }
     }
     await checkFire(sd);
     const names = spy.mock.calls.map((a) => a[0]);
     spy.mockRestore();
     const info = (sd.runtime.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
     if ((info?.subgroupMinSize ?? 0) >= 8) {
+      expect(names).toContain('conv2d_backward_weight_sg');
       expect(names).toContain('conv2d_forward_sg');
       expect(names).toContain('conv2d_pointwise_sg');
       expect(names).toContain('conv2d_backward_input_sg');

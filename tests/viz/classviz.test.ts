@@ -41,6 +41,6 @@ describe.runIf(HAVE_SHARED)('class visualization with the pretrained weights', (
       lg.dispose();
       r.image.dispose();
       model.dispose();
-    });
+    }, 900_000);
   }
 });

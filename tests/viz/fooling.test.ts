@@ -41,6 +41,6 @@ describe.runIf(HAVE_SHARED)('fooling images', () => {
       res.fooled.dispose();
       x.dispose();
       model.dispose();
-    });
+    }, 1_200_000);
   }
 });
