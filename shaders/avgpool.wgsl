@@ -73,3 +73,13 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   }
   dst[i] = acc;
 }
+
+// Entry `broadcast`: the backward of the global average (one window = the whole plane, divisor H·W):
+// dst[i] = src[i / (H·W)] / (H·W), one thread per input element.
+@compute @workgroup_size(WG)
+fn broadcast(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  let hw = p.H * p.W;
+  dst[i] = src[i / hw] / f32(hw);
+}

@@ -12,7 +12,8 @@
 //   conv2d_backward_weight  weight gradient, reduction over N*Ho*Wo split in chunks, then conv2d_reduce
 //   conv2d_bias_grad        one pass over the output gradient: ReLU mask and bias partial sums
 //   conv2d_pack             repacking (weights; the output gradient for the weight gradient): the TC values
-//                           of one reduction step contiguous
+//                           of one reduction step contiguous. Packed weights are cached per weight storage
+//                           (packedWeight) and freed with it, so a weight is packed once per layout.
 // The four tiled kernels are bodies completed by a weight-tap file put in front of them:
 // conv2d_tap_subgroup.wgsl (one load per 8 weights, the rest by subgroupBroadcast) when the device has the
 // 'subgroups' feature, else conv2d_tap_vec4.wgsl (vec4 loads). On lavapipe (Mesa 25.0) every storage load with a non-constant address,
@@ -224,34 +225,63 @@ function packRaw(rt: Runtime, w: GPUBuffer, C: number, K: number, KK: number, sC
 }
 
 /**
+ * Packed weights, cached per weight storage (tensors are immutable: no op writes into an existing tensor), so
+ * each weight is packed once per layout (key: packRaw's arguments) instead of on every call. The packed
+ * buffers are released with the weight's storage (Storage.whenReleased).
+ */
+const packCache = new WeakMap<Storage, Map<string, Storage>>();
+
+/** The packed buffer of weight `w` (see packRaw), packed on first use. Owned by the cache: do not release. */
+function packedWeight(rt: Runtime, w: Tensor, C: number, K: number, KK: number, sC: number, sA: number, sB: number, tc: number): GPUBuffer {
+  const st = w.store();
+  let m = packCache.get(st);
+  if (!m) {
+    const packs = new Map<string, Storage>();
+    m = packs;
+    packCache.set(st, packs);
+    st.whenReleased(() => {
+      for (const p of packs.values()) p.release();
+      packs.clear();
+      packCache.delete(st);
+    });
+  }
+  const key = `${C},${K},${KK},${sC},${sA},${sB},${tc}`;
+  let p = m.get(key);
+  if (!p) {
+    p = packRaw(rt, w.buffer, C, K, KK, sC, sA, sB, tc);
+    m.set(key, p);
+  }
+  return p.buffer;
+}
+
+/**
  * The pointwise product y[n, coOff + o, q] (+)= act(b[o] + sum_r W[o, r] x[n, r, q]) for o < O, r < R, q < HW,
  * with W[o, r] = w[o * sO + r * sR] (packed first). y has coTot channels.
  */
 function pointwiseRaw(
   rt: Runtime, tileName: 'pointwise' | 'pointwiseBackward', N: number, R: number, HW: number, O: number,
-  x: GPUBuffer, w: GPUBuffer, sO: number, sR: number, b: GPUBuffer | null, y: GPUBuffer,
+  x: GPUBuffer, w: Tensor, sO: number, sR: number, b: GPUBuffer | null, y: GPUBuffer,
   coOff: number, coTot: number, relu: boolean, acc: boolean,
 ): void {
   const tile = tileFor(tileName, O);
   const tv = tapVariant(rt, tile.wg);
-  const wp = packRaw(rt, w, O, R, 1, sO, sR, 0, tile.tc);
+  const wp = packedWeight(rt, w, O, R, 1, sO, sR, 0, tile.tc);
   const items = Math.ceil(HW / tile.tp);
   const grid = convGrid(items, O, N, tile, { pad: tv.pad });
   const k = rt.kernel(`conv2d_pointwise${tv.suffix}`, tv.src + pwSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp });
   rt.dispatch(
     k,
-    { x, wp: wp.buffer, b: b ?? x, y },
+    { x, wp, b: b ?? x, y },
     {
       Cin: R, HW, Cout: O, coOff, coTot, zFold: grid.zFold, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
       hasBias: b ? 1 : 0, relu: relu ? 1 : 0, acc: acc ? 1 : 0,
     },
     grid.groups,
   );
-  wp.release();
 }
 
 /** Forward into channels [coOff, coOff + Cout) of `out` ([N, coTot, Ho, Wo]). */
-function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, out: GPUBuffer, relu: boolean, coOff: number, coTot: number): void {
+function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: Tensor, b: GPUBuffer | null, out: GPUBuffer, relu: boolean, coOff: number, coTot: number): void {
   if (g.N === 0) return;
   if (isPointwise(g)) {
     pointwiseRaw(rt, 'pointwise', g.N, g.Cin, g.H * g.W, g.Cout, x, w, g.Cin, 1, b, out, coOff, coTot, relu, false);
@@ -260,14 +290,14 @@ function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: GPUBuffer, b: GPU
   const tile = tileFor(g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
   const tv = tapVariant(rt, tile.wg);
   const KK = g.KH * g.KW;
-  const wp = packRaw(rt, w, g.Cout, g.Cin * KK, KK, g.Cin * KK, KK, 1, tile.tc);
+  const wp = packedWeight(rt, w, g.Cout, g.Cin * KK, KK, g.Cin * KK, KK, 1, tile.tc);
   const groupsX = Math.ceil(g.Wo / tile.tp);
   const items = g.Ho * groupsX;
   const grid = convGrid(items, g.Cout, g.N, tile, { pad: tv.pad });
   const k = rt.kernel(`conv2d_forward${tv.suffix}`, tv.src + fwdSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, S1: g.stride === 1 ? 1 : 0 });
   rt.dispatch(
     k,
-    { x, wp: wp.buffer, b: b ?? x, y: out },
+    { x, wp, b: b ?? x, y: out },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
       stride: g.stride, pad: g.pad, coOff, coTot, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
@@ -275,7 +305,6 @@ function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: GPUBuffer, b: GPU
     },
     grid.groups,
   );
-  wp.release();
 }
 
 /**
@@ -323,7 +352,7 @@ function reduceRaw(rt: Runtime, part: GPUBuffer, out: GPUBuffer, M: number, C: n
 }
 
 /** dx (= or += with acc) from the (masked) output gradient gm [N, Cout, Ho, Wo]. */
-function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, acc: boolean): void {
+function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: Tensor, dx: GPUBuffer, acc: boolean): void {
   if (g.N === 0) return;
   const KK = g.KH * g.KW;
   if (isPointwise(g)) {
@@ -353,7 +382,7 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer,
   }
   const tile = tileFor('backwardInput', g.Cin);
   const tv = tapVariant(rt, tile.wg);
-  const wp = packRaw(rt, w, g.Cin, g.Cout * KK, KK, KK, g.Cin * KK, 1, tile.tc);
+  const wp = packedWeight(rt, w, g.Cin, g.Cout * KK, KK, KK, g.Cin * KK, 1, tile.tc);
   const s = g.stride;
   const Ty = Math.ceil(g.H / s);
   const Tx = Math.ceil(g.W / s);
@@ -363,7 +392,7 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer,
   const k = rt.kernel(`conv2d_backward_input${tv.suffix}`, tv.src + bwdInSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp });
   rt.dispatch(
     k,
-    { g: gm, wp: wp.buffer, dx },
+    { g: gm, wp, dx },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
       stride: s, pad: g.pad, Ty, Tx, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
@@ -371,7 +400,6 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: GPUBuffer,
     },
     grid.groups,
   );
-  wp.release();
 }
 
 /** dw [Cout, Cin, KH, KW] from x and the (masked) output gradient gm. */
@@ -426,7 +454,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   const relu = act === 'relu';
   const rt = x.device.runtime;
   const out = emptyLike(x.device, [g.N, g.Cout, g.Ho, g.Wo]);
-  forwardRaw(rt, g, x.buffer, w.buffer, b ? b.buffer : null, out.buffer, relu, 0, g.Cout);
+  forwardRaw(rt, g, x.buffer, w, b ? b.buffer : null, out.buffer, relu, 0, g.Cout);
   const inputs = b ? [x, w, b] : [x, w];
   return record(out, relu ? 'conv2d_relu' : 'conv2d', inputs, (gy, needs) => {
     const dx = needs[0] ? emptyLike(x.device, x.shape) : null;
@@ -439,7 +467,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
     }
     const gm = prepGrad(rt, g, gy.buffer, relu ? out.buffer : null, 0, g.Cout, db ? db.buffer : null);
     const gbuf = gm ? gm.buffer : gy.buffer;
-    if (dx) backwardInputRaw(rt, g, gbuf, w.buffer, dx.buffer, false);
+    if (dx) backwardInputRaw(rt, g, gbuf, w, dx.buffer, false);
     if (dw) backwardWeightRaw(rt, g, x.buffer, gbuf, dw.buffer);
     gm?.release();
     return [dx, dw, db];
@@ -464,8 +492,8 @@ export function fireExpand(s: Tensor, w1: Tensor, b1: Tensor, w3: Tensor, b3: Te
   const Ct = E1 + E3;
   const rt = s.device.runtime;
   const out = emptyLike(s.device, [g1.N, Ct, g1.Ho, g1.Wo]);
-  forwardRaw(rt, g1, s.buffer, w1.buffer, b1.buffer, out.buffer, true, 0, Ct);
-  forwardRaw(rt, g3, s.buffer, w3.buffer, b3.buffer, out.buffer, true, E1, Ct);
+  forwardRaw(rt, g1, s.buffer, w1, b1.buffer, out.buffer, true, 0, Ct);
+  forwardRaw(rt, g3, s.buffer, w3, b3.buffer, out.buffer, true, E1, Ct);
   return record(out, 'fireExpand', [s, w1, b1, w3, b3], (gy, needs) => {
     const dev = s.device;
     const ds = needs[0] ? emptyLike(dev, s.shape) : null;
@@ -480,8 +508,8 @@ export function fireExpand(s: Tensor, w1: Tensor, b1: Tensor, w3: Tensor, b3: Te
     const gm1 = ds || dw1 || db1 ? prepGrad(rt, g1, gy.buffer, out.buffer, 0, Ct, db1 ? db1.buffer : null) : null;
     const gm3 = ds || dw3 || db3 ? prepGrad(rt, g3, gy.buffer, out.buffer, E1, Ct, db3 ? db3.buffer : null) : null;
     if (ds) {
-      backwardInputRaw(rt, g1, gm1!.buffer, w1.buffer, ds.buffer, false);
-      backwardInputRaw(rt, g3, gm3!.buffer, w3.buffer, ds.buffer, true);
+      backwardInputRaw(rt, g1, gm1!.buffer, w1, ds.buffer, false);
+      backwardInputRaw(rt, g3, gm3!.buffer, w3, ds.buffer, true);
     }
     if (dw1) backwardWeightRaw(rt, g1, s.buffer, gm1!.buffer, dw1.buffer);
     if (dw3) backwardWeightRaw(rt, g3, s.buffer, gm3!.buffer, dw3.buffer);

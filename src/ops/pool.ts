@@ -23,6 +23,10 @@ export interface AvgPool2dOptions extends Pool2dOptions {
 }
 
 const WG = 256;
+/** Workgroup size of the max-pool backward (fewer, longer invocations than the forward). */
+const BWD_WG = 64;
+/** Inputs along a row per max-pool backward invocation (TP in maxpool_backward.wgsl). */
+const MAXPOOL_BWD_TP = 8;
 
 function checkNCHW(op: string, x: Tensor): [number, number, number, number] {
   checkTensor(op, 'x', x);
@@ -84,14 +88,18 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return record(out, 'maxPool2d', [x], (g) => {
     const gin = emptyLike(g.device, inShape);
     if (gin.size) {
-      const kb = rt.kernel('maxpool_backward', maxpoolBwdSrc, { WG });
-      rt.dispatch(kb, { g: g.buffer, idx: idx.buffer, gin: gin.buffer }, uniforms(gin.size, inShape, outShape, q), groups1d(gin.size, WG));
+      // One invocation per segment of MAXPOOL_BWD_TP inputs along a row (see maxpool_backward.wgsl).
+      const rows = inShape[0] * inShape[1] * inShape[2];
+      const segs = Math.ceil(inShape[3] / MAXPOOL_BWD_TP);
+      const u = { rows, segs, H: inShape[2], W: inShape[3], Ho: outShape[2], Wo: outShape[3], kH: q.kH, kW: q.kW, sH: q.sH, sW: q.sW, pH: q.pH, pW: q.pW };
+      const kb = rt.kernel('maxpool_backward', maxpoolBwdSrc, { WG: BWD_WG });
+      rt.dispatch(kb, { g: g.buffer, idx: idx.buffer, gin: gin.buffer }, u, groups1d(rows * segs, BWD_WG));
     }
     return [gin];
   }, [{ dispose: () => idx.release() }]);
 }
 
-function avgPoolRaw(x: Tensor, inShape: readonly number[], outShape: readonly number[], q: Pool2dParams, includePad: boolean, op: string): Tensor {
+function avgPoolRaw(x: Tensor, inShape: readonly number[], outShape: readonly number[], q: Pool2dParams, includePad: boolean, op: string, global = false): Tensor {
   const rt = x.device.runtime;
   const out = emptyLike(x.device, outShape);
   if (out.size) {
@@ -101,7 +109,9 @@ function avgPoolRaw(x: Tensor, inShape: readonly number[], outShape: readonly nu
   return record(out, op, [x], (g) => {
     const gin = emptyLike(g.device, inShape);
     if (gin.size) {
-      const kb = rt.kernel('avgpool_backward', avgpoolSrc, { WG }, 'backward');
+      // The global average's gradient is a plain broadcast of g / (H·W).
+      const entry = global ? 'broadcast' : 'backward';
+      const kb = rt.kernel(`avgpool_${entry}`, avgpoolSrc, { WG }, entry);
       rt.dispatch(kb, { src: g.buffer, dst: gin.buffer }, { ...uniforms(gin.size, inShape, outShape, q), countIncludePad: includePad ? 1 : 0 }, groups1d(gin.size, WG));
     }
     return [gin];
@@ -124,5 +134,5 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   const inShape = checkNCHW('globalAvgPool2d', x);
   const [N, C, H, W] = inShape;
   const q: Pool2dParams = { kH: H, kW: W, sH: 1, sW: 1, pH: 0, pW: 0, ceilMode: false };
-  return avgPoolRaw(x, inShape, [N, C, 1, 1], q, true, 'globalAvgPool2d');
+  return avgPoolRaw(x, inShape, [N, C, 1, 1], q, true, 'globalAvgPool2d', true);
 }

@@ -31,7 +31,16 @@ export class Storage {
     return this;
   }
   release(): void {
-    if (--this.refs === 0) this.runtime.release(this.buffer);
+    if (--this.refs !== 0) return;
+    this.runtime.release(this.buffer);
+    const fns = this.onRelease;
+    this.onRelease = null;
+    if (fns) for (const fn of fns) fn();
+  }
+  private onRelease: (() => void)[] | null = null;
+  /** Call `fn` once, when the last reference is released (e.g. to free data derived from these bytes). */
+  whenReleased(fn: () => void): void {
+    (this.onRelease ??= []).push(fn);
   }
 }
 

@@ -2,7 +2,7 @@
 // Each step: X ← clamp(X + lr · g / ‖g‖₂), the L2 norm per image, only for images not yet fooled; an image
 // stops as soon as its prediction is the target. X stays inside the valid pixel range.
 import {
-  add, affine, clampChannels, div, gatherRows, grad, greater, keep, maxOverAxis, mul, sqrt, square, sum, tidy,
+  add, affine, clampChannels, concat, div, gatherRows, grad, greater, keep, maxOverAxis, mul, slice, softmax, sqrt, square, sum, tidy,
   type Tensor,
 } from '../core.js';
 import { argmaxRows, checkClasses, checkInput, HI, LO, softmaxRows, STD, type Classifier } from './common.js';
@@ -12,8 +12,11 @@ export interface FoolingOptions {
   lr?: number;
   /** At most this many steps per image (default 100). */
   maxIter?: number;
-  /** Called after each step with the iteration and the number of images still being pushed. */
-  onStep?: (iteration: number, remaining: number) => void;
+  /**
+   * Called after each step with the iteration, the number of images still being pushed, and each image's
+   * target probability at its latest forward pass.
+   */
+  onStep?: (iteration: number, remaining: number, targetProbs: readonly number[]) => void;
 }
 
 export interface FoolingImageReport {
@@ -42,36 +45,54 @@ export async function makeFoolingImages(model: Classifier, x: Tensor, targets: r
   const maxIter = opts.maxIter ?? 100;
   if (!(maxIter >= 0)) throw new Error(`fool: maxIter must be >= 0; got ${maxIter}`);
 
-  let X = keep(tidy(() => clampChannels(x, LO, HI)));
-  let iters = keep(x.device.zeros([n]));
+  // Each image is stepped until the model predicts its target; finished images leave the batch, so the work
+  // is the sum of the images' iteration counts, not N × the slowest one.
+  const imgs: Tensor[] = Array.from({ length: n }, (_, i) => keep(tidy(() => clampChannels(slice(x, 0, i, i + 1), LO, HI))));
+  const done = new Array<boolean>(n).fill(false);
+  const iters = new Array<number>(n).fill(0);
+  const lastProb = new Array<number>(n).fill(0);
   for (let it = 0; it < maxIter; it++) {
-    const [nextX, nextIters, remaining] = tidy(() => {
-      const xi = X.detach();
+    const active = done.flatMap((d, i) => (d ? [] : [i]));
+    if (!active.length) break;
+    const tg = active.map((i) => targets[i]);
+    const a = active.length;
+    const [stepped, moving, pTarget] = tidy(() => {
+      const xb = a === 1 ? imgs[active[0]] : concat(active.map((i) => imgs[i]), 0);
+      const xi = xb.detach();
       xi.requiresGrad = true;
       const logits = model.forward(xi).logits;
-      const tgt = gatherRows(logits, targets);
-      // Still to fool: the target score is below the top score.
-      const active = greater(maxOverAxis(logits, 1), tgt);
+      const tgt = gatherRows(logits, tg);
+      // Still to fool: the target score is below the top score (else this image is done, and not stepped).
+      const still = greater(maxOverAxis(logits, 1), tgt);
       const [g] = grad(sum(tgt), [xi]);
       const norm = sqrt(sum(square(g), [1, 2, 3], { keepDims: true }));
-      const step = mul(div(g, add(norm, 1e-12)), affine(active.reshape([n, 1, 1, 1]), lr));
-      return [clampChannels(add(X, step), LO, HI), add(iters, active), sum(active)];
+      const step = mul(div(g, add(norm, 1e-12)), affine(still.reshape([a, 1, 1, 1]), lr));
+      return [clampChannels(add(xb, step), LO, HI), still, gatherRows(softmax(logits, 1), tg)];
     });
-    X.dispose();
-    iters.dispose();
-    X = keep(nextX);
-    iters = keep(nextIters);
-    const left = await remaining.item();
-    remaining.dispose();
-    opts.onStep?.(it + 1, left);
-    if (left === 0) break;
+    const [mv, pt] = await Promise.all([moving.toArray(), pTarget.toArray()]);
+    moving.dispose();
+    pTarget.dispose();
+    active.forEach((i, j) => {
+      lastProb[i] = pt[j];
+      if (mv[j] === 0) {
+        done[i] = true;
+        return;
+      }
+      iters[i]++;
+      imgs[i].dispose();
+      imgs[i] = keep(tidy(() => slice(stepped, 0, j, j + 1)));
+    });
+    stepped.dispose();
+    opts.onStep?.(it + 1, done.filter((d) => !d).length, lastProb);
   }
+  const X = keep(tidy(() => concat(imgs, 0)));
+  for (const t of imgs) t.dispose();
 
   // Final predictions, and the size of the change in pixel units.
   const logits = tidy(() => model.forward(X).logits);
-  const [lg, its, x0, xf] = await Promise.all([logits.toArray(), iters.toArray(), x.toArray(), X.toArray()]);
+  const [lg, x0, xf] = await Promise.all([logits.toArray(), x.toArray(), X.toArray()]);
   logits.dispose();
-  iters.dispose();
+  const its = iters;
   const k = model.numClasses;
   const probs = softmaxRows(lg, n, k);
   const pred = argmaxRows(lg, n, k);

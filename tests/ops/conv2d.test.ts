@@ -208,6 +208,73 @@ describe('conv2d on the GPU', () => {
     dispose(x, w, b);
   });
 
+  it('packs each weight once (cached per weight storage) and frees the packed copy with the weight', async () => {
+    const d = await getDevice();
+    const rt = d.runtime;
+    const sel = [CASES[0], CASES[2], CASES[8], CASES[9]]; // col2im, pointwise, stride 1, strided
+    for (const c of sel) {
+      const v = data(c, 900);
+      const w = d.tensor(v.w, [c.Cout, c.Cin, c.KH, c.KW]);
+      const b = v.b ? d.tensor(v.b, [c.Cout]) : null;
+      const opts: Conv2dOptions = { stride: c.stride, padding: c.pad, activation: c.relu ? 'relu' : 'none' };
+      const run = async () => {
+        const x = d.tensor(v.x, [c.N, c.Cin, c.H, c.W], { requiresGrad: true });
+        const before = rt.dispatches;
+        const [y, dx] = tidy(() => {
+          const y = conv2d(x, w, b, opts);
+          return [y, grad(y, [x], d.tensor(v.r, y.shape))[0]];
+        });
+        const n = rt.dispatches - before;
+        const out = [await y.toArray(), await dx.toArray()];
+        dispose(x, y, dx);
+        return { n, out };
+      };
+      const first = await run();
+      await d.sync();
+      const mem = d.memory();
+      const second = await run();
+      const third = await run();
+      // The first call packs the weight for the forward and for the input gradient; later calls do not.
+      expect(second.n, label(c)).toBeLessThan(first.n);
+      expect(third.n, label(c)).toBe(second.n);
+      expect(second.out[0], label(c)).toEqual(first.out[0]);
+      expect(second.out[1], label(c)).toEqual(first.out[1]);
+      const y = conv2dCpu(v.x, v.w, v.b, shapeOf(c), c.relu ? 'relu' : 'none');
+      expect(relErr(second.out[0], y), label(c)).toBeLessThan(TOL);
+      expect(relErr(second.out[1], conv2dBackwardCpu(v.x, v.w, v.r, shapeOf(c), c.relu ? y : null).dx), label(c)).toBeLessThan(TOL);
+      await d.sync();
+      expect(d.memory().liveBytes).toBe(mem.liveBytes);
+      // Disposing the weight frees its packed copies too: fewer live bytes than the weight alone.
+      const wBytes = d.memory().liveBytes;
+      w.dispose();
+      expect(wBytes - d.memory().liveBytes, label(c)).toBeGreaterThan(c.Cout * c.Cin * c.KH * c.KW * 4);
+      b?.dispose();
+    }
+  });
+
+  it('a reshaped view of a weight shares the cache and a disposed weight is never read', async () => {
+    const d = await getDevice();
+    const c = CASES[7]; // 1x1
+    const v = data(c, 910);
+    const x = d.tensor(v.x, [c.N, c.Cin, c.H, c.W]);
+    const w = d.tensor(v.w, [c.Cout, c.Cin, c.KH, c.KW]);
+    const w2 = w.reshape([c.Cout, c.Cin, 1, 1]);
+    const ref = conv2dCpu(v.x, v.w, null, shapeOf(c), 'none');
+    const y1 = noGrad(() => conv2d(x, w, null));
+    w.dispose();
+    // The view keeps the storage (and its packed copy) alive.
+    const y2 = noGrad(() => conv2d(x, w2, null));
+    expect(relErr(await y1.toArray(), ref)).toBeLessThan(TOL);
+    expect(await y2.toArray()).toEqual(await y1.toArray());
+    w2.dispose();
+    // A new weight that reuses the pooled buffers gets its own packing, not the stale one.
+    const v2 = data(c, 911);
+    const w3 = d.tensor(v2.w, [c.Cout, c.Cin, c.KH, c.KW]);
+    const y3 = noGrad(() => conv2d(x, w3, null));
+    expect(relErr(await y3.toArray(), conv2dCpu(v.x, v2.w, null, shapeOf(c), 'none'))).toBeLessThan(TOL);
+    dispose(x, y1, y2, w3, y3);
+  });
+
   it('dispatch geometry: flat channel blocks, padding, phases, folding into z', () => {
     const t = { wg: 64, tc: 8, tp: 2 };
     expect(convGrid(1000, 20, 3, t)).toEqual({ groups: [47, 1, 3], zFold: 1, cBlocks: 3, itemsPad: 1000 });

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { getDevice, randn, relErr, finiteDiff } from '../helpers/device.js';
 import { maxPool2d, avgPool2d, globalAvgPool2d, grad, noGrad, sum, mul, tidy, type Tensor, type Device } from '../../src/index.js';
 import {
@@ -67,6 +67,28 @@ describe('maxPool2d', () => {
       expect(relErr(r.out, ref.out), what).toBeLessThan(TOL);
       const gref = maxPool2dBackwardCpu(r.g, ref.idx, shape, ref.shape);
       expect(relErr(r.gin, gref), what).toBeLessThan(TOL);
+    }
+  });
+
+  it('backward over rows longer than one segment (8 inputs per invocation), overlapping and gapped windows', async () => {
+    const d = await getDevice();
+    const cases: [Shape4, number, number, number, boolean][] = [
+      [[2, 3, 5, 37], 3, 2, 0, true],
+      [[1, 2, 6, 33], 3, 2, 1, false],
+      [[2, 1, 4, 41], 2, 3, 1, true],
+      [[1, 2, 9, 24], 5, 1, 2, false],
+      [[1, 1, 3, 17], 1, 1, 0, false],
+    ];
+    let seed = 40;
+    for (const [shape, k, s, p, c] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      for (const x of [randn(n, seed++), new Float32Array(n).fill(0.75)]) {
+        const r = await gpuRun(d, (t) => maxPool2d(t, { kernel: k, stride: s, padding: p, ceilMode: c }), x, shape);
+        const ref = maxPool2dCpu(x, shape, params(k, s, p, c));
+        const what = `${shape} k${k} s${s} p${p}${c ? ' ceil' : ''}`;
+        expect(relErr(r.out, ref.out), what).toBeLessThan(TOL);
+        expect(relErr(r.gin, maxPool2dBackwardCpu(r.g, ref.idx, shape, ref.shape)), what).toBeLessThan(TOL);
+      }
     }
   });
 
@@ -214,6 +236,19 @@ describe('globalAvgPool2d', () => {
       expect(relErr(r.out, globalAvgPool2dCpu(x, shape))).toBeLessThan(TOL);
       expect(relErr(r.gin, globalAvgPool2dBackwardCpu(r.g, shape))).toBeLessThan(TOL);
     }
+  });
+
+  it('backward is a plain broadcast kernel (g / HW)', async () => {
+    const d = await getDevice();
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    const shape: Shape4 = [2, 3, 5, 11];
+    const x = randn(330, 4);
+    const r = await gpuRun(d, globalAvgPool2d, x, shape);
+    const names = spy.mock.calls.map((a) => a[0]);
+    spy.mockRestore();
+    expect(names).toContain('avgpool_broadcast');
+    expect(names).not.toContain('avgpool_backward');
+    expect(relErr(r.gin, globalAvgPool2dBackwardCpu(r.g, shape))).toBeLessThan(TOL);
   });
 
   it('CPU backward passes a finite-difference check', () => {
