@@ -18,8 +18,9 @@ describe.runIf(HAVE_SHARED)('fooling images', () => {
         expect(r.predicted).toBe(target);
         expect(r.linf255).toBeGreaterThan(0);
       }
-      // Valid pixel range, and a margin wide enough that PyTorch (whose logits agree with ours within 1e-4
-      // of the largest logit) must predict the target too.
+      // Valid pixel range, and a margin wide enough that PyTorch must predict the target too: on the 25 sample
+      // images our logits agree with PyTorch's within 7.4e-7 of the largest logit (tests/nn), so a margin of
+      // 1e-5 of the largest logit is more than ten times that. (scripts/check_fooled.py checks it in PyTorch.)
       const fooled = await res.fooled.toArray();
       for (let i = 0; i < fooled.length; i++) {
         const c = Math.floor(i / (224 * 224)) % 3;
@@ -35,7 +36,7 @@ describe.runIf(HAVE_SHARED)('fooling images', () => {
           maxAbs = Math.max(maxAbs, Math.abs(row[k]));
           if (k !== target) second = Math.max(second, row[k]);
         }
-        expect(row[target] - second).toBeGreaterThan(2e-4 * maxAbs);
+        expect(row[target] - second).toBeGreaterThan(1e-5 * maxAbs);
       }
       lg.dispose();
       res.fooled.dispose();
