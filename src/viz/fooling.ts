@@ -17,6 +17,8 @@ export interface FoolingOptions {
    * target probability at its latest forward pass.
    */
   onStep?: (iteration: number, remaining: number, targetProbs: readonly number[]) => void;
+  /** Checked before each step: return true to stop early (e.g. a Stop button); the result so far is returned. */
+  shouldStop?: () => boolean;
 }
 
 export interface FoolingImageReport {
@@ -53,7 +55,7 @@ export async function makeFoolingImages(model: Classifier, x: Tensor, targets: r
   const lastProb = new Array<number>(n).fill(0);
   for (let it = 0; it < maxIter; it++) {
     const active = done.flatMap((d, i) => (d ? [] : [i]));
-    if (!active.length) break;
+    if (!active.length || opts.shouldStop?.()) break;
     const tg = active.map((i) => targets[i]);
     const a = active.length;
     const [stepped, moving, pTarget] = tidy(() => {

@@ -56,28 +56,37 @@ export async function runFooling(): Promise<void> {
 
   const r = await runJob('fooling', async (ctx) => {
     const t0 = performance.now();
-    let X: Tensor = keep(d.tensor(img.chw, [1, 3, 224, 224]));
+    const X: Tensor = keep(d.tensor(img.chw, [1, 3, 224, 224]));
     let iterations = 0;
-    let report: FoolingImageReport | null = null;
+    let last = t0;
     let stepMs = 0;
     try {
-      for (;;) {
-        const s0 = performance.now();
-        const res = await makeFoolingImages(model, X, [target], { lr, maxIter: 1 });
-        X.dispose();
-        X = res.fooled;
-        report = res.reports[0];
-        iterations += report.iterations;
-        if (report.iterations > 0) stepMs += performance.now() - s0;
-        probs.push(report.targetProb);
-        hook.live.foolingIteration = iterations;
-        setLive(iterations, report.targetProb, report.predicted);
-        drawSparkline($<HTMLCanvasElement>('fool-spark'), probs);
-        if (report.success || report.iterations === 0 || iterations >= maxIter || stopRequested) break;
-      }
-      const fooled = await X.toArray();
+      // One call: finished images stop by themselves; onStep streams p(target) after every step.
+      const res = await makeFoolingImages(model, X, [target], {
+        lr,
+        maxIter,
+        shouldStop: () => stopRequested,
+        onStep: (it, _remaining, p) => {
+          const now = performance.now();
+          stepMs += now - last;
+          last = now;
+          iterations = it;
+          probs[it - 1] = p[0]; // the forward of iteration `it` sees the image after it − 1 steps
+          hook.live.foolingIteration = it;
+          setLive(it, p[0], null);
+          drawSparkline($<HTMLCanvasElement>('fool-spark'), probs);
+        },
+      });
+      const report: FoolingImageReport = res.reports[0];
+      iterations = report.iterations;
+      probs.length = iterations; // states after 0 .. iterations − 1 steps, then the final one
+      probs.push(report.targetProb);
+      drawSparkline($<HTMLCanvasElement>('fool-spark'), probs);
+      setLive(iterations, report.targetProb, report.predicted);
+      const fooled = await res.fooled.toArray();
+      res.fooled.dispose();
       ctx.steps(iterations, 'iteration');
-      return { fooled, report: report!, iterations, ms: performance.now() - t0, stepMs };
+      return { fooled, report, iterations, ms: performance.now() - t0, stepMs };
     } finally {
       X.dispose();
     }
