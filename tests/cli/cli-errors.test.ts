@@ -2,10 +2,11 @@
 // stdout and one clear message on stderr naming the command and what is wrong. Usage errors (bad flags,
 // missing or unreadable files, unknown classes) exit 2; runtime errors exit 1.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { privateCli } from '../helpers/cli.js';
 import { HAVE_SHARED, SHARED, ROOT } from '../helpers/shared.js';
 import { encodePng } from '../../src/image/png.js';
 import { newRgb } from '../../src/image/types.js';
@@ -13,25 +14,6 @@ import { newRgb } from '../../src/image/types.js';
 let CLI = '';
 const SPAWN_TIMEOUT = 120_000;
 const TEST_TIMEOUT = 240_000;
-
-/**
- * A private copy of the bundle for this file's runs: other engineers' test runs rebuild dist/cli.js in place
- * (tests/setup/build.ts) while ours run, and a half-written bundle fails with a SyntaxError. The copy lives in
- * dist/ (so `webgpu` and ../shared resolve as for dist/cli.js) and must answer --version before it is used.
- */
-function privateCli(): string {
-  const src = join(ROOT, 'dist', 'cli.js');
-  const dst = join(ROOT, 'dist', `cli-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}.js`);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    if (existsSync(src)) {
-      copyFileSync(src, dst);
-      const r = spawnSync(process.execPath, [dst, '--version'], { encoding: 'utf8', timeout: 60_000 });
-      if (r.status === 0 && /^gradsight \d/.test(r.stdout)) return dst;
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); // a rebuild is in progress: wait, retry
-  }
-  throw new Error(`dist/cli.js is missing or broken (is a build running?); expected it from tests/setup/build.ts`);
-}
 
 interface CliRun {
   code: number | null;

@@ -2,10 +2,11 @@
 // bundle (`node dist/cli.js`, built by tests/setup/build.ts) from the repo root, outputs in a fresh temp dir.
 // Every run must end on its own (the spawn's timeout is a hang) — see cli-errors.test.ts for the failures.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { privateCli } from '../helpers/cli.js';
 import { HAVE_SHARED, SHARED, ROOT, fixtureJson, fixtureNpy } from '../helpers/shared.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { preprocess } from '../../src/image/preprocess.js';
@@ -18,25 +19,6 @@ let CLI = '';
 /** A run longer than this is a hang (a 5-step fooling run takes ~7 s on lavapipe). */
 const SPAWN_TIMEOUT = 150_000;
 const TEST_TIMEOUT = 240_000;
-
-/**
- * A private copy of the bundle for this file's runs: other engineers' test runs rebuild dist/cli.js in place
- * (tests/setup/build.ts) while ours run, and a half-written bundle fails with a SyntaxError. The copy lives in
- * dist/ (so `webgpu` and ../shared resolve as for dist/cli.js) and must answer --version before it is used.
- */
-function privateCli(): string {
-  const src = join(ROOT, 'dist', 'cli.js');
-  const dst = join(ROOT, 'dist', `cli-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}.js`);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    if (existsSync(src)) {
-      copyFileSync(src, dst);
-      const r = spawnSync(process.execPath, [dst, '--version'], { encoding: 'utf8', timeout: 60_000 });
-      if (r.status === 0 && /^gradsight \d/.test(r.stdout)) return dst;
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); // a rebuild is in progress: wait, retry
-  }
-  throw new Error(`dist/cli.js is missing or broken (is a build running?); expected it from tests/setup/build.ts`);
-}
 
 interface CliRun {
   args: string[];
