@@ -90,7 +90,7 @@ function reflect(source: string, name: string): ReflectInfo {
     uniform = { name: u.name, size: Math.max(16, Math.ceil(u.size / 16) * 16), members };
   }
   bindings.sort((a, b) => a.binding - b.binding);
-  if (!ref.entry.compute.length) throw new Error(`kernel '${name}': no @compute entry point`);
+  if (!ref.entry.compute.length) throw new Error(`kernel '${name}': no compute entry point`);
   const workgroupSize = new Map<string, (string | number)[]>();
   for (const entry of ref.entry.compute) {
     const ws = ((entry as unknown as { attributes?: { name: string; value: unknown }[] }).attributes ?? [])
@@ -316,7 +316,7 @@ export class Runtime {
     });
     this.checks.push(labelled);
     const wsz = info.workgroupSize.get(entryPoint);
-    if (!wsz) throw new Error(`kernel '${name}': no @compute entry point '${entryPoint}'`);
+    if (!wsz) throw new Error(`kernel '${name}': no compute entry point '${entryPoint}'`);
     const wg = wsz.map((v) => (typeof v === 'number' ? v : Number(constants[v] ?? NaN)));
     k = {
       name,
