@@ -356,7 +356,11 @@ function runBackward(root: Tensor, seed: Tensor | undefined, want: Set<Tensor> |
       }
       if (t.node) {
         const node = t.node;
-        for (const inp of node.inputs) inp.store();
+        for (const inp of node.inputs) {
+          if (inp.disposed) {
+            throw new Error(`backward(): ${node.op} needs its input of shape ${fmtShape(inp.shape)}, which was disposed (by tidy() or dispose()); call backward() inside the tidy() that built the graph, or keep() the intermediates`);
+          }
+        }
         const needs = node.inputs.map((i) => i.requiresGrad);
         const gin = node.backward(g, needs);
         const seen = new Set<Tensor>();

@@ -85,3 +85,21 @@ describe('autograd', () => {
     keep(x).dispose();
   });
 });
+
+describe('autograd and scopes', () => {
+  it('backward inside tidy works; after tidy freed the graph it names the problem', async () => {
+    const d = await getDevice();
+    const x = d.tensor([1, 2, 3], [3], { requiresGrad: true });
+    const loss = tidy(() => {
+      const l = sum(square(relu(x)));
+      l.backward();
+      return l;
+    });
+    expect(Array.from(await x.grad!.toArray())).toEqual([2, 4, 6]);
+    const late = tidy(() => sum(square(relu(x))));
+    expect(() => late.backward()).toThrow(/disposed.*inside the tidy\(\)/);
+    loss.dispose();
+    late.dispose();
+    x.dispose();
+  });
+});
