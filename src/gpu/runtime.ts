@@ -3,11 +3,8 @@
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import type { AdapterReport } from './adapter.js';
 
-const STORAGE_USAGE = GPUBufferUsageFlags();
-function GPUBufferUsageFlags(): number {
-  // GPUBufferUsage is a global in browsers and is installed from Dawn's globals in Node.
-  return 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
-}
+// GPUBufferUsage flag values, spelled out: the constants object is not a global in every Node setup.
+const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
 const UNIFORM_USAGE = 0x40 /* UNIFORM */ | 0x08; /* COPY_DST */
 const READ_USAGE = 0x01 /* MAP_READ */ | 0x08; /* COPY_DST */
 const QUERY_RESOLVE = 0x200 /* QUERY_RESOLVE */ | 0x04;
@@ -105,6 +102,7 @@ function reflect(source: string, name: string): ReflectInfo {
 export class Runtime {
   readonly device: GPUDevice;
   readonly report: AdapterReport;
+  /** Dawn's create() result: the device crashes if it is collected while in use. */
   private keepAlive: unknown;
 
   private free = new Map<number, GPUBuffer[]>();

@@ -1,4 +1,5 @@
 // Shared pieces of the visualization algorithms: the model interface they need and pixel-space constants.
+import { IMAGENET_MEAN, IMAGENET_STD } from '../image/preprocess.js';
 import type { Tensor } from '../core.js';
 import type { ForwardOptions, ForwardResult } from '../nn/squeezenet.js';
 
@@ -8,8 +9,9 @@ export interface Classifier {
   readonly numClasses: number;
 }
 
-export const MEAN = [0.485, 0.456, 0.406] as const;
-export const STD = [0.229, 0.224, 0.225] as const;
+/** The ImageNet normalization (one definition, in src/image/preprocess.ts). */
+export const MEAN = IMAGENET_MEAN;
+export const STD = IMAGENET_STD;
 /** Per-channel bounds of the normalized input that deprocess into [0, 1]. */
 export const LO = MEAN.map((m, c) => -m / STD[c]);
 export const HI = MEAN.map((m, c) => (1 - m) / STD[c]);

@@ -8,17 +8,9 @@ export function getDevice(): Promise<Device> {
   return dev;
 }
 
-/** Seeded PRNG (mulberry32) for reproducible test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (mulberry32) for reproducible test data: the one the algorithms use for jitter. */
+import { hostRng } from '../../src/viz/common.js';
+export const rng = hostRng;
 
 export function randn(n: number, seed: number, scale = 1): Float32Array {
   const r = rng(seed);
