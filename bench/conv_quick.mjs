@@ -36,7 +36,10 @@ const reps = Number(process.argv[3] ?? 5);
 const filter = process.argv[4] ?? '';
 if (process.env.CONV_TUNE) {
   const t = JSON.parse(process.env.CONV_TUNE);
-  for (const [k, v] of Object.entries(t)) Object.assign(G.conv.convTuning[k], v);
+  for (const [k, v] of Object.entries(t)) {
+    if (typeof v === 'object') Object.assign(G.conv.convTuning[k], v);
+    else G.conv.convTuning[k] = v;
+  }
 }
 
 const shapes = [

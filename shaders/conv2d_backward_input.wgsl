@@ -26,8 +26,12 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 
 override WG: u32 = 64u;
-// Pixels per invocation (1..4); TC (4, 8, 12 or 16 channels) is declared by the tap file.
+// Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) is declared by the tap file.
 override TP: u32 = 4u;
+// Kernel size and stride as constants when nonzero (the tap loops then unroll), else read from p.
+override KHc: u32 = 0u;
+override KWc: u32 = 0u;
+override Sc: u32 = 0u;
 
 // g[row + ox], or 0 outside the output row or when the row is outside the output.
 fn ld(row: i32, ox: i32, rowOk: bool) -> f32 {
@@ -60,7 +64,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let item = L - (L / p.itemsPad) * p.itemsPad;
   let it = min(item, p.items - 1u);
   let phase = wid.y;
-  let s = p.stride;
+  let s = select(p.stride, Sc, Sc != 0u);
+  let KH = select(p.KH, KHc, KHc != 0u);
+  let KW = select(p.KW, KWc, KWc != 0u);
   let ry = phase / s;
   let rx = phase - ry * s;
   let kh0 = (ry + p.pad) % s;
@@ -74,18 +80,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let txEnd = (p.W - min(rx, p.W) + s - 1u) / s;
   var nv = 0u;
   if (item < p.items && L / p.itemsPad < p.cBlocks && iy < p.H && tx0 < txEnd) { nv = min(TP, txEnd - tx0); }
-  let KK = p.KH * p.KW;
+  let KK = KH * KW;
   let wb = cb * p.Cout * KK * TC;
   let oxb = i32(tx0) + dx0;
 
   for (var co = 0u; co < p.Cout; co++) {
     let plane = i32((n * p.Cout + co) * p.Ho);
     var a = 0;
-    for (var kh = kh0; kh < p.KH; kh += s) {
+    for (var kh = kh0; kh < KH; kh += s) {
       let oy = i32(ty) + dy0 - a;
       let rowOk = nv > 0u && oy >= 0 && oy < i32(p.Ho);
       let row = (plane + oy) * i32(p.Wo);
-      let wr = wb + (co * KK + kh * p.KW) * TC;
+      let wr = wb + (co * KK + kh * KW) * TC;
       // Tap bb (kw = kw0 + s*bb): pixel j reads ox = oxb + j - bb, a window shifting by one per tap. It starts
       // one step early (pixels 1..TP-1 of tap 0), so each tap loads one value and tap() is inlined once.
       var v = vec4<f32>(0.0);
@@ -93,7 +99,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       if (TP > 2u) { v.y = ld(row, oxb + 2, rowOk); }
       if (TP > 3u) { v.z = ld(row, oxb + 3, rowOk); }
       var bb = 0;
-      for (var kw = kw0; kw < p.KW; kw += s) {
+      for (var kw = kw0; kw < KW; kw += s) {
         v = vec4<f32>(ld(row, oxb - bb, rowOk), v.x, v.y, v.z);
         tap(wr + kw * TC, v);
         bb++;
@@ -125,5 +131,29 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     put(13u, a13, ciBase, base, nv);
     put(14u, a14, ciBase, base, nv);
     put(15u, a15, ciBase, base, nv);
+  }
+  if (TC > 16u) {
+    put(16u, a16, ciBase, base, nv);
+    put(17u, a17, ciBase, base, nv);
+    put(18u, a18, ciBase, base, nv);
+    put(19u, a19, ciBase, base, nv);
+  }
+  if (TC > 20u) {
+    put(20u, a20, ciBase, base, nv);
+    put(21u, a21, ciBase, base, nv);
+    put(22u, a22, ciBase, base, nv);
+    put(23u, a23, ciBase, base, nv);
+  }
+  if (TC > 24u) {
+    put(24u, a24, ciBase, base, nv);
+    put(25u, a25, ciBase, base, nv);
+    put(26u, a26, ciBase, base, nv);
+    put(27u, a27, ciBase, base, nv);
+  }
+  if (TC > 28u) {
+    put(28u, a28, ciBase, base, nv);
+    put(29u, a29, ciBase, base, nv);
+    put(30u, a30, ciBase, base, nv);
+    put(31u, a31, ciBase, base, nv);
   }
 }

@@ -19,7 +19,7 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 
 override WG: u32 = 64u;
-// Weight columns per invocation (1..4); TC (4, 8, 12 or 16 channels) is declared by the tap file.
+// Weight columns per invocation (1..4); TC (a multiple of 4 up to 32 channels) is declared by the tap file.
 override TP: u32 = 4u;
 
 fn put(c: u32, a: vec4<f32>, coBase: u32, chunkIdx: u32, k0: u32, nv: u32) {
@@ -114,5 +114,29 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     put(13u, a13, coBase, chunkIdx, k0, nv);
     put(14u, a14, coBase, chunkIdx, k0, nv);
     put(15u, a15, coBase, chunkIdx, k0, nv);
+  }
+  if (TC > 16u) {
+    put(16u, a16, coBase, chunkIdx, k0, nv);
+    put(17u, a17, coBase, chunkIdx, k0, nv);
+    put(18u, a18, coBase, chunkIdx, k0, nv);
+    put(19u, a19, coBase, chunkIdx, k0, nv);
+  }
+  if (TC > 20u) {
+    put(20u, a20, coBase, chunkIdx, k0, nv);
+    put(21u, a21, coBase, chunkIdx, k0, nv);
+    put(22u, a22, coBase, chunkIdx, k0, nv);
+    put(23u, a23, coBase, chunkIdx, k0, nv);
+  }
+  if (TC > 24u) {
+    put(24u, a24, coBase, chunkIdx, k0, nv);
+    put(25u, a25, coBase, chunkIdx, k0, nv);
+    put(26u, a26, coBase, chunkIdx, k0, nv);
+    put(27u, a27, coBase, chunkIdx, k0, nv);
+  }
+  if (TC > 28u) {
+    put(28u, a28, coBase, chunkIdx, k0, nv);
+    put(29u, a29, coBase, chunkIdx, k0, nv);
+    put(30u, a30, coBase, chunkIdx, k0, nv);
+    put(31u, a31, coBase, chunkIdx, k0, nv);
   }
 }

@@ -22,10 +22,13 @@ struct Params {
 @group(0) @binding(4) var<uniform> p: Params;
 
 override WG: u32 = 64u;
-// Pixels per invocation (1..4); TC (4, 8, 12 or 16 channels) is declared by the tap file.
+// Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) is declared by the tap file.
 override TP: u32 = 4u;
 // Stride 1 (sliding-window path). Bias and ReLU are uniform flags (epilogue only: no extra pipelines).
 override S1: bool = true;
+// The kernel size as constants when nonzero (the tap loops then unroll), else read from p.
+override KHc: u32 = 0u;
+override KWc: u32 = 0u;
 
 // x[row + ix], or 0 outside the row or when the row is outside the image.
 fn ld(row: i32, ix: i32, rowOk: bool) -> f32 {
@@ -65,11 +68,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let s = i32(p.stride);
   let iy0 = i32(oy) * s - i32(p.pad);
   let ix0 = i32(ox0) * s - i32(p.pad);
-  var wi = cb * p.Cin * p.KH * p.KW * TC;
+  let KH = select(p.KH, KHc, KHc != 0u);
+  let KW = select(p.KW, KWc, KWc != 0u);
+  var wi = cb * p.Cin * KH * KW * TC;
 
   for (var ci = 0u; ci < p.Cin; ci++) {
     let plane = i32((n * p.Cin + ci) * p.H);
-    for (var kh = 0u; kh < p.KH; kh++) {
+    for (var kh = 0u; kh < KH; kh++) {
       let iy = iy0 + i32(kh);
       let rowOk = valid && iy >= 0 && iy < i32(p.H);
       let row = (plane + iy) * i32(p.W);
@@ -80,7 +85,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (TP > 1u) { v.y = ld(row, ix0, rowOk); }
         if (TP > 2u) { v.z = ld(row, ix0 + 1, rowOk); }
         if (TP > 3u) { v.w = ld(row, ix0 + 2, rowOk); }
-        for (var kw = 0; kw < i32(p.KW); kw++) {
+        for (var kw = 0; kw < i32(KW); kw++) {
           let nx = ld(row, ix0 + i32(TP) - 1 + kw, rowOk);
           if (TP == 1u) { v = vec4<f32>(nx, 0.0, 0.0, 0.0); }
           if (TP == 2u) { v = vec4<f32>(v.y, nx, 0.0, 0.0); }
@@ -90,7 +95,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
           wi += TC;
         }
       } else {
-        for (var kw = 0; kw < i32(p.KW); kw++) {
+        for (var kw = 0; kw < i32(KW); kw++) {
           let ix = ix0 + kw;
           var v = vec4<f32>(ld(row, ix, rowOk), 0.0, 0.0, 0.0);
           if (TP > 1u) { v.y = ld(row, ix + s, rowOk); }
@@ -126,5 +131,29 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     put(13u, a13, coBase, ybase, nv);
     put(14u, a14, coBase, ybase, nv);
     put(15u, a15, coBase, ybase, nv);
+  }
+  if (TC > 16u) {
+    put(16u, a16, coBase, ybase, nv);
+    put(17u, a17, coBase, ybase, nv);
+    put(18u, a18, coBase, ybase, nv);
+    put(19u, a19, coBase, ybase, nv);
+  }
+  if (TC > 20u) {
+    put(20u, a20, coBase, ybase, nv);
+    put(21u, a21, coBase, ybase, nv);
+    put(22u, a22, coBase, ybase, nv);
+    put(23u, a23, coBase, ybase, nv);
+  }
+  if (TC > 24u) {
+    put(24u, a24, coBase, ybase, nv);
+    put(25u, a25, coBase, ybase, nv);
+    put(26u, a26, coBase, ybase, nv);
+    put(27u, a27, coBase, ybase, nv);
+  }
+  if (TC > 28u) {
+    put(28u, a28, coBase, ybase, nv);
+    put(29u, a29, coBase, ybase, nv);
+    put(30u, a30, coBase, ybase, nv);
+    put(31u, a31, coBase, ybase, nv);
   }
 }

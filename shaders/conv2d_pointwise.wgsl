@@ -21,7 +21,7 @@ struct Params {
 @group(0) @binding(4) var<uniform> p: Params;
 
 override WG: u32 = 64u;
-// Pixels per invocation (1..4); TC (4, 8, 12 or 16 channels) is declared by the tap file.
+// Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) is declared by the tap file.
 override TP: u32 = 4u;
 // hasBias, relu and acc are uniform flags (epilogue only: no extra pipelines).
 
@@ -92,5 +92,29 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     put(13u, a13, coBase, ybase, nv);
     put(14u, a14, coBase, ybase, nv);
     put(15u, a15, coBase, ybase, nv);
+  }
+  if (TC > 16u) {
+    put(16u, a16, coBase, ybase, nv);
+    put(17u, a17, coBase, ybase, nv);
+    put(18u, a18, coBase, ybase, nv);
+    put(19u, a19, coBase, ybase, nv);
+  }
+  if (TC > 20u) {
+    put(20u, a20, coBase, ybase, nv);
+    put(21u, a21, coBase, ybase, nv);
+    put(22u, a22, coBase, ybase, nv);
+    put(23u, a23, coBase, ybase, nv);
+  }
+  if (TC > 24u) {
+    put(24u, a24, coBase, ybase, nv);
+    put(25u, a25, coBase, ybase, nv);
+    put(26u, a26, coBase, ybase, nv);
+    put(27u, a27, coBase, ybase, nv);
+  }
+  if (TC > 28u) {
+    put(28u, a28, coBase, ybase, nv);
+    put(29u, a29, coBase, ybase, nv);
+    put(30u, a30, coBase, ybase, nv);
+    put(31u, a31, coBase, ybase, nv);
   }
 }

@@ -26,6 +26,22 @@ var<private> a12: vec4<f32>;
 var<private> a13: vec4<f32>;
 var<private> a14: vec4<f32>;
 var<private> a15: vec4<f32>;
+var<private> a16: vec4<f32>;
+var<private> a17: vec4<f32>;
+var<private> a18: vec4<f32>;
+var<private> a19: vec4<f32>;
+var<private> a20: vec4<f32>;
+var<private> a21: vec4<f32>;
+var<private> a22: vec4<f32>;
+var<private> a23: vec4<f32>;
+var<private> a24: vec4<f32>;
+var<private> a25: vec4<f32>;
+var<private> a26: vec4<f32>;
+var<private> a27: vec4<f32>;
+var<private> a28: vec4<f32>;
+var<private> a29: vec4<f32>;
+var<private> a30: vec4<f32>;
+var<private> a31: vec4<f32>;
 var<private> lane8: u32;
 
 fn laneSetup() {

@@ -1,7 +1,7 @@
 // Weight taps of the register-tiled conv kernels, plain variant (no subgroups). The TypeScript side puts
 // this file in front of conv2d_forward.wgsl, conv2d_pointwise.wgsl, conv2d_backward_input.wgsl or
 // conv2d_backward_weight.wgsl; those bodies call laneSetup() once and tap(wi, v) per reduction step.
-// Accumulators a0..a15: channel c of the invocation's TC channels, one vec4 of pixels each.
+// Accumulators a0..a31: channel c of the invocation's TC channels (4..32), one vec4 of pixels each.
 // The weight is packed by conv2d_pack.wgsl: the TC weights of one step start at wp[wi] (wi a multiple of 4),
 // read with TC/4 vec4 loads (on lavapipe a vec4 load costs about two scalar loads; uniform scalar loads
 // cost as much as gathers).
@@ -25,6 +25,22 @@ var<private> a12: vec4<f32>;
 var<private> a13: vec4<f32>;
 var<private> a14: vec4<f32>;
 var<private> a15: vec4<f32>;
+var<private> a16: vec4<f32>;
+var<private> a17: vec4<f32>;
+var<private> a18: vec4<f32>;
+var<private> a19: vec4<f32>;
+var<private> a20: vec4<f32>;
+var<private> a21: vec4<f32>;
+var<private> a22: vec4<f32>;
+var<private> a23: vec4<f32>;
+var<private> a24: vec4<f32>;
+var<private> a25: vec4<f32>;
+var<private> a26: vec4<f32>;
+var<private> a27: vec4<f32>;
+var<private> a28: vec4<f32>;
+var<private> a29: vec4<f32>;
+var<private> a30: vec4<f32>;
+var<private> a31: vec4<f32>;
 
 fn laneSetup() {}
 
@@ -56,5 +72,33 @@ fn tap(wi: u32, v: vec4<f32>) {
     a13 = fma(vec4<f32>(w3.y), v, a13);
     a14 = fma(vec4<f32>(w3.z), v, a14);
     a15 = fma(vec4<f32>(w3.w), v, a15);
+  }
+  if (TC > 16u) {
+    let w4 = wp[i + 4u];
+    a16 = fma(vec4<f32>(w4.x), v, a16);
+    a17 = fma(vec4<f32>(w4.y), v, a17);
+    a18 = fma(vec4<f32>(w4.z), v, a18);
+    a19 = fma(vec4<f32>(w4.w), v, a19);
+  }
+  if (TC > 20u) {
+    let w5 = wp[i + 5u];
+    a20 = fma(vec4<f32>(w5.x), v, a20);
+    a21 = fma(vec4<f32>(w5.y), v, a21);
+    a22 = fma(vec4<f32>(w5.z), v, a22);
+    a23 = fma(vec4<f32>(w5.w), v, a23);
+  }
+  if (TC > 24u) {
+    let w6 = wp[i + 6u];
+    a24 = fma(vec4<f32>(w6.x), v, a24);
+    a25 = fma(vec4<f32>(w6.y), v, a25);
+    a26 = fma(vec4<f32>(w6.z), v, a26);
+    a27 = fma(vec4<f32>(w6.w), v, a27);
+  }
+  if (TC > 28u) {
+    let w7 = wp[i + 7u];
+    a28 = fma(vec4<f32>(w7.x), v, a28);
+    a29 = fma(vec4<f32>(w7.y), v, a29);
+    a30 = fma(vec4<f32>(w7.z), v, a30);
+    a31 = fma(vec4<f32>(w7.w), v, a31);
   }
 }

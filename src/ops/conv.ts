@@ -3,7 +3,7 @@
 // gradients next to them.
 //
 // Kernels (shaders/conv2d_*.wgsl) use register tiling without workgroup memory (lavapipe's barriers are slow):
-// each invocation accumulates a tile of TC channels x TP pixels in registers (16 x 4 by default).
+// each invocation accumulates a tile of TC channels x TP pixels in registers (32 x 4 by default).
 //   conv2d_pointwise        1x1 stride-1 unpadded convs (a matmul per image); also their input gradient
 //   conv2d_forward          every other conv (sliding window along the row for stride 1)
 //   conv2d_backward_input   input gradient, gather form (transposed conv by stride phases, no atomics)
@@ -14,11 +14,14 @@
 //   conv2d_pack             repacking (weights; the output gradient for the weight gradient): the TC values
 //                           of one reduction step contiguous. Packed weights are cached per weight storage
 //                           (packedWeight) and freed with it, so a weight is packed once per layout.
-// The four tiled kernels are bodies completed by a weight-tap file put in front of them:
-// conv2d_tap_subgroup.wgsl (one load per 8 weights, the rest by subgroupBroadcast) when the device has the
-// 'subgroups' feature, else conv2d_tap_vec4.wgsl (vec4 loads). On lavapipe (Mesa 25.0) every storage load with a non-constant address,
-// uniform or not, becomes a per-lane loop, so loads, not FMAs, set the speed: the tiles, the sliding
-// window and the subgroup taps all cut loads per FMA.
+// The four tiled kernels are bodies completed by a weight-tap file put in front of them. With the 'subgroups'
+// feature: conv2d_tap_subgroup32.wgsl for 32-channel tiles (one vec4 load per lane per 32 weights, the rest by
+// subgroupBroadcast) and conv2d_tap_subgroup.wgsl for up to 16 (one scalar load per 8 weights); without it
+// conv2d_tap_vec4.wgsl (every lane loads its tile's weights as vec4). On lavapipe (Mesa 25.0) every storage
+// load with a non-constant address, uniform or not, becomes a per-lane loop whose cost hardly depends on the
+// width of the load (a vec4 costs about two scalars), so loads, not FMAs, set the speed: the tiles, the
+// sliding window, the wide taps and the kernel size as pipeline constants (unrolled tap loops) all cut loads
+// and loop overhead per FMA.
 // Tile sizes are `override` constants, chosen from `convTuning` (an autotuner may change it); the dispatch
 // geometry of the tiled kernels is computed in one place, convGrid().
 import fwdSrc from '../../shaders/conv2d_forward.wgsl';
@@ -31,6 +34,7 @@ import packSrc from '../../shaders/conv2d_pack.wgsl';
 import col2imSrc from '../../shaders/conv2d_col2im.wgsl';
 import tapVec4Src from '../../shaders/conv2d_tap_vec4.wgsl';
 import tapSubgroupSrc from '../../shaders/conv2d_tap_subgroup.wgsl';
+import tapSubgroup32Src from '../../shaders/conv2d_tap_subgroup32.wgsl';
 import { record, Storage, type Tensor } from '../tensor/tensor.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice } from './util.js';
@@ -50,17 +54,17 @@ export interface ConvTile {
 }
 
 /**
- * Tile sizes per kernel: wg (lanes per workgroup, <= 256), tc in {4, 8, 12, 16} channels and tp in 1..4 pixels
+ * Tile sizes per kernel: wg (lanes per workgroup, <= 256), tc in {4, 8, 12, 16, 32} channels and tp in 1..4 pixels
  * (weight columns for backwardWeight) per invocation. Mutable so that an autotuner can pick them for the
  * adapter at hand; pipelines are cached per tile. The defaults were the fastest tried on lavapipe.
  */
 export const convTuning = {
-  forward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-  /** Forward convs with stride > 1 (no sliding window: more live registers per tap). */
-  forwardStrided: { wg: 64, tc: 8, tp: 4 } as ConvTile,
-  pointwise: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-  backwardInput: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-  pointwiseBackward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+  forward: { wg: 64, tc: 32, tp: 4 } as ConvTile,
+  /** Forward convs with stride > 1 (no sliding window). */
+  forwardStrided: { wg: 64, tc: 32, tp: 4 } as ConvTile,
+  pointwise: { wg: 64, tc: 32, tp: 4 } as ConvTile,
+  backwardInput: { wg: 64, tc: 32, tp: 4 } as ConvTile,
+  pointwiseBackward: { wg: 64, tc: 32, tp: 4 } as ConvTile,
   /** tp = weight columns per invocation; `chunk` = reduction steps (output pixels) per partial sum. */
   backwardWeight: { wg: 64, tc: 16, tp: 4, chunk: 512 } as ConvTile & { chunk: number },
   /** Pixels per invocation in the bias / ReLU-mask pass (`maskSeg`: without a bias gradient). */
@@ -71,6 +75,8 @@ export const convTuning = {
    * kernel whose channel tile would be mostly empty. `col2imTp`: pixels per col2im invocation.
    */
   colBelowCin: 8,
+  /** Kernel sizes up to 5x5 as pipeline constants, so the compiler unrolls the loops over the taps. */
+  unrollTaps: true,
   col2imTp: 8,
   /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 8). */
   subgroups: true,
@@ -139,15 +145,20 @@ interface TapVariant {
   pad: number;
 }
 
-/** The weight-tap variant for this device: subgroup broadcasts where available, else vec4 loads. */
-function tapVariant(rt: Runtime, wg: number): TapVariant {
+/**
+ * The weight-tap variant for this device and tile: subgroup broadcasts where available (32 channels: one
+ * vec4 load per lane), else vec4 loads.
+ */
+function tapVariant(rt: Runtime, tile: ConvTile): TapVariant {
+  const wg = tile.wg;
   const info = (rt.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
   const min = info?.subgroupMinSize ?? 0;
   const max = info?.subgroupMaxSize ?? 0;
   if (convTuning.subgroups && rt.device.features.has('subgroups') && min >= 8 && max >= min) {
     // Subgroups are runs of consecutive invocations on lavapipe (its SIMD width); elsewhere keep the channel
     // block uniform per workgroup, which holds whatever the subgroup layout.
-    return { src: tapSubgroupSrc, suffix: '_sg', pad: isCpuAdapter(rt.report) && max <= wg ? max : wg };
+    const pad = isCpuAdapter(rt.report) && max <= wg ? max : wg;
+    return tile.tc === 32 ? { src: tapSubgroup32Src, suffix: '_sg32', pad } : { src: tapSubgroupSrc, suffix: '_sg', pad };
   }
   return { src: tapVec4Src, suffix: '', pad: 1 };
 }
@@ -157,11 +168,16 @@ type TileName = 'forward' | 'forwardStrided' | 'pointwise' | 'backwardInput' | '
 /** The tile of kernel `name` for `channels` channels. */
 function tileFor(name: TileName, channels: number): ConvTile {
   const t: ConvTile = convTuning[name];
-  if (!(t.tc % 4 === 0 && t.tc >= 4 && t.tc <= 16) || !(Number.isInteger(t.tp) && t.tp >= 1 && t.tp <= 4) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
-    throw new Error(`conv2d: tile of '${name}' must have tc in {4, 8, 12, 16}, 1 <= tp <= 4, 1 <= wg <= 256; got ${JSON.stringify(t)}`);
+  if (![4, 8, 12, 16, 32].includes(t.tc) || !(Number.isInteger(t.tp) && t.tp >= 1 && t.tp <= 4) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
+    throw new Error(`conv2d: tile of '${name}' must have tc in {4, 8, 12, 16, 32}, 1 <= tp <= 4, 1 <= wg <= 256; got ${JSON.stringify(t)}`);
   }
-  // Few channels get a smaller channel block (4 or 8 only: each block size is another pipeline to compile).
-  return { wg: t.wg, tc: Math.min(t.tc, channels <= 4 ? 4 : channels <= 8 ? 8 : 16), tp: t.tp };
+  // Few channels get a smaller channel block (4, 8 or 16 only: each block size is another pipeline to compile).
+  return { wg: t.wg, tc: Math.min(t.tc, channels <= 4 ? 4 : channels <= 8 ? 8 : channels <= 16 ? 16 : 32), tp: t.tp };
+}
+
+/** The kernel size as override constants (the tap loops unroll) when convTuning.unrollTaps, else 0 (from the params). */
+function tapConstants(g: ConvGeom): { KHc: number; KWc: number } {
+  return convTuning.unrollTaps && g.KH * g.KW <= 25 ? { KHc: g.KH, KWc: g.KW } : { KHc: 0, KWc: 0 };
 }
 
 function isPointwise(g: ConvGeom): boolean {
@@ -264,7 +280,7 @@ function pointwiseRaw(
   coOff: number, coTot: number, relu: boolean, acc: boolean,
 ): void {
   const tile = tileFor(tileName, O);
-  const tv = tapVariant(rt, tile.wg);
+  const tv = tapVariant(rt, tile);
   const wp = packedWeight(rt, w, O, R, 1, sO, sR, 0, tile.tc);
   const items = Math.ceil(HW / tile.tp);
   const grid = convGrid(items, O, N, tile, { pad: tv.pad });
@@ -288,13 +304,13 @@ function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: Tensor, b: GPUBuf
     return;
   }
   const tile = tileFor(g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
-  const tv = tapVariant(rt, tile.wg);
+  const tv = tapVariant(rt, tile);
   const KK = g.KH * g.KW;
   const wp = packedWeight(rt, w, g.Cout, g.Cin * KK, KK, g.Cin * KK, KK, 1, tile.tc);
   const groupsX = Math.ceil(g.Wo / tile.tp);
   const items = g.Ho * groupsX;
   const grid = convGrid(items, g.Cout, g.N, tile, { pad: tv.pad });
-  const k = rt.kernel(`conv2d_forward${tv.suffix}`, tv.src + fwdSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, S1: g.stride === 1 ? 1 : 0 });
+  const k = rt.kernel(`conv2d_forward${tv.suffix}`, tv.src + fwdSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, S1: g.stride === 1 ? 1 : 0, ...tapConstants(g) });
   rt.dispatch(
     k,
     { x, wp, b: b ?? x, y: out },
@@ -381,7 +397,7 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: Tensor, dx
     return;
   }
   const tile = tileFor('backwardInput', g.Cin);
-  const tv = tapVariant(rt, tile.wg);
+  const tv = tapVariant(rt, tile);
   const wp = packedWeight(rt, w, g.Cin, g.Cout * KK, KK, KK, g.Cin * KK, 1, tile.tc);
   const s = g.stride;
   const Ty = Math.ceil(g.H / s);
@@ -389,7 +405,8 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: Tensor, dx
   const groupsX = Math.ceil(Tx / tile.tp);
   const items = Ty * groupsX;
   const grid = convGrid(items, g.Cin, g.N, tile, { pad: tv.pad, yMul: s * s });
-  const k = rt.kernel(`conv2d_backward_input${tv.suffix}`, tv.src + bwdInSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp });
+  const tc = tapConstants(g);
+  const k = rt.kernel(`conv2d_backward_input${tv.suffix}`, tv.src + bwdInSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, ...tc, Sc: tc.KHc ? g.stride : 0 });
   rt.dispatch(
     k,
     { g: gm, wp, dx },
@@ -413,7 +430,7 @@ function backwardWeightRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, gm: GPUBuffer
   let wg = t.wg;
   while (wg > 8 && wg / 2 >= items) wg /= 2;
   const tile = { wg, tc: t.tc, tp: t.tp };
-  const tv = tapVariant(rt, tile.wg);
+  const tv = tapVariant(rt, tile);
   const chunk = Math.max(1, Math.floor(convTuning.backwardWeight.chunk));
   const nChunks = Math.ceil(R / chunk);
   const grid = convGrid(items, g.Cout, nChunks, tile, { pad: tv.pad });

@@ -149,12 +149,27 @@ describe('conv2d on the GPU', () => {
     }
   });
 
+  it('32-channel tiles with the vec4 taps (no subgroups) give the CPU results', async () => {
+    const d = await getDevice();
+    convTuning.subgroups = false;
+    for (const k of ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward', 'backwardWeight'] as const) {
+      Object.assign(convTuning[k], { wg: 32, tc: 32, tp: 2 });
+    }
+    // Cases with more than 16 output or input channels (so a 32-channel block, partly empty, runs).
+    const sel = CASES.filter((c) => Math.max(c.Cin, c.Cout) > 16);
+    expect(sel.length).toBeGreaterThanOrEqual(3);
+    for (let i = 0; i < sel.length; i++) {
+      const v = data(sel[i], 900 + i);
+      checkAgainstCpu(sel[i], v, await runGpu(d, sel[i], v));
+    }
+  });
+
   it('rejects tiles the kernels cannot run', async () => {
     const d = await getDevice();
     convTuning.forward.tc = 6;
     const x = d.tensor(new Float32Array(2 * 9 * 9), [1, 2, 9, 9]);
     const w = d.tensor(new Float32Array(3 * 2 * 9), [3, 2, 3, 3]);
-    expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16\}/);
+    expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16, 32\}/);
     dispose(x, w);
   });
 
@@ -414,15 +429,17 @@ describe('subgroup weight taps', () => {
       return;
     }
     const spy = vi.spyOn(sd.runtime, 'kernel');
-    // One pixel per invocation keeps the (cold) shader compiles short; 16 channels cover all of the subgroup
-    // tap, 12 its partial second group. The pixel tiling is the same code as with the vec4 taps above.
-    for (const tc of [16, 12]) {
+    // One pixel per invocation keeps the (cold) shader compiles short; 32 channels take the vec4-load taps
+    // (conv2d_tap_subgroup32.wgsl, cases with more than 16 channels), 16 all of the scalar subgroup tap, 12
+    // its partial second group. The pixel tiling is the same code as with the vec4 taps above.
+    for (const tc of [32, 16, 12]) {
       for (const k of ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward', 'backwardWeight'] as const) {
         Object.assign(convTuning[k], { wg: 32, tc, tp: 1 });
       }
       convTuning.backwardWeight.chunk = tc === 16 ? 512 : 23;
       for (let i = 0; i < CASES.length; i++) {
         if (tc === 12 && i % 3) continue;
+        if (tc === 32 && Math.max(CASES[i].Cin, CASES[i].Cout) <= 16) continue;
         const c = CASES[i];
         const v = data(c, 700 + 10 * i + tc);
         checkAgainstCpu(c, v, await runGpu(sd, c, v));
@@ -437,6 +454,9 @@ describe('subgroup weight taps', () => {
       expect(names).toContain('conv2d_forward_sg');
       expect(names).toContain('conv2d_pointwise_sg');
       expect(names).toContain('conv2d_backward_input_sg');
+      expect(names).toContain('conv2d_forward_sg32');
+      expect(names).toContain('conv2d_pointwise_sg32');
+      expect(names).toContain('conv2d_backward_input_sg32');
     }
     sd.destroy();
   });
