@@ -23,8 +23,10 @@ export interface AvgPool2dOptions extends Pool2dOptions {
 }
 
 const WG = 256;
-/** Workgroup size of the max-pool backward (fewer, longer invocations than the forward). */
+/** Workgroup size of the max-pool forward and backward (fewer, longer invocations than the average pools). */
 const BWD_WG = 64;
+/** Outputs along a row per max-pool forward invocation (TPO in maxpool.wgsl). */
+const MAXPOOL_TPO = 8;
 /** Inputs along a row per max-pool backward invocation (TP in maxpool_backward.wgsl). */
 const MAXPOOL_BWD_TP = 8;
 
@@ -78,8 +80,11 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const idxBytes = save ? Math.max(4, out.size * 4) : 4;
   const idx = new Storage(rt, rt.acquire(idxBytes), idxBytes);
   if (out.size) {
-    const k = rt.kernel(`maxpool${save ? '_save' : ''}`, maxpoolSrc, { SAVE: save ? 1 : 0, WG });
-    rt.dispatch(k, { x: x.buffer, out: out.buffer, idx: idx.buffer }, uniforms(out.size, inShape, outShape, q), groups1d(out.size, WG));
+    // One invocation per segment of MAXPOOL_TPO outputs along an output row (see maxpool.wgsl).
+    const segs = Math.ceil(outShape[3] / MAXPOOL_TPO);
+    const n = outShape[0] * outShape[1] * outShape[2] * segs;
+    const k = rt.kernel(`maxpool${save ? '_save' : ''}`, maxpoolSrc, { SAVE: save ? 1 : 0, WG: BWD_WG });
+    rt.dispatch(k, { x: x.buffer, out: out.buffer, idx: idx.buffer }, { ...uniforms(n, inShape, outShape, q), segs }, groups1d(n, BWD_WG));
   }
   if (!save) {
     idx.release();
