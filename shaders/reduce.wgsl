@@ -6,7 +6,7 @@ struct Params {
   nOut: u32, nRed: u32, rankK: u32, rankR: u32,
   kShape: array<vec4<u32>, 2>, kStride: array<vec4<u32>, 2>,
   rShape: array<vec4<u32>, 2>, rStride: array<vec4<u32>, 2>,
-  scale: f32, _p0: u32, _p1: u32, _p2: u32,
+  scale: f32, inner: u32, _p1: u32, _p2: u32,
 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -14,6 +14,10 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 override OP: u32 = 0u;
 override WG: u32 = 64u;
+// The reduced axes are one contiguous block: x is [outer, nRed, inner] and output o = (outer, inner), so the
+// offsets need one division per output instead of a loop over the axes (integer division runs one lane at a
+// time on lavapipe).
+override BLOCK: bool = false;
 
 var<workgroup> sv: array<f32, WG>;
 var<workgroup> si: array<u32, WG>;
@@ -53,16 +57,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   {
     let o = (wid.x + wid.y * nwg.x) * WG + lid;
     if (o >= p.nOut) { return; }
-    let base = baseOf(o);
+    var base = 0u;
+    if (BLOCK) {
+      let outer = o / p.inner;
+      base = (outer * p.nRed - outer) * p.inner + o;
+    } else {
+      base = baseOf(o);
+    }
     if (OP == 0u) {
       var acc = 0.0;
-      for (var r = 0u; r < p.nRed; r++) { acc += x[base + offOf(r)]; }
+      for (var r = 0u; r < p.nRed; r++) { acc += x[base + select(offOf(r), r * p.inner, BLOCK)]; }
       out[o] = acc * p.scale;
     } else {
       var acc = x[base];
       var ai = 0u;
       for (var r = 1u; r < p.nRed; r++) {
-        let v = x[base + offOf(r)];
+        let v = x[base + select(offOf(r), r * p.inner, BLOCK)];
         if (v > acc) { acc = v; ai = r; }
       }
       out[o] = acc;

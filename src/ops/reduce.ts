@@ -50,7 +50,11 @@ function runReduce(x: Tensor, p: Plan, op: 0 | 1, scale: number): { out: Tensor;
   if (p.nOut === 0) return { out, idx: op === 1 ? idx : (idx.release(), null) };
   // Long reductions with few outputs use a workgroup per output; short ones a thread per output.
   const par = p.nRed >= 256 && p.nOut < 4096 ? 1 : 0;
-  const k = rt.kernel(`reduce_${op ? 'max' : 'sum'}_${par ? 'wg' : 'thread'}`, reduceSrc, { OP: op, WG }, par ? 'main_wg' : 'main');
+  // Reduced axes that form one contiguous block (e.g. the channel axis of NCHW): [outer, nRed, inner].
+  const block = !par && p.red.length > 0 && p.red.every((a, i) => i === 0 || a === p.red[i - 1] + 1);
+  const inner = block ? x.shape.slice(p.red[p.red.length - 1] + 1).reduce((a, d) => a * d, 1) : 1;
+  const name = `reduce_${op ? 'max' : 'sum'}_${par ? 'wg' : block ? 'block' : 'thread'}`;
+  const k = rt.kernel(name, reduceSrc, { OP: op, WG, BLOCK: block ? 1 : 0 }, par ? 'main_wg' : 'main');
   rt.dispatch(
     k,
     { x: x.buffer, out: out.buffer, idx: idx.buffer },
@@ -58,7 +62,7 @@ function runReduce(x: Tensor, p: Plan, op: 0 | 1, scale: number): { out: Tensor;
       nOut: p.nOut, nRed: p.nRed, rankK: p.kept.length, rankR: p.red.length,
       kShape: pad8(p.kept.map((i) => x.shape[i])), kStride: pad8(p.kept.map((i) => st[i])),
       rShape: pad8(p.red.map((i) => x.shape[i])), rStride: pad8(p.red.map((i) => st[i])),
-      scale,
+      scale, inner,
     },
     par ? groupsFor(p.nOut) : groups1d(p.nOut, WG),
   );
