@@ -11,6 +11,7 @@
 //                           product gives the column gradient
 //   conv2d_backward_weight  weight gradient, reduction over N*Ho*Wo split in chunks, then conv2d_reduce
 //   conv2d_bias_grad        one pass over the output gradient: ReLU mask and bias partial sums
+//   conv2d_relu_mask        the ReLU mask alone (no bias gradient), flat and vec4 when the runs are aligned
 //   conv2d_pack             repacking (weights; the output gradient for the weight gradient): the TC values
 //                           of one reduction step contiguous. Packed weights are cached per weight storage
 //                           (packedWeight) and freed with it, so a weight is packed once per layout.
@@ -29,6 +30,7 @@ import pwSrc from '../../shaders/conv2d_pointwise.wgsl';
 import bwdInSrc from '../../shaders/conv2d_backward_input.wgsl';
 import bwdWSrc from '../../shaders/conv2d_backward_weight.wgsl';
 import prepSrc from '../../shaders/conv2d_bias_grad.wgsl';
+import maskSrc from '../../shaders/conv2d_relu_mask.wgsl';
 import reduceSrc from '../../shaders/conv2d_reduce.wgsl';
 import packSrc from '../../shaders/conv2d_pack.wgsl';
 import col2imSrc from '../../shaders/conv2d_col2im.wgsl';
@@ -334,6 +336,15 @@ function prepGrad(rt: Runtime, g: ConvGeom, gy: GPUBuffer, y: GPUBuffer | null, 
   if (!mask && !db) return null;
   const bytes = Math.max(4, g.N * g.Cout * HW * 4);
   const gm = mask ? new Storage(rt, rt.acquire(bytes), bytes) : null;
+  if (gm && !db && (cTot * HW) % 4 === 0 && (cOff * HW) % 4 === 0 && (g.Cout * HW) % 4 === 0) {
+    // Mask only, every run vec4-aligned: the flat vec4 pass.
+    const total4 = (g.N * g.Cout * HW) / 4;
+    if (total4 > 0) {
+      const k = rt.kernel('conv2d_relu_mask', maskSrc, { WG: 64 });
+      rt.dispatch(k, { g: gy, y: y!, gm: gm.buffer }, { run4: (g.Cout * HW) / 4, stride4: (cTot * HW) / 4, off4: (cOff * HW) / 4, total4 }, groups1d(Math.ceil(total4 / 4), 64));
+    }
+    return gm;
+  }
   const t = convTuning.biasGrad;
   // Without a bias gradient, short segments (parallel); with one, longer segments (fewer partials).
   const seg = Math.max(1, Math.min(db ? t.seg : t.maskSeg, HW));

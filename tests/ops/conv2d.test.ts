@@ -164,6 +164,35 @@ describe('conv2d on the GPU', () => {
     }
   });
 
+  it('input gradient alone: the ReLU mask runs as the flat vec4 pass when the runs are vec4-aligned', async () => {
+    const d = await getDevice();
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    // HW = 35 with Cout = 8 (aligned runs) and HW = 63 with Cout = 5 (not: the per-row pass).
+    const cases: Case[] = [
+      { N: 2, Cin: 3, H: 5, W: 7, Cout: 8, KH: 3, KW: 3, stride: 1, pad: 1, bias: true, relu: true },
+      { N: 2, Cin: 4, H: 9, W: 7, Cout: 5, KH: 1, KW: 1, stride: 1, pad: 0, bias: true, relu: true },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const v = data(c, 1100 + i);
+      const dx = tidy(() => {
+        const x = d.tensor(v.x, [c.N, c.Cin, c.H, c.W], { requiresGrad: true });
+        const w = d.tensor(v.w, [c.Cout, c.Cin, c.KH, c.KW]);
+        const b = d.tensor(v.b!, [c.Cout]);
+        const y = conv2d(x, w, b, { stride: c.stride, padding: c.pad, activation: 'relu' });
+        return grad(y, [x], d.tensor(v.r, y.shape))[0];
+      });
+      const got = await dx.toArray();
+      dx.dispose();
+      const s = shapeOf(c);
+      const y = conv2dCpu(v.x, v.w, v.b, s, 'relu');
+      expect(relErr(got, conv2dBackwardCpu(v.x, v.w, v.r, s, y).dx), `dx ${label(c)}`).toBeLessThan(TOL);
+    }
+    const names = spy.mock.calls.map((a) => a[0]);
+    spy.mockRestore();
+    expect(names).toContain('conv2d_relu_mask');
+    expect(names).toContain('conv2d_bias_grad');
+  });
+
   it('rejects tiles the kernels cannot run', async () => {
     const d = await getDevice();
     convTuning.forward.tc = 6;

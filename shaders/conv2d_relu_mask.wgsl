@@ -1,0 +1,26 @@
+// ReLU mask of an output gradient, vec4 at a time: gm = g * (y > 0) over the channel slice [cOff, cOff + Cout)
+// of [N, cTot, HW] tensors (g and y), written compact as [N, Cout, HW]. Per image the slice is one contiguous
+// run, so the pass is flat; conv2d.ts uses it when every run starts and ends on a multiple of 4 (else, or with
+// a bias gradient, conv2d_bias_grad.wgsl). Each invocation does V consecutive vec4s (index arithmetic and
+// launch cost per invocation are paid once per 4V values).
+struct Params {
+  run4: u32, stride4: u32, off4: u32, total4: u32,
+}
+@group(0) @binding(0) var<storage, read> g: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> y: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> gm: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> p: Params;
+override WG: u32 = 64u;
+const V: u32 = 4u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i0 = (gid.x + gid.y * nwg.x * WG) * V;
+  for (var j = 0u; j < V; j++) {
+    let i = i0 + j;
+    if (i >= p.total4) { return; }
+    let n = i / p.run4;
+    let src = n * p.stride4 + p.off4 + (i - n * p.run4);
+    gm[i] = select(vec4<f32>(0.0), g[src], y[src] > vec4<f32>(0.0));
+  }
+}
