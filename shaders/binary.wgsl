@@ -1,4 +1,6 @@
-// Elementwise out = a (op) b with NumPy broadcasting (rank <= 8). BCAST = 0: a, b and out share one
+// Elementwise out = a (op) b with NumPy broadcasting (rank <= 8). The TypeScript side puts `alias T = f32;`
+// (or vec4<f32> for same-shape operands whose size is a multiple of 4) in front; n counts T items.
+// BCAST = 0: a, b and out share one
 // shape (contiguous fast path); BCAST = 1: strides sa/sb (0 on broadcast dimensions) map each output index.
 struct Params {
   n: u32, rank: u32, _p0: u32, _p1: u32,
@@ -6,15 +8,20 @@ struct Params {
   sa: array<vec4<u32>, 2>,
   sb: array<vec4<u32>, 2>,
 }
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read> a: array<T>;
+@group(0) @binding(1) var<storage, read> b: array<T>;
+@group(0) @binding(2) var<storage, read_write> out: array<T>;
 @group(0) @binding(3) var<uniform> p: Params;
 override OP: u32 = 0u;
 override BCAST: u32 = 0u;
 override WG: u32 = 256u;
+// The rank as a constant for the broadcast path (the loop over dimensions unrolls, so the shape and strides
+// are read at constant offsets).
+override RANK: u32 = 1u;
+// Items per invocation.
+const E: u32 = 4u;
 
-fn op(x: f32, y: f32) -> f32 {
+fn op(x: T, y: T) -> T {
   switch OP {
     case 0u: { return x + y; }
     case 1u: { return x - y; }
@@ -22,9 +29,9 @@ fn op(x: f32, y: f32) -> f32 {
     case 3u: { return x / y; }
     case 4u: { return max(x, y); }
     case 5u: { return min(x, y); }
-    case 6u: { return select(0.0, x, y > 0.0); }   // x masked where y > 0 (ReLU backward)
-    case 7u: { return select(0.0, 1.0, x >= y); }  // ge mask
-    case 8u: { return select(0.0, 1.0, x < y); }   // lt mask
+    case 6u: { return select(T(0.0), x, y > T(0.0)); }   // x masked where y > 0 (ReLU backward)
+    case 7u: { return select(T(0.0), T(1.0), x >= y); }  // ge mask
+    case 8u: { return select(T(0.0), T(1.0), x < y); }   // lt mask
     case 9u: { return y; }                         // broadcast b to the output shape
     default: { return x; }
   }
@@ -34,21 +41,25 @@ fn dim(arr: array<vec4<u32>, 2>, d: u32) -> u32 { return arr[d / 4u][d % 4u]; }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
-  if (BCAST == 0u) {
-    out[i] = op(a[i], b[i]);
-    return;
+  let i0 = (gid.x + gid.y * nwg.x * WG) * E;
+  for (var j = 0u; j < E; j++) {
+    let i = i0 + j;
+    if (i >= p.n) { return; }
+    if (BCAST == 0u) {
+      out[i] = op(a[i], b[i]);
+    } else {
+      // T is f32 here.
+      var rem = u32(i);
+      var ia = 0u;
+      var ib = 0u;
+      for (var d = i32(RANK) - 1; d >= 0; d--) {
+        let s = dim(p.shape, u32(d));
+        let c = rem % s;
+        rem = rem / s;
+        ia += c * dim(p.sa, u32(d));
+        ib += c * dim(p.sb, u32(d));
+      }
+      out[i] = op(a[ia], b[ib]);
+    }
   }
-  var rem = i;
-  var ia = 0u;
-  var ib = 0u;
-  for (var d = i32(p.rank) - 1; d >= 0; d--) {
-    let s = dim(p.shape, u32(d));
-    let c = rem % s;
-    rem = rem / s;
-    ia += c * dim(p.sa, u32(d));
-    ib += c * dim(p.sb, u32(d));
-  }
-  out[i] = op(a[ia], b[ib]);
 }

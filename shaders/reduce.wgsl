@@ -18,6 +18,8 @@ override WG: u32 = 64u;
 // offsets need one division per output instead of a loop over the axes (integer division runs one lane at a
 // time on lavapipe).
 override BLOCK: bool = false;
+// Outputs per invocation of `main` (the launch cost per invocation is paid once per E outputs).
+const E: u32 = 4u;
 
 var<workgroup> sv: array<f32, WG>;
 var<workgroup> si: array<u32, WG>;
@@ -47,6 +49,12 @@ fn offOf(r: u32) -> u32 {
 }
 
 // Combine (v, i) into (acc, ai): sum, or max keeping the smallest index among equal maxima.
+// Offset of reduction step r from an output's base.
+fn offset(r: u32) -> u32 {
+  if (BLOCK) { return r * p.inner; }
+  return offOf(r);
+}
+
 fn better(v: f32, i: u32, acc: f32, ai: u32) -> bool {
   return v > acc || (v == acc && i < ai);
 }
@@ -54,8 +62,9 @@ fn better(v: f32, i: u32, acc: f32, ai: u32) -> bool {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  {
-    let o = (wid.x + wid.y * nwg.x) * WG + lid;
+  let o0 = ((wid.x + wid.y * nwg.x) * WG + lid) * E;
+  for (var j = 0u; j < E; j++) {
+    let o = o0 + j;
     if (o >= p.nOut) { return; }
     var base = 0u;
     if (BLOCK) {
@@ -66,13 +75,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     if (OP == 0u) {
       var acc = 0.0;
-      for (var r = 0u; r < p.nRed; r++) { acc += x[base + select(offOf(r), r * p.inner, BLOCK)]; }
+      for (var r = 0u; r < p.nRed; r++) { acc += x[base + offset(r)]; }
       out[o] = acc * p.scale;
     } else {
       var acc = x[base];
       var ai = 0u;
       for (var r = 1u; r < p.nRed; r++) {
-        let v = x[base + select(offOf(r), r * p.inner, BLOCK)];
+        let v = x[base + offset(r)];
         if (v > acc) { acc = v; ai = r; }
       }
       out[o] = acc;

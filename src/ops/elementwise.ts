@@ -14,13 +14,21 @@ type UnaryName = keyof typeof U;
 const B = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, maskPos: 6, ge: 7, lt: 8, expand: 9 } as const;
 type BinaryName = keyof typeof B;
 
+/** Element type put in front of unary.wgsl / binary.wgsl: vec4 when the size is a multiple of 4. */
+const T_F32 = 'alias T = f32;\n';
+const T_VEC4 = 'alias T = vec4<f32>;\n';
+/** Items (f32 or vec4) per invocation: E in unary.wgsl and binary.wgsl. */
+const ITEMS = 4;
+
 /** @internal y = f(x) with no graph. */
 export function unaryRaw(x: Tensor, op: UnaryName, a = 0, b = 0): Tensor {
   const out = emptyLike(x.device, x.shape);
   if (!x.size) return out;
   const rt = x.device.runtime;
-  const k = rt.kernel(`unary_${op}`, unarySrc, { OP: U[op], WG: 256 });
-  rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n: x.size, a, b }, groups1d(x.size, 256));
+  const v4 = x.size % 4 === 0;
+  const n = v4 ? x.size / 4 : x.size;
+  const k = rt.kernel(`unary_${op}${v4 ? '_v4' : ''}`, (v4 ? T_VEC4 : T_F32) + unarySrc, { OP: U[op], WG: 256 });
+  rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n, a, b }, groups1d(Math.ceil(n / ITEMS), 256));
   return out;
 }
 
@@ -50,12 +58,15 @@ export function binaryRaw(a: Tensor, b: Tensor, op: BinaryName, opName: string =
   const out = emptyLike(a.device, shape);
   if (!out.size) return out;
   const rt = a.device.runtime;
-  const k = rt.kernel(`binary_${op}${same ? '' : '_bcast'}`, binarySrc, { OP: B[op], BCAST: same ? 0 : 1, WG: 256 });
+  const v4 = same && out.size % 4 === 0;
+  const n = v4 ? out.size / 4 : out.size;
+  const name = `binary_${op}${same ? (v4 ? '_v4' : '') : `_bcast${shape.length}`}`;
+  const k = rt.kernel(name, (v4 ? T_VEC4 : T_F32) + binarySrc, { OP: B[op], BCAST: same ? 0 : 1, RANK: shape.length, WG: 256 });
   rt.dispatch(
     k,
     { a: a.buffer, b: b.buffer, out: out.buffer },
-    { n: out.size, rank: shape.length, shape: pad8(shape), sa: pad8(bstrides(a.shape, shape)), sb: pad8(bstrides(b.shape, shape)) },
-    groups1d(out.size, 256),
+    { n, rank: shape.length, shape: pad8(shape), sa: pad8(bstrides(a.shape, shape)), sb: pad8(bstrides(b.shape, shape)) },
+    groups1d(Math.ceil(n / ITEMS), 256),
   );
   return out;
 }

@@ -64,7 +64,7 @@ function runReduce(x: Tensor, p: Plan, op: 0 | 1, scale: number): { out: Tensor;
       rShape: pad8(p.red.map((i) => x.shape[i])), rStride: pad8(p.red.map((i) => st[i])),
       scale, inner,
     },
-    par ? groupsFor(p.nOut) : groups1d(p.nOut, WG),
+    par ? groupsFor(p.nOut) : groups1d(Math.ceil(p.nOut / 4), WG),
   );
   if (op === 0) {
     idx.release();
