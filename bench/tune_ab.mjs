@@ -14,7 +14,7 @@ mkdirSync(outDir, { recursive: true });
 const outfile = join(outDir, 'tune_ab.mjs');
 await esbuild.build({
   stdin: {
-    contents: "export * from './src/index.ts'; export { randomSqueezeNetWeights } from './src/cli/bench.ts';",
+    contents: "export * from './src/index.ts'; export { randomSqueezeNetWeights, benchSteps } from './src/cli/bench.ts';",
     resolveDir: root, loader: 'ts',
   },
   bundle: true, format: 'esm', platform: 'node', outfile, loader: { '.wgsl': 'text' }, external: ['webgpu'], logLevel: 'warning',

@@ -1,9 +1,10 @@
 // Elementwise out = a (op) b with NumPy broadcasting (rank <= 8). The TypeScript side puts `alias T = f32;`
 // (or vec4<f32> for same-shape operands whose size is a multiple of 4) in front; n counts T items.
 // BCAST = 0: a, b and out share one
+// (BCAST = 2: each operand's shape is a prefix of the output's followed by 1s: a[i / divA], b[i / divB])
 // shape (contiguous fast path); BCAST = 1: strides sa/sb (0 on broadcast dimensions) map each output index.
 struct Params {
-  n: u32, rank: u32, _p0: u32, _p1: u32,
+  n: u32, rank: u32, divA: u32, divB: u32,
   shape: array<vec4<u32>, 2>,
   sa: array<vec4<u32>, 2>,
   sb: array<vec4<u32>, 2>,
@@ -47,6 +48,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (i >= p.n) { return; }
     if (BCAST == 0u) {
       out[i] = op(a[i], b[i]);
+    } else if (BCAST == 2u) {
+      // Each operand is the output's shape with trailing dims of size 1: index = i / div (div 1: same shape).
+      out[i] = op(a[i / p.divA], b[i / p.divB]);
     } else {
       // T is f32 here.
       var rem = u32(i);

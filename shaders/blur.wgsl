@@ -11,6 +11,11 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 override WG: u32 = 256u;
+// The radius as a constant when nonzero (small radii: the tap loops unroll and the weights are read at
+// constant offsets); 0 reads p.r.
+override RC: u32 = 0u;
+// Outputs per invocation of `main`.
+const E: u32 = 4u;
 
 fn weight(k: i32) -> f32 {
   let u = u32(k);
@@ -24,21 +29,30 @@ fn mirror(k: i32, n: i32) -> i32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
-  let pos = i32((i / p.inner) % p.len);
-  let base = i - u32(pos) * p.inner;
+  let i0 = (gid.x + gid.y * nwg.x * WG) * E;
   let n = i32(p.len);
-  let r = i32(p.r);
-  var acc = 0.0;
-  for (var t = -r; t <= r; t++) {
-    acc += weight(t + r) * src[base + u32(mirror(pos + t, n)) * p.inner];
+  let r = select(i32(p.r), i32(RC), RC != 0u);
+  for (var e = 0u; e < E; e++) {
+    let i = i0 + e;
+    if (i >= p.n) { return; }
+    let pos = i32((i / p.inner) % p.len);
+    var acc = 0.0;
+    if (pos >= r && pos + r < n) {
+      // Interior: no reflection (the index arithmetic of mirror() runs one lane at a time on lavapipe).
+      let first = i - u32(r) * p.inner;
+      for (var t = 0; t <= 2 * r; t++) {
+        acc += weight(t) * src[first + u32(t) * p.inner];
+      }
+    } else {
+      let base = i - u32(pos) * p.inner;
+      for (var t = -r; t <= r; t++) {
+        acc += weight(t + r) * src[base + u32(mirror(pos + t, n)) * p.inner];
+      }
+    }
+    dst[i] = acc;
   }
-  dst[i] = acc;
 }
 
-// The positions k in [−r, n − 1 + r] that reflect onto j are k ≡ j and k ≡ 2n − 1 − j (mod 2n); each adds
-// Σ_i w[k − i + r] · src[i] over the outputs i within r of k.
 @compute @workgroup_size(WG)
 fn adjoint(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = gid.x + gid.y * nwg.x * WG;

@@ -11,23 +11,31 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 override WG: u32 = 256u;
+// Elements per invocation.
+const E: u32 = 4u;
 
 fn channel(i: u32) -> u32 { return (i / p.inner) % p.C; }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
-  let c = channel(i);
-  out[i] = min(max(a[i], p.lo[c / 4u][c % 4u]), p.hi[c / 4u][c % 4u]);
+  let i0 = (gid.x + gid.y * nwg.x * WG) * E;
+  for (var e = 0u; e < E; e++) {
+    let i = i0 + e;
+    if (i >= p.n) { return; }
+    let c = channel(i);
+    out[i] = min(max(a[i], p.lo[c / 4u][c % 4u]), p.hi[c / 4u][c % 4u]);
+  }
 }
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
-  let c = channel(i);
-  let v = a[i];
-  let inside = v >= p.lo[c / 4u][c % 4u] && v <= p.hi[c / 4u][c % 4u];
-  out[i] = select(0.0, b[i], inside);
+  let i0 = (gid.x + gid.y * nwg.x * WG) * E;
+  for (var e = 0u; e < E; e++) {
+    let i = i0 + e;
+    if (i >= p.n) { return; }
+    let c = channel(i);
+    let v = a[i];
+    let inside = v >= p.lo[c / 4u][c % 4u] && v <= p.hi[c / 4u][c % 4u];
+    out[i] = select(0.0, b[i], inside);
+  }
 }

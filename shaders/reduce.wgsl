@@ -95,13 +95,21 @@ fn main_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
            @builtin(local_invocation_index) lid: u32) {
   let o = wid.x + wid.y * nwg.x;
   let valid = o < p.nOut;
-  let base = select(0u, baseOf(o), valid);
+  var base = 0u;
+  if (valid) {
+    if (BLOCK) {
+      let outer = o / p.inner;
+      base = (outer * p.nRed - outer) * p.inner + o;
+    } else {
+      base = baseOf(o);
+    }
+  }
   var acc = 0.0;
   var ai = 0xffffffffu;
   if (OP == 1u) { acc = -3.4e38; }
   if (valid) {
     for (var r = lid; r < p.nRed; r += WG) {
-      let v = x[base + offOf(r)];
+      let v = x[base + offset(r)];
       if (OP == 0u) { acc += v; } else if (v > acc || ai == 0xffffffffu) { acc = v; ai = r; }
     }
   }

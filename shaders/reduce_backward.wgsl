@@ -14,26 +14,33 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 override OP: u32 = 0u;
 override WG: u32 = 256u;
+// The rank as a constant (the loop over dimensions unrolls: shape and strides read at constant offsets).
+override RANK: u32 = 1u;
+// Input elements per invocation.
+const E: u32 = 4u;
 
 fn dim(arr: array<vec4<u32>, 2>, d: u32) -> u32 { return arr[d / 4u][d % 4u]; }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
-  var rem = i;
-  var o = 0u;
-  var r = 0u;
-  for (var d = i32(p.rank) - 1; d >= 0; d--) {
-    let s = dim(p.shape, u32(d));
-    let c = rem % s;
-    rem = rem / s;
-    o += c * dim(p.oStride, u32(d));
-    r += c * dim(p.rStride, u32(d));
-  }
-  if (OP == 0u) {
-    gin[i] = g[o] * p.scale;
-  } else {
-    gin[i] = select(0.0, g[o], idx[o] == r);
+  let i0 = (gid.x + gid.y * nwg.x * WG) * E;
+  for (var e = 0u; e < E; e++) {
+    let i = i0 + e;
+    if (i >= p.n) { return; }
+    var rem = i;
+    var o = 0u;
+    var r = 0u;
+    for (var d = i32(RANK) - 1; d >= 0; d--) {
+      let s = dim(p.shape, u32(d));
+      let c = rem % s;
+      rem = rem / s;
+      o += c * dim(p.oStride, u32(d));
+      r += c * dim(p.rStride, u32(d));
+    }
+    if (OP == 0u) {
+      gin[i] = g[o] * p.scale;
+    } else {
+      gin[i] = select(0.0, g[o], idx[o] == r);
+    }
   }
 }

@@ -1,20 +1,31 @@
 // torch.roll over the last two dims: y[.., i, j] = x[.., (i − sy) mod H, (j − sx) mod W], one thread per
-// element. sy in [0, H) and sx in [0, W) (normalised on the CPU).
+// segment of E pixels of a row; n = rows (planes × H). sy in [0, H) and sx in [0, W) (normalised on the CPU).
 struct Params { n: u32, H: u32, W: u32, sy: u32, sx: u32, _p0: u32, _p1: u32, _p2: u32, }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 override WG: u32 = 256u;
+const E: u32 = 8u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  // One invocation per segment of E pixels of one row (the divisions are paid once per segment).
   let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
-  let j = i % p.W;
-  let t = i / p.W;
-  let r = t % p.H;
-  let plane = t / p.H;
+  let segs = (p.W + E - 1u) / E;
+  if (i >= p.n * segs) { return; }
+  let row = i / segs;
+  let j0 = (i - row * segs) * E;
+  let r = row % p.H;
+  let plane = row / p.H;
   let si = (r + p.H - p.sy) % p.H;
-  let sj = (j + p.W - p.sx) % p.W;
-  y[i] = x[(plane * p.H + si) * p.W + sj];
+  var sj = (j0 + p.W - p.sx) % p.W;
+  let src = (plane * p.H + si) * p.W;
+  let dst = row * p.W;
+  for (var e = 0u; e < E; e++) {
+    let j = j0 + e;
+    if (j >= p.W) { return; }
+    y[dst + j] = x[src + sj];
+    sj++;
+    if (sj == p.W) { sj = 0u; }
+  }
 }

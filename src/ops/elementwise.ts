@@ -51,6 +51,20 @@ function bstrides(shape: Shape, out: Shape): number[] {
   return out.map((_, i) => (i < off || shape[i - off] === 1 ? 0 : s[i - off]));
 }
 
+/**
+ * When `s` (left-padded with 1s to the rank of `out`) equals `out` on a prefix of dims and is 1 on the rest,
+ * the flat index of an output element in s is i / div with div = the product of the rest; returns div (1 for
+ * the same shape), else 0.
+ */
+function prefixDiv(s: Shape, out: Shape): number {
+  const off = out.length - s.length;
+  const dims = out.map((_, i) => (i < off ? 1 : s[i - off]));
+  let k = 0;
+  while (k < out.length && dims[k] === out[k]) k++;
+  for (let i = k; i < out.length; i++) if (dims[i] !== 1) return 0;
+  return out.slice(k).reduce((a, d) => a * d, 1);
+}
+
 /** @internal a (op) b with broadcasting and no graph. */
 export function binaryRaw(a: Tensor, b: Tensor, op: BinaryName, opName: string = op, outShape?: Shape): Tensor {
   const same = sameShape(a.shape, b.shape) && (!outShape || sameShape(outShape, a.shape));
@@ -60,12 +74,15 @@ export function binaryRaw(a: Tensor, b: Tensor, op: BinaryName, opName: string =
   const rt = a.device.runtime;
   const v4 = same && out.size % 4 === 0;
   const n = v4 ? out.size / 4 : out.size;
-  const name = `binary_${op}${same ? (v4 ? '_v4' : '') : `_bcast${shape.length}`}`;
-  const k = rt.kernel(name, (v4 ? T_VEC4 : T_F32) + binarySrc, { OP: B[op], BCAST: same ? 0 : 1, RANK: shape.length, WG: 256 });
+  const divA = same ? 1 : prefixDiv(a.shape, shape);
+  const divB = same ? 1 : prefixDiv(b.shape, shape);
+  const mode = same ? 0 : divA && divB ? 2 : 1;
+  const name = `binary_${op}${mode === 0 ? (v4 ? '_v4' : '') : mode === 2 ? '_prefix' : `_bcast${shape.length}`}`;
+  const k = rt.kernel(name, (v4 ? T_VEC4 : T_F32) + binarySrc, { OP: B[op], BCAST: mode, RANK: shape.length, WG: 256 });
   rt.dispatch(
     k,
     { a: a.buffer, b: b.buffer, out: out.buffer },
-    { n, rank: shape.length, shape: pad8(shape), sa: pad8(bstrides(a.shape, shape)), sb: pad8(bstrides(b.shape, shape)) },
+    { n, rank: shape.length, divA: divA || 1, divB: divB || 1, shape: pad8(shape), sa: pad8(bstrides(a.shape, shape)), sb: pad8(bstrides(b.shape, shape)) },
     groups1d(Math.ceil(n / ITEMS), 256),
   );
   return out;

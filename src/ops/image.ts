@@ -25,7 +25,9 @@ function rollRaw(x: Tensor, sy: number, sx: number): Tensor {
   if (!out.size) return out;
   const rt = x.device.runtime;
   const k = rt.kernel('roll', rollSrc, { WG });
-  rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n: out.size, H, W, sy: mod(sy, H), sx: mod(sx, W) }, groups1d(out.size, WG));
+  // n = rows (planes × H); one invocation per segment of 8 pixels of a row (E in roll.wgsl).
+  const rows = out.size / W;
+  rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n: rows, H, W, sy: mod(sy, H), sx: mod(sx, W) }, groups1d(rows * Math.ceil(W / 8), WG));
   return out;
 }
 
@@ -49,8 +51,11 @@ function blurPass(x: Tensor, axis: number, w: readonly number[], r: number, entr
   let inner = 1;
   for (let d = axis + 1; d < x.rank; d++) inner *= x.shape[d];
   const rt = x.device.runtime;
-  const k = rt.kernel(`blur_${entry}`, blurSrc, { WG }, entry);
-  rt.dispatch(k, { src: x.buffer, dst: out.buffer }, { n: out.size, len, inner, r, w }, groups1d(out.size, WG));
+  // The forward pass: 4 outputs per invocation, the radius as a pipeline constant up to 8.
+  const fwd = entry === 'main';
+  const rc = fwd && r <= 8 ? r : 0;
+  const k = rt.kernel(`blur_${entry}${rc ? `_r${rc}` : ''}`, blurSrc, { WG, RC: rc }, entry);
+  rt.dispatch(k, { src: x.buffer, dst: out.buffer }, { n: out.size, len, inner, r, w }, groups1d(fwd ? Math.ceil(out.size / 4) : out.size, WG));
   return out;
 }
 
@@ -106,13 +111,13 @@ export function clampChannels(x: Tensor, lo: readonly number[], hi: readonly num
   const out = emptyLike(x.device, x.shape);
   if (out.size) {
     const k = rt.kernel('clamp_channels', clampSrc, { WG }, 'main');
-    rt.dispatch(k, { a: x.buffer, b: x.buffer, out: out.buffer }, params, groups1d(out.size, WG));
+    rt.dispatch(k, { a: x.buffer, b: x.buffer, out: out.buffer }, params, groups1d(Math.ceil(out.size / 4), WG));
   }
   return record(out, 'clampChannels', [x], (g) => {
     const gin = emptyLike(g.device, x.shape);
     if (gin.size) {
       const kb = rt.kernel('clamp_channels_backward', clampSrc, { WG }, 'backward');
-      rt.dispatch(kb, { a: x.buffer, b: g.buffer, out: gin.buffer }, params, groups1d(gin.size, WG));
+      rt.dispatch(kb, { a: x.buffer, b: g.buffer, out: gin.buffer }, params, groups1d(Math.ceil(gin.size / 4), WG));
     }
     return [gin];
   });

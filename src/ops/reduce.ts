@@ -51,9 +51,9 @@ function runReduce(x: Tensor, p: Plan, op: 0 | 1, scale: number): { out: Tensor;
   // Long reductions with few outputs use a workgroup per output; short ones a thread per output.
   const par = p.nRed >= 256 && p.nOut < 4096 ? 1 : 0;
   // Reduced axes that form one contiguous block (e.g. the channel axis of NCHW): [outer, nRed, inner].
-  const block = !par && p.red.length > 0 && p.red.every((a, i) => i === 0 || a === p.red[i - 1] + 1);
+  const block = p.red.length > 0 && p.red.every((a, i) => i === 0 || a === p.red[i - 1] + 1);
   const inner = block ? x.shape.slice(p.red[p.red.length - 1] + 1).reduce((a, d) => a * d, 1) : 1;
-  const name = `reduce_${op ? 'max' : 'sum'}_${par ? 'wg' : block ? 'block' : 'thread'}`;
+  const name = `reduce_${op ? 'max' : 'sum'}_${par ? 'wg' : 'thread'}${block ? '_block' : ''}`;
   const k = rt.kernel(name, reduceSrc, { OP: op, WG, BLOCK: block ? 1 : 0 }, par ? 'main_wg' : 'main');
   rt.dispatch(
     k,
@@ -93,12 +93,12 @@ function runReduceBackward(g: Tensor, inShape: Shape, p: Plan, op: 0 | 1, scale:
   }
   let dummy: Storage | null = null;
   if (!idx) dummy = new Storage(rt, rt.acquire(4), 4);
-  const k = rt.kernel(`reduce_backward_${op ? 'max' : 'sum'}`, reduceBwdSrc, { OP: op, WG: 256 });
+  const k = rt.kernel(`reduce_backward_${op ? 'max' : 'sum'}${inShape.length}`, reduceBwdSrc, { OP: op, WG: 256, RANK: inShape.length });
   rt.dispatch(
     k,
     { g: g.buffer, idx: (idx ?? dummy)!.buffer, gin: gin.buffer },
     { n: gin.size, rank: inShape.length, shape: pad8(inShape), oStride: pad8(oStride), rStride: pad8(rStride), scale },
-    groups1d(gin.size, 256),
+    groups1d(Math.ceil(gin.size / 4), 256),
   );
   dummy?.release();
   return gin;

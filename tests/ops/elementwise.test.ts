@@ -138,6 +138,8 @@ describe('binary ops with broadcasting', () => {
     [[3, 1, 1], [2, 3, 4, 5]],
     [[2, 1, 4, 1], [3, 1, 5]], // both broadcast
     [[1], [3, 9, 11]],
+    [[2, 3, 4, 5], [2, 1, 1, 1]], // per-image scalar (prefix form: b[i / 60])
+    [[2, 3, 1, 1], [2, 3, 4, 5]], // per-channel, a in prefix form
   ];
 
   it.each(binary)('$name: tensor ⊙ tensor on broadcast shapes', async ({ name, gpu }) => {
