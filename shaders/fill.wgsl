@@ -1,11 +1,17 @@
-// y[i] = value
-struct Params { n: u32, value: f32, _p0: u32, _p1: u32, }
-@group(0) @binding(0) var<storage, read_write> y: array<f32>;
+// y = value, vec4 at a time: n4 = ceil(n / 4) vec4s, E per invocation. The last vec4 may run up to 3 floats
+// past the tensor's size: pool buffers are whole multiples of 16 bytes, so this stays inside the buffer.
+struct Params { n4: u32, value: f32, _p0: u32, _p1: u32, }
+@group(0) @binding(0) var<storage, read_write> y: array<vec4<f32>>;
 @group(0) @binding(1) var<uniform> p: Params;
 override WG: u32 = 256u;
+const E: u32 = 4u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i < p.n) { y[i] = p.value; }
+  let i0 = (gid.x + gid.y * nwg.x * WG) * E;
+  for (var e = 0u; e < E; e++) {
+    let i = i0 + e;
+    if (i >= p.n4) { return; }
+    y[i] = vec4<f32>(p.value);
+  }
 }

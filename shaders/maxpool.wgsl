@@ -1,9 +1,11 @@
 // Max pooling over NCHW. The window of output (oh, ow) starts at (oh·sH − pH, ow·sW − pW) and is clipped to
 // the input (padding is −∞); the FIRST maximum in row-major window order wins (strict >, a NaN wins as in
 // PyTorch). SAVE = 1 also writes the arg-max (h·W + w within the plane) for the backward.
-// One invocation per segment of TPO consecutive outputs of one output row (n, c, oh): it walks the input
-// columns their windows cover once per window row, so overlapping windows (3/2) share loads (17 loads per
-// window row for 8 outputs instead of 24), and the index arithmetic is paid once per segment.
+// One invocation per segment of TPO consecutive outputs of one output row (n, c, oh): per window row it loads
+// the SPAN input columns their windows cover once (17 loads for 8 outputs of a 3/2 pool instead of 24), then
+// takes each output's maximum from those registers. The TypeScript side puts the window width KW and stride
+// SW in front as constants (`const KW: u32 = 3u; const SW: u32 = 2u;`), so the loops unroll; the index
+// arithmetic is paid once per segment.
 struct Params {
   n: u32, H: u32, W: u32, Ho: u32,
   Wo: u32, kH: u32, kW: u32, sH: u32,
@@ -15,8 +17,9 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 override SAVE: u32 = 1u;
 override WG: u32 = 256u;
-// Outputs per invocation (constant: the loops over them unroll and best/bi stay in registers).
+// Outputs per invocation.
 const TPO: u32 = 8u;
+const SPAN: u32 = (TPO - 1u) * SW + KW;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -31,29 +34,34 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let h0 = i32(oh * p.sH) - i32(p.pH);
   let hs = u32(max(h0, 0));
   let he = u32(min(h0 + i32(p.kH), i32(p.H)));
-  // Column c lies in the window of output j when 0 <= c - c0 - j·sW < kW.
-  let c0 = i32(ow0 * p.sW) - i32(p.pW);
-  let cs = u32(max(c0, 0));
-  let ce = u32(min(c0 + i32((nOut - 1u) * p.sW + p.kW), i32(p.W)));
+  // Span column t is input column c0 + t; output j's window is span columns j*SW .. j*SW + KW - 1.
+  let c0 = i32(ow0 * SW) - i32(p.pW);
   // −∞ (made at run time: WGSL rejects an infinite constant).
   let ninf = bitcast<f32>(0xff800000u + min(p.n, 0u));
   var best: array<f32, TPO>;
   var bi: array<u32, TPO>;
   for (var j = 0u; j < TPO; j++) {
     best[j] = ninf;
-    bi[j] = hs * p.W + u32(max(c0 + i32(j * p.sW), 0));
+    bi[j] = hs * p.W + u32(max(c0 + i32(j * SW), 0));
   }
   let base = nc * p.H * p.W;
+  var rowv: array<f32, SPAN>;
   for (var h = hs; h < he; h++) {
     let rb = h * p.W;
-    for (var c = cs; c < ce; c++) {
-      let v = x[base + rb + c];
-      let rel = i32(c) - c0;
-      for (var j = 0u; j < TPO; j++) {
-        let d = rel - i32(j * p.sW);
-        if (d >= 0 && d < i32(p.kW) && (v > best[j] || v != v)) {
+    for (var t = 0u; t < SPAN; t++) {
+      let c = c0 + i32(t);
+      let inb = c >= 0 && c < i32(p.W);
+      let v = x[base + rb + select(0u, u32(c), inb)];
+      rowv[t] = select(ninf, v, inb);
+    }
+    for (var j = 0u; j < TPO; j++) {
+      for (var k = 0u; k < KW; k++) {
+        let t = j * SW + k;
+        let v = rowv[t];
+        // Clipped columns hold −∞ and never win (a window always has an element inside: PyTorch's rule).
+        if (v > best[j] || v != v) {
           best[j] = v;
-          bi[j] = rb + c;
+          bi[j] = rb + u32(c0 + i32(t));
         }
       }
     }

@@ -244,7 +244,8 @@ export function fill(device: Device, shape: Shape, value: number): Tensor {
   if (t.size) {
     const rt = device.runtime;
     const k = rt.kernel('fill', fillSrc, { WG: 256 });
-    rt.dispatch(k, { y: t.buffer }, { n: t.size, value }, groups1d(t.size, 256));
+    const n4 = Math.ceil(t.size / 4);
+    rt.dispatch(k, { y: t.buffer }, { n4, value }, groups1d(Math.ceil(n4 / 4), 256));
   }
   return t;
 }

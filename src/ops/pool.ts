@@ -2,6 +2,7 @@
 // average. Output sizes, padding rules and ceil mode follow PyTorch (see src/ops/cpu/pool.ts).
 import maxpoolSrc from '../../shaders/maxpool.wgsl';
 import maxpoolBwdSrc from '../../shaders/maxpool_backward.wgsl';
+import { fill } from './elementwise.js';
 import avgpoolSrc from '../../shaders/avgpool.wgsl';
 import { record, isGradEnabled, Storage, type Tensor } from '../tensor/tensor.js';
 import { emptyLike, fmtShape, groups1d, checkTensor } from './util.js';
@@ -27,8 +28,8 @@ const WG = 256;
 const BWD_WG = 64;
 /** Outputs along a row per max-pool forward invocation (TPO in maxpool.wgsl). */
 const MAXPOOL_TPO = 8;
-/** Inputs along a row per max-pool backward invocation (TP in maxpool_backward.wgsl). */
-const MAXPOOL_BWD_TP = 8;
+/** Outputs of a class row per max-pool backward invocation (E in maxpool_backward.wgsl). */
+const MAXPOOL_BWD_E = 4;
 
 function checkNCHW(op: string, x: Tensor): [number, number, number, number] {
   checkTensor(op, 'x', x);
@@ -83,7 +84,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
     // One invocation per segment of MAXPOOL_TPO outputs along an output row (see maxpool.wgsl).
     const segs = Math.ceil(outShape[3] / MAXPOOL_TPO);
     const n = outShape[0] * outShape[1] * outShape[2] * segs;
-    const k = rt.kernel(`maxpool${save ? '_save' : ''}`, maxpoolSrc, { SAVE: save ? 1 : 0, WG: BWD_WG });
+    const k = rt.kernel(`maxpool${save ? '_save' : ''}_k${q.kW}s${q.sW}`, `const KW: u32 = ${q.kW}u;\nconst SW: u32 = ${q.sW}u;\n` + maxpoolSrc, { SAVE: save ? 1 : 0, WG: BWD_WG });
     rt.dispatch(k, { x: x.buffer, out: out.buffer, idx: idx.buffer }, { ...uniforms(n, inShape, outShape, q), segs }, groups1d(n, BWD_WG));
   }
   if (!save) {
@@ -91,14 +92,25 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
     return out;
   }
   return record(out, 'maxPool2d', [x], (g) => {
-    const gin = emptyLike(g.device, inShape);
-    if (gin.size) {
-      // One invocation per segment of MAXPOOL_BWD_TP inputs along a row (see maxpool_backward.wgsl).
-      const rows = inShape[0] * inShape[1] * inShape[2];
-      const segs = Math.ceil(inShape[3] / MAXPOOL_BWD_TP);
-      const u = { rows, segs, H: inShape[2], W: inShape[3], Ho: outShape[2], Wo: outShape[3], kH: q.kH, kW: q.kW, sH: q.sH, sW: q.sW, pH: q.pH, pW: q.pW };
+    // Zero-filled, then one scatter dispatch per class of pairwise disjoint windows (see maxpool_backward.wgsl).
+    const gin = fill(g.device, inShape, 0);
+    const [N, C, H, W] = inShape;
+    const Ho = outShape[2];
+    const Wo = outShape[3];
+    if (gin.size && g.size) {
+      const my = Math.ceil(q.kH / q.sH);
+      const mx = Math.ceil(q.kW / q.sW);
       const kb = rt.kernel('maxpool_backward', maxpoolBwdSrc, { WG: BWD_WG });
-      rt.dispatch(kb, { g: g.buffer, idx: idx.buffer, gin: gin.buffer }, u, groups1d(rows * segs, BWD_WG));
+      for (let cy = 0; cy < Math.min(my, Ho); cy++) {
+        for (let cx = 0; cx < Math.min(mx, Wo); cx++) {
+          const na = Math.ceil((Ho - cy) / my);
+          const nb = Math.ceil((Wo - cx) / mx);
+          const rows = N * C * na;
+          const segs = Math.ceil(nb / MAXPOOL_BWD_E);
+          const u = { rows, segs, Ho, Wo, HW: H * W, na, nb, cy, cx, my, mx };
+          rt.dispatch(kb, { g: g.buffer, idx: idx.buffer, gin: gin.buffer }, u, groups1d(rows * segs, BWD_WG));
+        }
+      }
     }
     return [gin];
   }, [{ dispose: () => idx.release() }]);

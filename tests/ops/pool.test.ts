@@ -70,7 +70,7 @@ describe('maxPool2d', () => {
     }
   });
 
-  it('backward over rows longer than one segment (8 inputs per invocation), overlapping and gapped windows', async () => {
+  it('backward over long rows with overlapping (several scatter classes) and gapped windows', async () => {
     const d = await getDevice();
     const cases: [Shape4, number, number, number, boolean][] = [
       [[2, 3, 5, 37], 3, 2, 0, true],
