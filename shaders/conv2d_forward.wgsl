@@ -26,6 +26,8 @@ override WG: u32 = 64u;
 override TP: u32 = 4u;
 // Stride 1 (sliding-window path). Bias and ReLU are uniform flags (epilogue only: no extra pipelines).
 override S1: bool = true;
+// Eight pixels per invocation (stride 1, TP = 4): two vec4 windows, accumulators a (pixels 0..3) and b (4..7).
+override WIDE: bool = false;
 // The kernel size as constants when nonzero (the tap loops then unroll), else read from p.
 override KHc: u32 = 0u;
 override KWc: u32 = 0u;
@@ -63,8 +65,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let valid = item < p.items && L / p.itemsPad < p.cBlocks;
   let it = min(item, p.items - 1u);
   let oy = it / p.groupsX;
-  let ox0 = (it - oy * p.groupsX) * TP;
-  let nv = select(0u, min(TP, p.Wo - ox0), valid);
+  let px = select(TP, 2u * TP, WIDE);
+  let ox0 = (it - oy * p.groupsX) * px;
+  let nvAll = select(0u, min(px, p.Wo - ox0), valid);
+  let nv = min(nvAll, TP);
   let s = i32(p.stride);
   let iy0 = i32(oy) * s - i32(p.pad);
   let ix0 = i32(ox0) * s - i32(p.pad);
@@ -78,7 +82,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let iy = iy0 + i32(kh);
       let rowOk = valid && iy >= 0 && iy < i32(p.H);
       let row = (plane + iy) * i32(p.W);
-      if (S1) {
+      if (S1 && WIDE) {
+        // Eight pixels: window v (pixels 0..3) and u (4..7) shift by one per tap.
+        var v = vec4<f32>(0.0, ld(row, ix0, rowOk), ld(row, ix0 + 1, rowOk), ld(row, ix0 + 2, rowOk));
+        var u = vec4<f32>(ld(row, ix0 + 3, rowOk), ld(row, ix0 + 4, rowOk), ld(row, ix0 + 5, rowOk), ld(row, ix0 + 6, rowOk));
+        for (var kw = 0; kw < i32(KW); kw++) {
+          let nx = ld(row, ix0 + 7 + kw, rowOk);
+          v = vec4<f32>(v.y, v.z, v.w, u.x);
+          u = vec4<f32>(u.y, u.z, u.w, nx);
+          tapw(wi, v, u);
+          wi += TC;
+        }
+      } else if (S1) {
         // Sliding window: pixel j at tap kw reads ix0 + j + kw. The window starts one step early (its first
         // TP - 1 pixels), so each tap loads one value and tap() is inlined once.
         var v = vec4<f32>(0.0);
@@ -155,5 +170,55 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     put(29u, a29, coBase, ybase, nv);
     put(30u, a30, coBase, ybase, nv);
     put(31u, a31, coBase, ybase, nv);
+  }
+  if (WIDE) {
+    let nvb = nvAll - nv;
+    let yb = ybase + TP;
+    put(0u, b0, coBase, yb, nvb);
+    put(1u, b1, coBase, yb, nvb);
+    put(2u, b2, coBase, yb, nvb);
+    put(3u, b3, coBase, yb, nvb);
+    if (TC > 4u) {
+      put(4u, b4, coBase, yb, nvb);
+      put(5u, b5, coBase, yb, nvb);
+      put(6u, b6, coBase, yb, nvb);
+      put(7u, b7, coBase, yb, nvb);
+    }
+    if (TC > 8u) {
+      put(8u, b8, coBase, yb, nvb);
+      put(9u, b9, coBase, yb, nvb);
+      put(10u, b10, coBase, yb, nvb);
+      put(11u, b11, coBase, yb, nvb);
+    }
+    if (TC > 12u) {
+      put(12u, b12, coBase, yb, nvb);
+      put(13u, b13, coBase, yb, nvb);
+      put(14u, b14, coBase, yb, nvb);
+      put(15u, b15, coBase, yb, nvb);
+    }
+    if (TC > 16u) {
+      put(16u, b16, coBase, yb, nvb);
+      put(17u, b17, coBase, yb, nvb);
+      put(18u, b18, coBase, yb, nvb);
+      put(19u, b19, coBase, yb, nvb);
+    }
+    if (TC > 20u) {
+      put(20u, b20, coBase, yb, nvb);
+      put(21u, b21, coBase, yb, nvb);
+      put(22u, b22, coBase, yb, nvb);
+      put(23u, b23, coBase, yb, nvb);
+    }
+    if (TC > 24u) {
+      put(24u, b24, coBase, yb, nvb);
+      put(25u, b25, coBase, yb, nvb);
+      put(26u, b26, coBase, yb, nvb);
+      put(27u, b27, coBase, yb, nvb);
+    }
+    if (TC > 28u) {
+      put(28u, b28, coBase, yb, nvb);
+      put(29u, b29, coBase, yb, nvb);
+      put(30u, b30, coBase, yb, nvb);
+      put(31u, b31, coBase, yb, nvb);
+    }
   }
 }

@@ -61,7 +61,8 @@ export interface ConvTile {
  * adapter at hand; pipelines are cached per tile. The defaults were the fastest tried on lavapipe.
  */
 export const convTuning = {
-  forward: { wg: 64, tc: 32, tp: 4 } as ConvTile,
+  /** tp 8: the wide variant (two vec4 pixel groups per invocation, stride 1). */
+  forward: { wg: 64, tc: 32, tp: 8 } as ConvTile,
   /** Forward convs with stride > 1 (no sliding window). */
   forwardStrided: { wg: 64, tc: 32, tp: 4 } as ConvTile,
   pointwise: { wg: 64, tc: 32, tp: 4 } as ConvTile,
@@ -170,8 +171,9 @@ type TileName = 'forward' | 'forwardStrided' | 'pointwise' | 'backwardInput' | '
 /** The tile of kernel `name` for `channels` channels. */
 function tileFor(name: TileName, channels: number): ConvTile {
   const t: ConvTile = convTuning[name];
-  if (![4, 8, 12, 16, 32].includes(t.tc) || !(Number.isInteger(t.tp) && t.tp >= 1 && t.tp <= 4) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
-    throw new Error(`conv2d: tile of '${name}' must have tc in {4, 8, 12, 16, 32}, 1 <= tp <= 4, 1 <= wg <= 256; got ${JSON.stringify(t)}`);
+  const maxTp = name === 'forward' ? 8 : 4;
+  if (![4, 8, 12, 16, 32].includes(t.tc) || !(Number.isInteger(t.tp) && t.tp >= 1 && (t.tp <= 4 || t.tp === maxTp)) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
+    throw new Error(`conv2d: tile of '${name}' must have tc in {4, 8, 12, 16, 32}, 1 <= tp <= 4 (or 8 for 'forward'), 1 <= wg <= 256; got ${JSON.stringify(t)}`);
   }
   // Few channels get a smaller channel block (4, 8 or 16 only: each block size is another pipeline to compile).
   return { wg: t.wg, tc: Math.min(t.tc, channels <= 4 ? 4 : channels <= 8 ? 8 : channels <= 16 ? 16 : 32), tp: t.tp };
@@ -306,13 +308,16 @@ function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: Tensor, b: GPUBuf
     return;
   }
   const tile = tileFor(g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
+  // tp 8 (stride 1): the wide variant, two vec4 pixel groups per invocation.
+  const wide = g.stride === 1 && tile.tp === 8;
+  if (wide) tile.tp = 4;
   const tv = tapVariant(rt, tile);
   const KK = g.KH * g.KW;
   const wp = packedWeight(rt, w, g.Cout, g.Cin * KK, KK, g.Cin * KK, KK, 1, tile.tc);
-  const groupsX = Math.ceil(g.Wo / tile.tp);
+  const groupsX = Math.ceil(g.Wo / (wide ? 8 : tile.tp));
   const items = g.Ho * groupsX;
   const grid = convGrid(items, g.Cout, g.N, tile, { pad: tv.pad });
-  const k = rt.kernel(`conv2d_forward${tv.suffix}`, tv.src + fwdSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, S1: g.stride === 1 ? 1 : 0, ...tapConstants(g) });
+  const k = rt.kernel(`conv2d_forward${tv.suffix}${wide ? '_w' : ''}`, tv.src + fwdSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ...tapConstants(g) });
   rt.dispatch(
     k,
     { x, wp, b: b ?? x, y: out },

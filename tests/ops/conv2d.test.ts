@@ -164,6 +164,20 @@ describe('conv2d on the GPU', () => {
     }
   });
 
+  it('wide forward tiles (8 pixels per invocation) give the CPU results with every tap variant', async () => {
+    const d = await getDevice();
+    const sel = CASES.filter((c) => c.stride === 1 && c.KH * c.KW > 1);
+    expect(sel.length).toBeGreaterThanOrEqual(3);
+    for (const [j, [sub, tc]] of ([[true, 32], [true, 16], [false, 32], [false, 8]] as const).entries()) {
+      convTuning.subgroups = sub;
+      Object.assign(convTuning.forward, { wg: 32, tc, tp: 8 });
+      for (let i = 0; i < sel.length; i++) {
+        const v = data(sel[i], 1200 + 10 * j + i);
+        checkAgainstCpu(sel[i], v, await runGpu(d, sel[i], v));
+      }
+    }
+  });
+
   it('input gradient alone: the ReLU mask runs as the flat vec4 pass when the runs are vec4-aligned', async () => {
     const d = await getDevice();
     const spy = vi.spyOn(d.runtime, 'kernel');
@@ -198,7 +212,7 @@ describe('conv2d on the GPU', () => {
     convTuning.forward.tc = 6;
     const x = d.tensor(new Float32Array(2 * 9 * 9), [1, 2, 9, 9]);
     const w = d.tensor(new Float32Array(3 * 2 * 9), [3, 2, 3, 3]);
-    expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16, 32\}/);
+    expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16, 32\}, 1 <= tp <= 4 \(or 8 for 'forward'\)/);
     dispose(x, w);
   });
 
