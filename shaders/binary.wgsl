@@ -43,14 +43,29 @@ fn dim(arr: array<vec4<u32>, 2>, d: u32) -> u32 { return arr[d / 4u][d % 4u]; }
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i0 = (gid.x + gid.y * nwg.x * WG) * E;
+  // BCAST = 2: each operand is the output's shape with trailing dims of size 1: its index is i / div (div 1:
+  // same shape), divided once per invocation and then advanced at the block boundaries.
+  var qa = 0u;
+  var ra = 0u;
+  var qb = 0u;
+  var rb = 0u;
+  if (BCAST == 2u) {
+    qa = i0 / p.divA;
+    ra = i0 - qa * p.divA;
+    qb = i0 / p.divB;
+    rb = i0 - qb * p.divB;
+  }
   for (var j = 0u; j < E; j++) {
     let i = i0 + j;
     if (i >= p.n) { return; }
     if (BCAST == 0u) {
       out[i] = op(a[i], b[i]);
     } else if (BCAST == 2u) {
-      // Each operand is the output's shape with trailing dims of size 1: index = i / div (div 1: same shape).
-      out[i] = op(a[i / p.divA], b[i / p.divB]);
+      out[i] = op(a[qa], b[qb]);
+      ra++;
+      if (ra == p.divA) { ra = 0u; qa++; }
+      rb++;
+      if (rb == p.divB) { rb = 0u; qb++; }
     } else {
       // T is f32 here.
       var rem = u32(i);

@@ -14,28 +14,52 @@ override WG: u32 = 256u;
 // Elements per invocation.
 const E: u32 = 4u;
 
-fn channel(i: u32) -> u32 { return (i / p.inner) % p.C; }
-
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i0 = (gid.x + gid.y * nwg.x * WG) * E;
+  if (i0 >= p.n) { return; }
+  // Channel and position in the plane of the first element (two divisions per invocation, then advanced).
+  let q = i0 / p.inner;
+  var k = i0 - q * p.inner;
+  var c = q % p.C;
+  var lo = p.lo[c / 4u][c % 4u];
+  var hi = p.hi[c / 4u][c % 4u];
   for (var e = 0u; e < E; e++) {
     let i = i0 + e;
     if (i >= p.n) { return; }
-    let c = channel(i);
-    out[i] = min(max(a[i], p.lo[c / 4u][c % 4u]), p.hi[c / 4u][c % 4u]);
+    out[i] = min(max(a[i], lo), hi);
+    k++;
+    if (k == p.inner) {
+      k = 0u;
+      c++;
+      if (c == p.C) { c = 0u; }
+      lo = p.lo[c / 4u][c % 4u];
+      hi = p.hi[c / 4u][c % 4u];
+    }
   }
 }
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i0 = (gid.x + gid.y * nwg.x * WG) * E;
+  if (i0 >= p.n) { return; }
+  let q = i0 / p.inner;
+  var k = i0 - q * p.inner;
+  var c = q % p.C;
+  var lo = p.lo[c / 4u][c % 4u];
+  var hi = p.hi[c / 4u][c % 4u];
   for (var e = 0u; e < E; e++) {
     let i = i0 + e;
     if (i >= p.n) { return; }
-    let c = channel(i);
     let v = a[i];
-    let inside = v >= p.lo[c / 4u][c % 4u] && v <= p.hi[c / 4u][c % 4u];
-    out[i] = select(0.0, b[i], inside);
+    out[i] = select(0.0, b[i], v >= lo && v <= hi);
+    k++;
+    if (k == p.inner) {
+      k = 0u;
+      c++;
+      if (c == p.C) { c = 0u; }
+      lo = p.lo[c / 4u][c % 4u];
+      hi = p.hi[c / 4u][c % 4u];
+    }
   }
 }

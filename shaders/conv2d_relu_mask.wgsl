@@ -16,11 +16,19 @@ const V: u32 = 4u;
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i0 = (gid.x + gid.y * nwg.x * WG) * V;
+  if (i0 >= p.total4) { return; }
+  // One division per invocation (lavapipe divides one lane at a time); the run boundary is tracked after.
+  var n = i0 / p.run4;
+  var k = i0 - n * p.run4;
   for (var j = 0u; j < V; j++) {
     let i = i0 + j;
     if (i >= p.total4) { return; }
-    let n = i / p.run4;
-    let src = n * p.stride4 + p.off4 + (i - n * p.run4);
+    let src = n * p.stride4 + p.off4 + k;
     gm[i] = select(vec4<f32>(0.0), g[src], y[src] > vec4<f32>(0.0));
+    k++;
+    if (k == p.run4) {
+      k = 0u;
+      n++;
+    }
   }
 }

@@ -16,7 +16,7 @@ import {
   sqrt, square, sub, sum, tidy, type Device, type Tensor,
 } from '../core.js';
 import { SqueezeNet, FIRES, squeezeNetManifest, type WeightSource } from '../nn/squeezenet.js';
-import { HI, LO, hostRng } from '../viz/common.js';
+import { HI, LO, classScores, hostRng } from '../viz/common.js';
 import { inputGradient } from '../viz/saliency.js';
 import { parse, int, UsageError } from './args.js';
 
@@ -120,7 +120,7 @@ export function benchSteps(model: SqueezeNet, x: Tensor): Record<BenchWorkload, 
         const oy = Math.floor(jitter() * 17), ox = Math.floor(jitter() * 17);
         const xi = roll(x, oy, ox).detach();
         xi.requiresGrad = true;
-        const s = gatherRows(model.forward(xi).logits, classes);
+        const s = classScores(model, xi, classes);
         const objective = sub(sum(s), affine(sum(square(xi)), 1e-3));
         const [g] = grad(objective, [xi]);
         const y = clampChannels(roll(add(xi, affine(g, 25)), -oy, -ox), LO, HI);

@@ -4,7 +4,7 @@
 //             fire(384,64,256,256), fire(512,64,256,256)
 //   classifier: dropout (identity at inference), conv 512→1000 k1, ReLU, global average pool, flatten.
 import {
-  conv2d, fireExpand, maxPool2d, globalAvgPool2d, concat, keep,
+  conv2d, fireExpand, maxPool2d, globalAvgPool2d, concat, keep, takeRows, mul, sum, add, relu, mean,
   type Device, type Tensor,
 } from '../core.js';
 
@@ -111,13 +111,50 @@ export class SqueezeNet {
     return this.params.get(name)!;
   }
 
-  /** Logits [N, numClasses] for a normalized input batch [N, 3, H, W] (H, W ≥ 17). */
-  forward(x: Tensor, opts: ForwardOptions = {}): ForwardResult {
+  private checkInput(x: Tensor): void {
     if (x.shape.length !== 4 || x.shape[1] !== 3) {
       throw new Error(`SqueezeNet: input must have shape [N, 3, H, W]; got [${x.shape.join(', ')}]`);
     }
     const [, , H, W] = x.shape;
     if (H < 17 || W < 17) throw new Error(`SqueezeNet: input ${H}×${W} is too small (the architecture needs at least 17×17)`);
+  }
+
+  /**
+   * The scores logits[i, classes[i]] ([N]) of one class per image, without the other classes' logits: the
+   * classifier conv runs for the selected weight rows only (as a product with the features summed over
+   * channels), then ReLU and the average over positions, as forward() does for every class. Equal to
+   * gatherRows(forward(x).logits, classes) up to float rounding (products rounded before the sum instead of
+   * fused); the gradient w.r.t. x is that of those scores. What saliency and class visualization need,
+   * at 1/1000 of the classifier's cost.
+   */
+  classScores(x: Tensor, classes: readonly number[]): Tensor {
+    this.checkInput(x);
+    const N = x.shape[0];
+    if (classes.length !== N) throw new Error(`SqueezeNet.classScores: ${classes.length} class ids for a batch of ${N} images`);
+    classes.forEach((c, i) => {
+      if (!Number.isInteger(c) || c < 0 || c >= this.numClasses) {
+        throw new Error(`SqueezeNet.classScores: unknown class id ${c} for image ${i} (valid 0..${this.numClasses - 1})`);
+      }
+    });
+    const f = this.features(x, {}).h; // [N, 512, h, w]
+    const C = f.shape[1];
+    const w = takeRows(this.p('classifier.1.weight').reshape([this.numClasses, C]), classes).reshape([N, C, 1, 1]);
+    const b = takeRows(this.p('classifier.1.bias').reshape([this.numClasses, 1]), classes).reshape([N, 1, 1]);
+    return mean(relu(add(sum(mul(f, w), 1), b)), [1, 2]);
+  }
+
+  /** Logits [N, numClasses] for a normalized input batch [N, 3, H, W] (H, W ≥ 17). */
+  forward(x: Tensor, opts: ForwardOptions = {}): ForwardResult {
+    this.checkInput(x);
+    const { h: f, cap, acts } = this.features(x, opts);
+    let h = cap('classifier.2', conv2d(f, this.p('classifier.1.weight'), this.p('classifier.1.bias'), { activation: 'relu' }));
+    h = cap('classifier.3', globalAvgPool2d(h));
+    const logits = cap('logits', h.reshape([x.shape[0], this.numClasses]));
+    return { logits, activations: acts };
+  }
+
+  /** The output of the last fire module [N, 512, h, w], with the captured layers up to there. */
+  private features(x: Tensor, opts: ForwardOptions): { h: Tensor; cap: (name: string, t: Tensor) => Tensor; acts: Map<string, Tensor> } {
     const want = opts.capture === 'all' ? new Set(LAYER_NAMES) : new Set(opts.capture ?? []);
     for (const n of want) if (!LAYER_NAMES.includes(n)) throw new Error(`SqueezeNet: unknown layer '${n}' (known: ${LAYER_NAMES.join(', ')})`);
     const acts = new Map<string, Tensor>();
@@ -138,10 +175,7 @@ export class SqueezeNet {
         ? concat([conv2d(s, w1, b1, { activation: 'relu' }), conv2d(s, w3, b3, { padding: 1, activation: 'relu' })], 1)
         : fireExpand(s, w1, b1, w3, b3));
     }
-    h = cap('classifier.2', conv2d(h, this.p('classifier.1.weight'), this.p('classifier.1.bias'), { activation: 'relu' }));
-    h = cap('classifier.3', globalAvgPool2d(h));
-    const logits = cap('logits', h.reshape([x.shape[0], this.numClasses]));
-    return { logits, activations: acts };
+    return { h, cap, acts };
   }
 
   /** Logits only. */

@@ -3,10 +3,10 @@
 // score_target − l2 · ‖img‖², undo the jitter, clamp each channel to the range that deprocesses into [0, 1],
 // and every `blurEvery` iterations blur with a Gaussian of `blurSigma`.
 import {
-  add, affine, clampChannels, div, gatherRows, gaussianBlur, grad, keep, randn, roll, sqrt, square, sub, sum, tidy,
+  add, affine, clampChannels, div, gaussianBlur, grad, keep, randn, roll, sqrt, square, sub, sum, tidy,
   type Device, type Tensor,
 } from '../core.js';
-import { HI, LO, hostRng, type Classifier } from './common.js';
+import { HI, LO, classScores, hostRng, type Classifier } from './common.js';
 
 export interface ClassVizOptions {
   iterations?: number;
@@ -59,7 +59,7 @@ export async function classVisualization(model: Classifier, device: Device, targ
     const [next, score] = tidy(() => {
       const xi = roll(img, oy, ox).detach();
       xi.requiresGrad = true;
-      const s = gatherRows(model.forward(xi).logits, [target]);
+      const s = classScores(model, xi, [target]);
       const objective = sub(sum(s), affine(sum(square(xi)), o.l2));
       let [g] = grad(objective, [xi]);
       if (o.normalizeGrad) g = div(g, add(sqrt(sum(square(g))), 1e-12));

@@ -1,12 +1,19 @@
 // Shared pieces of the visualization algorithms: the model interface they need and pixel-space constants.
 import { IMAGENET_MEAN, IMAGENET_STD } from '../image/preprocess.js';
-import type { Tensor } from '../core.js';
+import { gatherRows, type Tensor } from '../core.js';
 import type { ForwardOptions, ForwardResult } from '../nn/squeezenet.js';
 
 /** What the algorithms need from a classifier: logits, and (for Grad-CAM and traces) captured layers. */
 export interface Classifier {
   forward(x: Tensor, opts?: ForwardOptions): ForwardResult;
   readonly numClasses: number;
+  /** Optional: logits[i, classes[i]] ([N]) without computing the other classes (SqueezeNet has it). */
+  classScores?(x: Tensor, classes: readonly number[]): Tensor;
+}
+
+/** logits[i, classes[i]] ([N]): the model's classScores when it has one, else gathered from all logits. */
+export function classScores(model: Classifier, x: Tensor, classes: readonly number[]): Tensor {
+  return model.classScores ? model.classScores(x, classes) : gatherRows(model.forward(x).logits, classes);
 }
 
 /** The ImageNet normalization (one definition, in src/image/preprocess.ts). */

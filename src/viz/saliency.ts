@@ -9,7 +9,7 @@ import {
   abs, add, affine, gatherRows, grad, keep, maxOverAxis, mean, mul, neg, randn, relu, sub, sum, tidy, gaussianBlur,
   type Tensor,
 } from '../core.js';
-import { checkClasses, checkInput, LO, type Classifier } from './common.js';
+import { checkClasses, checkInput, classScores, LO, type Classifier } from './common.js';
 
 export type SaliencyMethod = 'vanilla' | 'smoothgrad' | 'integrated-gradients' | 'gradcam';
 export const SALIENCY_METHODS: readonly SaliencyMethod[] = ['vanilla', 'smoothgrad', 'integrated-gradients', 'gradcam'];
@@ -49,7 +49,7 @@ export function inputGradient(model: Classifier, x: Tensor, classes: readonly nu
   return tidy(() => {
     const xi = x.detach();
     xi.requiresGrad = true;
-    const scores = gatherRows(model.forward(xi).logits, classes);
+    const scores = classScores(model, xi, classes);
     return grad(sum(scores), [xi])[0];
   });
 }
@@ -161,8 +161,8 @@ async function integratedGradients(model: Classifier, x: Tensor, classes: readon
   }
   const [attr, gap] = tidy(() => {
     const ig = mul(delta, acc!);
-    const scoreX = gatherRows(model.forward(x).logits, classes);
-    const scoreB = gatherRows(model.forward(base).logits, classes);
+    const scoreX = classScores(model, x, classes);
+    const scoreB = classScores(model, base, classes);
     const g = sub(sum(ig, [1, 2, 3]), sub(scoreX, scoreB));
     return [channelMaxAbs(ig), g];
   });

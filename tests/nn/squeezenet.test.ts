@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { getDevice, relErr } from '../helpers/device.js';
 import { HAVE_SHARED, sharedWeights, sharedSamples, fixtureNpy, fixtureJson } from '../helpers/shared.js';
-import { SqueezeNet, squeezeNetManifest, LAYER_NAMES, SQUEEZENET1_1, tidy, type Device } from '../../src/index.js';
+import { SqueezeNet, squeezeNetManifest, LAYER_NAMES, SQUEEZENET1_1, tidy, grad, sum, gatherRows, type Device } from '../../src/index.js';
 import { randomStateDict } from '../helpers/model.js';
 
 describe('SqueezeNet 1.1 architecture', () => {
@@ -44,6 +44,21 @@ describe('SqueezeNet 1.1 architecture', () => {
     expect(relErr(await logits.toArray(), await ref.toArray())).toBeLessThan(1e-5);
     expect([...activations.keys()]).toEqual([...LAYER_NAMES]);
     expect(activations.get('features.12')!.shape).toEqual([2, 512, 2, 2]);
+    model.dispose();
+  });
+
+  it('classScores equals the gathered logits and gives the same input gradient', async () => {
+    const model = SqueezeNet.fromStateDict(d, randomStateDict(4));
+    const x = d.tensor(Float32Array.from({ length: 3 * 3 * 45 * 41 }, (_, i) => Math.cos(i * 0.11)), [3, 3, 45, 41], { requiresGrad: true });
+    const classes = [998, 5, 998]; // a class twice, and the last one
+    const [s1, g1] = tidy(() => { const s = model.classScores(x, classes); return [s, grad(sum(s), [x])[0]]; });
+    const [s2, g2] = tidy(() => { const s = gatherRows(model.logits(x), classes); return [s, grad(sum(s), [x])[0]]; });
+    expect(s1.shape).toEqual([3]);
+    expect(relErr(await s1.toArray(), await s2.toArray())).toBeLessThan(1e-5);
+    expect(relErr(await g1.toArray(), await g2.toArray())).toBeLessThan(1e-4);
+    expect(() => model.classScores(x, [1, 2])).toThrow('SqueezeNet.classScores: 2 class ids for a batch of 3 images');
+    expect(() => model.classScores(x, [1, 2, 1000])).toThrow('SqueezeNet.classScores: unknown class id 1000 for image 2 (valid 0..999)');
+    for (const t of [s1, g1, s2, g2, x]) t.dispose();
     model.dispose();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { getDevice, randn, relErr, finiteDiff, rng } from '../helpers/device.js';
 import { grad, dispose, sum, tidy, type Tensor } from '../../src/index.js';
-import { gatherRows } from '../../src/ops/gather.js';
+import { gatherRows, takeRows } from '../../src/ops/gather.js';
 import { logSoftmax } from '../../src/ops/softmax.js';
 import { cpuTensor, dot, type CpuTensor } from '../../src/ops/cpu/elementwise.js';
 import * as cpu from '../../src/ops/cpu/gather.js';
@@ -105,5 +105,45 @@ describe('gatherRows', () => {
     expect(() => gatherRows(d.zeros([2, 0]), [0, 0])).toThrow('gatherRows: x of shape [2, 0] has no classes to gather');
     expect(gatherRows(d.zeros([0, 5]), []).shape).toEqual([0]);
     expect(() => cpu.gatherRows(cpuTensor([0, 0], [1, 2]), [2])).toThrow('gatherRows: unknown class id 2 at row 0 (valid 0..1)');
+  });
+});
+
+describe('takeRows', () => {
+  it.each([
+    [[7], [3, 0, 6]],
+    [[5, 4], [4, 4, 0, 2, 1]], // repeated rows: their gradients add
+    [[1000, 512], [7, 999, 7]], // classifier weights of some classes
+    [[6, 2, 3], [5]],
+  ])('forward and backward match the CPU on %j taking %j', async (shape, idx) => {
+    const x = randT(shape, shape.length * 10 + idx.length, 2);
+    const outShape = [idx.length, ...shape.slice(1)];
+    const g = randT(outShape, 77);
+    const xt = up(x, true);
+    const y = takeRows(xt, idx);
+    expect(y.shape).toEqual(outShape);
+    expect(relErr(await y.toArray(), cpu.takeRows(x, idx).data)).toBe(0);
+    const gt = up(g);
+    const [gx] = grad(y, [xt], gt);
+    expect(gx.shape).toEqual(shape);
+    expect(relErr(await gx.toArray(), cpu.takeRowsBackward(g, idx, shape).data)).toBeLessThan(1e-7);
+    dispose(xt, y, gt, gx);
+  });
+
+  it('CPU backward matches finite differences (float64)', () => {
+    const x = randT([4, 3], 5);
+    const idx = [2, 0, 2];
+    const g = randT([3, 3], 6);
+    const fd = finiteDiff((v) => dot(cpu.takeRows(cpuTensor(v, [4, 3]), idx), g), Float64Array.from(x.data));
+    expect(relErr(cpu.takeRowsBackward(g, idx, [4, 3]).data, fd)).toBeLessThan(1e-9);
+  });
+
+  it('rejects bad rows with the op, position and range', () => {
+    const w = d.zeros([10, 4]);
+    expect(() => takeRows(w, [1, 10])).toThrow('takeRows: unknown row 10 at position 1 (valid 0..9 for x of shape [10, 4])');
+    expect(() => takeRows(w, [-1])).toThrow(/takeRows: unknown row -1 at position 0/);
+    expect(() => takeRows(w, 3 as never)).toThrow(/takeRows: index must be an array of row numbers/);
+    expect(() => takeRows(null as never, [0])).toThrow(/takeRows: 'x' must be a Tensor/);
+    expect(takeRows(w, []).shape).toEqual([0, 4]);
+    w.dispose();
   });
 });

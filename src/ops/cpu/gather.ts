@@ -1,4 +1,5 @@
-// CPU reference (float64) for src/ops/gather.ts: out[n] = x[n, index[n]] and its gradient (a one-hot scatter).
+// CPU reference (float64) for src/ops/gather.ts: out[n] = x[n, index[n]] and its gradient (a one-hot scatter);
+// takeRows (rows of x by index) and its gradient (rows summed back).
 import type { CpuTensor } from './elementwise.js';
 
 function check(shape: readonly number[], index: ArrayLike<number>): [number, number] {
@@ -27,4 +28,32 @@ export function gatherRowsBackward(g: CpuTensor, index: ArrayLike<number>, K: nu
   const out = new Float64Array(N * K);
   for (let n = 0; n < N; n++) out[n * K + index[n]] = g.data[n];
   return { shape: [N, K], data: out };
+}
+
+function checkTake(shape: readonly number[], index: ArrayLike<number>): [number, number] {
+  if (shape.length < 1) throw new Error(`takeRows: 'x' must have rank >= 1; got shape [${shape.join(', ')}]`);
+  const R = shape[0];
+  for (let n = 0; n < index.length; n++) {
+    const r = index[n];
+    if (!Number.isInteger(r) || r < 0 || r >= R) throw new Error(`takeRows: unknown row ${r} at position ${n} (valid 0..${R - 1})`);
+  }
+  return [R, shape.slice(1).reduce((a, d) => a * d, 1)];
+}
+
+/** x [R, ...rest], index of length N → [N, ...rest] with out[n] = x[index[n]]. */
+export function takeRows(x: CpuTensor, index: ArrayLike<number>): CpuTensor {
+  const [, M] = checkTake(x.shape, index);
+  const out = new Float64Array(index.length * M);
+  for (let n = 0; n < index.length; n++) out.set(x.data.subarray(index[n] * M, index[n] * M + M), n * M);
+  return { shape: [index.length, ...x.shape.slice(1)], data: out };
+}
+
+/** g [N, ...rest] → dx [R, ...rest]: dx[r] = sum of g[n] over the n with index[n] = r. */
+export function takeRowsBackward(g: CpuTensor, index: ArrayLike<number>, xShape: readonly number[]): CpuTensor {
+  const [R, M] = checkTake(xShape, index);
+  const out = new Float64Array(R * M);
+  for (let n = 0; n < index.length; n++) {
+    for (let j = 0; j < M; j++) out[index[n] * M + j] += g.data[n * M + j];
+  }
+  return { shape: [...xShape], data: out };
 }
