@@ -8,6 +8,7 @@ export type { KernelTiming, MemoryStats } from './gpu/runtime.js';
 export * from './ops/elementwise.js';
 export * from './ops/reduce.js';
 export * from './ops/conv.js';
+export * from './ops/conv_tune.js';
 export * from './ops/pool.js';
 export * from './ops/concat.js';
 export * from './ops/image.js';

@@ -12,8 +12,8 @@
 // an input gradient count 2× the forward).
 import { existsSync } from 'node:fs';
 import {
-  abs, add, affine, clampChannels, div, gatherRows, gaussianBlur, grad, greater, maxOverAxis, mul, noGrad, roll,
-  sqrt, square, sub, sum, tidy, type Device, type Tensor,
+  abs, add, affine, clampChannels, currentConvTiles, div, gatherRows, gaussianBlur, grad, greater, maxOverAxis, mul,
+  noGrad, roll, sqrt, square, sub, sum, tidy, type Device, type Tensor,
 } from '../core.js';
 import { SqueezeNet, FIRES, squeezeNetManifest, type WeightSource } from '../nn/squeezenet.js';
 import { HI, LO, classScores, hostRng } from '../viz/common.js';
@@ -160,7 +160,9 @@ function mb(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
 }
 
-export async function benchCommand(argv: string[], getDevice: () => Promise<Device>, getModel: (weights?: string) => Promise<SqueezeNet>): Promise<void> {
+export async function benchCommand(
+  argv: string[], getDevice: () => Promise<Device>, getModel: (weights?: string) => Promise<SqueezeNet>, tilesSource: () => string = () => 'defaults',
+): Promise<void> {
   const { values, positionals } = parse('bench', argv, {
     batch: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, weights: { type: 'string' },
     'random-weights': { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' },
@@ -210,7 +212,7 @@ export async function benchCommand(argv: string[], getDevice: () => Promise<Devi
   const fwdGflop = (squeezeNetForwardFlops(224, 224, model.numClasses) * batch) / 1e9;
   const weightBytes = model.parameterCount * 4;
   const results: Record<string, BenchStat> = {};
-  if (!json) log(`gradsight bench: batch ${batch}, ${runs} runs after ${warmup} warm-up; ${adapter.vendor} ${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ''}; weights: ${weights}`);
+  if (!json) log(`gradsight bench: batch ${batch}, ${runs} runs after ${warmup} warm-up; ${adapter.vendor} ${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ''}; weights: ${weights}; conv tiles: ${tilesSource()}`);
   try {
     for (const w of only) {
       const { times, peakBytes } = await timeStep(device, steps[w], runs, warmup);
@@ -228,7 +230,7 @@ export async function benchCommand(argv: string[], getDevice: () => Promise<Devi
   }
 
   if (json) {
-    console.log(JSON.stringify({ adapter, config: { batch, runs, warmup, weights, size: 224 }, results }));
+    console.log(JSON.stringify({ adapter, config: { batch, runs, warmup, weights, size: 224, tiles: currentConvTiles(device), tiles_from: tilesSource() }, results }));
     return;
   }
   const head = ['workload', 'median ms', 'min ms', 'ms/image', 'GFLOP/s', 'peak MiB'];

@@ -1,4 +1,5 @@
-// gradsight command line: predict, saliency, fool, classviz, trace, import, weights, doctor, bench, serve, gallery.
+// gradsight command line: predict, saliency, fool, classviz, trace, import, weights, doctor, bench, tune, serve,
+// gallery.
 import { mkdirSync, writeFileSync, existsSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { loadInputs, type InputBatch } from './inputs.js';
 import { parse, num, int, UsageError } from './args.js';
 import { Progress } from './progress.js';
 import { loadModelWeights, importCommand, weightsCommand } from './weights.js';
+import { loadTuning, tuneCommand } from './tune.js';
 import { saliencyFigure, foolingFigure, classVizFigure, framesStrip, imageFromInput } from './figures.js';
 import { encodePng } from '../image/png.js';
 
@@ -36,6 +38,7 @@ Usage: gradsight <command> [options]
   weights   download | path          fetch torchvision's squeezenet1_1 / show which file is used
   doctor    report the WebGPU adapter and what is missing
   bench     [--batch N] [--json]     time forward, saliency, fooling and class-visualization steps
+  tune      [--rounds 5] [--reset]   time conv tile candidates on this adapter and remember the fastest
   serve     [--port 8080] [--weights file]   the interactive page on http://127.0.0.1
   gallery   [--out out/] [--image ...]       all three visualizations on five sample images
 
@@ -43,9 +46,14 @@ Every command that runs the model takes --weights <file> (else $GRADSIGHT_WEIGHT
 weights/, ../shared/weights/squeezenet1_1.pth).`;
 
 let device: Device | null = null;
+/** Where the conv tiles come from: the built-in defaults or the tuning cache (see tune.ts). */
+let tilesSource = 'defaults';
 
 async function getDevice(): Promise<Device> {
-  device ??= await Device.create();
+  if (!device) {
+    device = await Device.create();
+    tilesSource = loadTuning(device);
+  }
   return device;
 }
 
@@ -405,7 +413,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   doctor: cmdDoctor,
   import: (argv) => importCommand(argv, ROOT),
   weights: (argv) => weightsCommand(argv, ROOT),
-  bench: async (argv) => (await import('./bench.js')).benchCommand(argv, getDevice, (w) => getModel(w)),
+  bench: async (argv) => (await import('./bench.js')).benchCommand(argv, getDevice, (w) => getModel(w), () => tilesSource),
+  tune: (argv) => tuneCommand(argv, getDevice),
   serve: async (argv) => (await import('./serve.js')).serveCommand(argv, ROOT),
   gallery: async (argv) => (await import('./gallery.js')).galleryCommand(argv, ROOT, getDevice, (w) => getModel(w)),
 };

@@ -57,8 +57,10 @@ export interface ConvTile {
 
 /**
  * Tile sizes per kernel: wg (lanes per workgroup, <= 256), tc in {4, 8, 12, 16, 32} channels and tp in 1..4 pixels
- * (weight columns for backwardWeight) per invocation. Mutable so that an autotuner can pick them for the
- * adapter at hand; pipelines are cached per tile. The defaults were the fastest tried on lavapipe.
+ * (weight columns for backwardWeight; 8 for 'forward': the wide variant) per invocation. The top-level tiles
+ * are for CPU adapters (lavapipe, SwiftShader: wide register tiles, loads are the cost), `gpu` holds those for
+ * other adapters (smaller tiles: register pressure). Mutable: autotuneConv (conv_tune.ts) picks them for the
+ * adapter at hand; pipelines are cached per tile. Tiles change speed only: every tile sums in the same order.
  */
 export const convTuning = {
   /** tp 8: the wide variant (two vec4 pixel groups per invocation, stride 1). */
@@ -83,7 +85,23 @@ export const convTuning = {
   col2imTp: 8,
   /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 8). */
   subgroups: true,
+  /** Tiles on adapters that are not CPUs (measured on an NVIDIA H200 through Dawn's Vulkan backend). */
+  gpu: {
+    forward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+    forwardStrided: { wg: 64, tc: 8, tp: 4 } as ConvTile,
+    pointwise: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+    backwardInput: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+    pointwiseBackward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+    backwardWeight: { wg: 64, tc: 16, tp: 4, chunk: 512 } as ConvTile & { chunk: number },
+  },
 };
+
+export type TileName = 'forward' | 'forwardStrided' | 'pointwise' | 'backwardInput' | 'pointwiseBackward' | 'backwardWeight';
+
+/** The tile table for this runtime's adapter (CPU adapters: the top level of convTuning; else convTuning.gpu). */
+export function tileTable(rt: Runtime): Record<TileName, ConvTile> {
+  return isCpuAdapter(rt.report) ? convTuning : convTuning.gpu;
+}
 
 /** Shapes of one convolution. */
 export interface ConvGeom {
@@ -166,11 +184,9 @@ function tapVariant(rt: Runtime, tile: ConvTile): TapVariant {
   return { src: tapVec4Src, suffix: '', pad: 1 };
 }
 
-type TileName = 'forward' | 'forwardStrided' | 'pointwise' | 'backwardInput' | 'pointwiseBackward' | 'backwardWeight';
-
-/** The tile of kernel `name` for `channels` channels. */
-function tileFor(name: TileName, channels: number): ConvTile {
-  const t: ConvTile = convTuning[name];
+/** The tile of kernel `name` for `channels` channels on this runtime's adapter. */
+function tileFor(rt: Runtime, name: TileName, channels: number): ConvTile {
+  const t: ConvTile = tileTable(rt)[name];
   const maxTp = name === 'forward' ? 8 : 4;
   if (![4, 8, 12, 16, 32].includes(t.tc) || !(Number.isInteger(t.tp) && t.tp >= 1 && (t.tp <= 4 || t.tp === maxTp)) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
     throw new Error(`conv2d: tile of '${name}' must have tc in {4, 8, 12, 16, 32}, 1 <= tp <= 4 (or 8 for 'forward'), 1 <= wg <= 256; got ${JSON.stringify(t)}`);
@@ -283,7 +299,7 @@ function pointwiseRaw(
   x: GPUBuffer, w: Tensor, sO: number, sR: number, b: GPUBuffer | null, y: GPUBuffer,
   coOff: number, coTot: number, relu: boolean, acc: boolean,
 ): void {
-  const tile = tileFor(tileName, O);
+  const tile = tileFor(rt, tileName, O);
   const tv = tapVariant(rt, tile);
   const wp = packedWeight(rt, w, O, R, 1, sO, sR, 0, tile.tc);
   const items = Math.ceil(HW / tile.tp);
@@ -307,7 +323,7 @@ function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: Tensor, b: GPUBuf
     pointwiseRaw(rt, 'pointwise', g.N, g.Cin, g.H * g.W, g.Cout, x, w, g.Cin, 1, b, out, coOff, coTot, relu, false);
     return;
   }
-  const tile = tileFor(g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
+  const tile = tileFor(rt, g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
   // tp 8 (stride 1): the wide variant, two vec4 pixel groups per invocation.
   const wide = g.stride === 1 && tile.tp === 8;
   if (wide) tile.tp = 4;
@@ -412,7 +428,7 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: Tensor, dx
     rt.release(col);
     return;
   }
-  const tile = tileFor('backwardInput', g.Cin);
+  const tile = tileFor(rt, 'backwardInput', g.Cin);
   const tv = tapVariant(rt, tile);
   const wp = packedWeight(rt, w, g.Cin, g.Cout * KK, KK, KK, g.Cin * KK, 1, tile.tc);
   const s = g.stride;
@@ -440,14 +456,14 @@ function backwardWeightRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, gm: GPUBuffer
   const K = g.Cin * g.KH * g.KW;
   const HoWo = g.Ho * g.Wo;
   const R = g.N * HoWo;
-  const t = tileFor('backwardWeight', g.Cout);
+  const t = tileFor(rt, 'backwardWeight', g.Cout);
   const items = Math.ceil(K / t.tp);
   // Narrow weights (conv1 has K = 27) waste fewer lanes with a smaller workgroup.
   let wg = t.wg;
   while (wg > 8 && wg / 2 >= items) wg /= 2;
   const tile = { wg, tc: t.tc, tp: t.tp };
   const tv = tapVariant(rt, tile);
-  const chunk = Math.max(1, Math.floor(convTuning.backwardWeight.chunk));
+  const chunk = Math.max(1, Math.floor((tileTable(rt).backwardWeight as ConvTile & { chunk: number }).chunk));
   const nChunks = Math.ceil(R / chunk);
   const grid = convGrid(items, g.Cout, nChunks, tile, { pad: tv.pad });
   if (grid.zFold !== 1) throw new Error(`conv2d: weight gradient of weight [${g.Cout}, ${g.Cin}, ${g.KH}, ${g.KW}] is too large for one dispatch`);

@@ -434,3 +434,41 @@ describe.runIf(HAVE_SHARED)('trace', () => {
     expect(rows[rows.length - 1]).toMatch(/^input\s+1×3×224×224\s/);
   }, TEST_TIMEOUT);
 });
+
+describe('bench and tune', () => {
+  it('tune times the conv tiles and remembers them per adapter; bench --json reports them and its workloads', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'gradsight-tune-'));
+    try {
+      const env = { GRADSIGHT_CACHE: cache };
+      const t = lastJson<{ adapter: string; cache: string; results: { family: string; chosen: object; candidates: { tile: object; medianMs: number }[] }[] }>(
+        await ok(['tune', '--rounds', '1', '--json'], env),
+      );
+      expect(t.results.map((r) => r.family)).toEqual(['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward']);
+      for (const r of t.results) {
+        expect(r.candidates.length).toBeGreaterThanOrEqual(2);
+        expect(r.candidates.map((c) => JSON.stringify(c.tile))).toContain(JSON.stringify(r.chosen));
+        for (const c of r.candidates) expect(c.medianMs).toBeGreaterThan(0);
+      }
+      const saved = JSON.parse(readFileSync(join(cache, 'conv-tuning.json'), 'utf8'));
+      expect(Object.keys(saved)).toEqual([t.adapter]);
+      const b = lastJson<{ config: { tiles: Record<string, object>; tiles_from: string }; results: Record<string, { median_ms: number; min_ms: number; peak_bytes: number }> }>(
+        await ok(['bench', '--only', 'forward,saliency', '--runs', '1', '--warmup', '0', '--random-weights', '--json'], env),
+      );
+      expect(Object.keys(b.results)).toEqual(['forward_b1', 'saliency_b1']);
+      for (const r of Object.values(b.results)) {
+        expect(r.median_ms).toBeGreaterThan(0);
+        expect(r.peak_bytes).toBeGreaterThan(4.7 * 2 ** 20);
+      }
+      expect(b.config.tiles_from).toContain(join(cache, 'conv-tuning.json'));
+      expect(b.config.tiles).toEqual(saved[t.adapter].tiles);
+      const off = lastJson<{ config: { tiles_from: string } }>(
+        await ok(['bench', '--only', 'forward', '--runs', '1', '--warmup', '0', '--random-weights', '--json'], { ...env, GRADSIGHT_TUNING: 'off' }),
+      );
+      expect(off.config.tiles_from).toMatch(/^defaults/);
+      await ok(['tune', '--reset', '--json'], env);
+      expect(JSON.parse(readFileSync(join(cache, 'conv-tuning.json'), 'utf8'))).toEqual({});
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, TEST_TIMEOUT);
+});
