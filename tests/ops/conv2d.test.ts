@@ -168,6 +168,7 @@ describe('conv2d on the GPU', () => {
     const d = await getDevice();
     const sel = CASES.filter((c) => c.stride === 1 && c.KH * c.KW > 1);
     expect(sel.length).toBeGreaterThanOrEqual(3);
+    const spy = vi.spyOn(d.runtime, 'kernel');
     for (const [j, [sub, tc]] of ([[true, 32], [true, 16], [false, 32], [false, 8]] as const).entries()) {
       convTuning.subgroups = sub;
       Object.assign(convTuning.forward, { wg: 32, tc, tp: 8 });
@@ -176,6 +177,9 @@ describe('conv2d on the GPU', () => {
         checkAgainstCpu(sel[i], v, await runGpu(d, sel[i], v));
       }
     }
+    const names = spy.mock.calls.map((a) => a[0]);
+    spy.mockRestore();
+    expect(names).toContain('conv2d_forward_w');
   });
 
   it('input gradient alone: the ReLU mask runs as the flat vec4 pass when the runs are vec4-aligned', async () => {
