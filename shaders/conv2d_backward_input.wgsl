@@ -2,7 +2,7 @@
 //   dx[n, ci, iy, ix] = sum_co sum_kh sum_kw g[n, co, oy, ox] * w[co, ci, kh, kw]
 // over the (oy, ox) with oy*s - pad + kh = iy, ox*s - pad + kw = ix inside the output.
 // Kernel body: the TypeScript side puts conv2d_tap_vec4.wgsl or conv2d_tap_subgroup.wgsl in front of it
-// (the weight packed transposed in `wp`, the accumulators a0..a15 and tap()).
+// (the weight packed transposed in `wp` and tap(); the accumulators a0..a31 from conv2d_accumulators.wgsl).
 // Stride is handled by phases: input pixels are split into s*s classes (iy % s, ix % s) = (ry, rx); inside
 // one class the contributing taps are kh = kh0 + s*a (kh0 = (ry + pad) % s) with oy = ty + dy0 - a, so
 // no lane tests divisibility and all lanes of a workgroup run the same taps. The class is uniform per

@@ -5,7 +5,7 @@
 // Kernel body: the TypeScript side puts conv2d_tap_vec4.wgsl or conv2d_tap_subgroup.wgsl in front of it.
 // Here the tap's "weights" are the output gradient, packed by conv2d_pack.wgsl so that the TC channels of
 // one step r are contiguous (wp[(cb*R + r)*TC + c] = g[n, cb*TC + c, oy, ox]); each invocation accumulates
-// TC output channels x TP consecutive weight columns k (a0..a15: one vec4 of columns per channel).
+// TC output channels x TP consecutive weight columns k (a0..a31: one vec4 of columns per channel).
 // Geometry (convGrid in src/ops/conv.ts): lane L = wid.x * WG + local index, channel block cb = L / itemsPad,
 // column group = L % itemsPad; chunk = wid.z.
 struct Params {

@@ -1,6 +1,6 @@
 // Direct 2-D convolution, NCHW, any kernel size / stride / symmetric zero padding, bias and ReLU fused
 // into the epilogue. Kernel body: the TypeScript side puts conv2d_tap_vec4.wgsl or conv2d_tap_subgroup.wgsl
-// in front of it (the weight binding `wp`, the accumulators a0..a15 and tap()).
+// in front of it (the weight binding `wp`, tap() and tapw(); accumulators from conv2d_accumulators.wgsl).
 // Register tiling without workgroup memory: each invocation accumulates TC output channels x TP consecutive
 // output pixels of one row. Stride 1 keeps a sliding window of the input row in registers: TP + KW - 1
 // loads per (ci, kh) instead of TP * KW. The output may be a channel slice [coOff, coOff + Cout) of a

@@ -1,7 +1,7 @@
 // 1x1, stride 1, no padding convolution = a matmul per image:
 //   y[n, coOff + o, q] = act(b[o] + sum_r W[o, r] x[n, r, q])     (o < Cout, r < Cin, q < HW)
 // Kernel body: the TypeScript side puts conv2d_tap_vec4.wgsl or conv2d_tap_subgroup.wgsl in front of it
-// (the packed weight `wp`, the accumulators a0..a15 and tap()). Forward: W = w [Cout, Cin]. The input
+// (the packed weight `wp` and tap(); accumulators from conv2d_accumulators.wgsl). Forward: W = w [Cout, Cin]. The input
 // gradient of a 1x1 conv is the same product with the transposed weight (packed transposed) and acc = 1
 // adds into y (the fire-module backward sums two gradients). Bias and ReLU fused. Each invocation
 // accumulates TC channels x TP consecutive pixels. The output may be a channel slice [coOff, coOff + Cout)

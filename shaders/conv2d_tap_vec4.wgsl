@@ -1,7 +1,7 @@
 // Weight taps of the register-tiled conv kernels, plain variant (no subgroups). The TypeScript side puts
 // this file in front of conv2d_forward.wgsl, conv2d_pointwise.wgsl, conv2d_backward_input.wgsl or
 // conv2d_backward_weight.wgsl; those bodies call laneSetup() once and tap(wi, v) per reduction step.
-// Accumulators a0..a31: channel c of the invocation's TC channels (4..32), one vec4 of pixels each.
+// Accumulators: a0..a31 (and b0..b31 for tapw) in conv2d_accumulators.wgsl, put after this file.
 // The weight is packed by conv2d_pack.wgsl: the TC weights of one step start at wp[wi] (wi a multiple of 4),
 // read with TC/4 vec4 loads (on lavapipe a vec4 load costs about two scalar loads; uniform scalar loads
 // cost as much as gathers).
@@ -9,71 +9,6 @@
 
 override TC: u32 = 16u;
 
-var<private> a0: vec4<f32>;
-var<private> a1: vec4<f32>;
-var<private> a2: vec4<f32>;
-var<private> a3: vec4<f32>;
-var<private> a4: vec4<f32>;
-var<private> a5: vec4<f32>;
-var<private> a6: vec4<f32>;
-var<private> a7: vec4<f32>;
-var<private> a8: vec4<f32>;
-var<private> a9: vec4<f32>;
-var<private> a10: vec4<f32>;
-var<private> a11: vec4<f32>;
-var<private> a12: vec4<f32>;
-var<private> a13: vec4<f32>;
-var<private> a14: vec4<f32>;
-var<private> a15: vec4<f32>;
-var<private> a16: vec4<f32>;
-var<private> a17: vec4<f32>;
-var<private> a18: vec4<f32>;
-var<private> a19: vec4<f32>;
-var<private> a20: vec4<f32>;
-var<private> a21: vec4<f32>;
-var<private> a22: vec4<f32>;
-var<private> a23: vec4<f32>;
-var<private> a24: vec4<f32>;
-var<private> a25: vec4<f32>;
-var<private> a26: vec4<f32>;
-var<private> a27: vec4<f32>;
-var<private> a28: vec4<f32>;
-var<private> a29: vec4<f32>;
-var<private> a30: vec4<f32>;
-var<private> a31: vec4<f32>;
-// Second pixel group of the wide tiles (tapw): b[c] holds pixels 4..7 of channel c.
-var<private> b0: vec4<f32>;
-var<private> b1: vec4<f32>;
-var<private> b2: vec4<f32>;
-var<private> b3: vec4<f32>;
-var<private> b4: vec4<f32>;
-var<private> b5: vec4<f32>;
-var<private> b6: vec4<f32>;
-var<private> b7: vec4<f32>;
-var<private> b8: vec4<f32>;
-var<private> b9: vec4<f32>;
-var<private> b10: vec4<f32>;
-var<private> b11: vec4<f32>;
-var<private> b12: vec4<f32>;
-var<private> b13: vec4<f32>;
-var<private> b14: vec4<f32>;
-var<private> b15: vec4<f32>;
-var<private> b16: vec4<f32>;
-var<private> b17: vec4<f32>;
-var<private> b18: vec4<f32>;
-var<private> b19: vec4<f32>;
-var<private> b20: vec4<f32>;
-var<private> b21: vec4<f32>;
-var<private> b22: vec4<f32>;
-var<private> b23: vec4<f32>;
-var<private> b24: vec4<f32>;
-var<private> b25: vec4<f32>;
-var<private> b26: vec4<f32>;
-var<private> b27: vec4<f32>;
-var<private> b28: vec4<f32>;
-var<private> b29: vec4<f32>;
-var<private> b30: vec4<f32>;
-var<private> b31: vec4<f32>;
 
 fn laneSetup() {}
 

@@ -18,11 +18,14 @@
 // The four tiled kernels are bodies completed by a weight-tap file put in front of them. With the 'subgroups'
 // feature: conv2d_tap_subgroup32.wgsl for 32-channel tiles (one vec4 load per lane per 32 weights, the rest by
 // subgroupBroadcast) and conv2d_tap_subgroup.wgsl for up to 16 (one scalar load per 8 weights); without it
-// conv2d_tap_vec4.wgsl (every lane loads its tile's weights as vec4). On lavapipe (Mesa 25.0) every storage
-// load with a non-constant address, uniform or not, becomes a per-lane loop whose cost hardly depends on the
-// width of the load (a vec4 costs about two scalars), so loads, not FMAs, set the speed: the tiles, the
-// sliding window, the wide taps and the kernel size as pipeline constants (unrolled tap loops) all cut loads
-// and loop overhead per FMA.
+// conv2d_tap_vec4.wgsl (every lane loads its tile's weights as vec4). conv2d_accumulators.wgsl (the tile's
+// registers) follows the tap file.
+// On lavapipe (Mesa 25.0) every storage load with a non-constant address, uniform or not, is a per-lane loop
+// whose cost hardly depends on the load's width (a vec4 costs about two scalars), and every loop-carried value
+// is stored under the loop's lane mask; a tile's accumulators outnumber the CPU's registers and are spilled.
+// Large tiles (32 channels x 4 or 8 pixels), the sliding window, the wide taps and the kernel size as pipeline
+// constants (unrolled tap loops) cut loads and loop overhead per multiply-add until the spilled arithmetic
+// itself (about five instructions per 8-lane multiply-add) sets the speed.
 // Tile sizes are `override` constants, chosen from `convTuning` (an autotuner may change it); the dispatch
 // geometry of the tiled kernels is computed in one place, convGrid().
 import fwdSrc from '../../shaders/conv2d_forward.wgsl';
@@ -37,6 +40,7 @@ import col2imSrc from '../../shaders/conv2d_col2im.wgsl';
 import tapVec4Src from '../../shaders/conv2d_tap_vec4.wgsl';
 import tapSubgroupSrc from '../../shaders/conv2d_tap_subgroup.wgsl';
 import tapSubgroup32Src from '../../shaders/conv2d_tap_subgroup32.wgsl';
+import accSrc from '../../shaders/conv2d_accumulators.wgsl';
 import { record, Storage, type Tensor } from '../tensor/tensor.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice } from './util.js';
@@ -179,9 +183,9 @@ function tapVariant(rt: Runtime, tile: ConvTile): TapVariant {
     // Subgroups are runs of consecutive invocations on lavapipe (its SIMD width); elsewhere keep the channel
     // block uniform per workgroup, which holds whatever the subgroup layout.
     const pad = isCpuAdapter(rt.report) && max <= wg ? max : wg;
-    return tile.tc === 32 ? { src: tapSubgroup32Src, suffix: '_sg32', pad } : { src: tapSubgroupSrc, suffix: '_sg', pad };
+    return tile.tc === 32 ? { src: tapSubgroup32Src + accSrc, suffix: '_sg32', pad } : { src: tapSubgroupSrc + accSrc, suffix: '_sg', pad };
   }
-  return { src: tapVec4Src, suffix: '', pad: 1 };
+  return { src: tapVec4Src + accSrc, suffix: '', pad: 1 };
 }
 
 /** The tile of kernel `name` for `channels` channels on this runtime's adapter. */
