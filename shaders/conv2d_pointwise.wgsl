@@ -24,6 +24,8 @@ override WG: u32 = 64u;
 // Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) is declared by the tap file.
 override TP: u32 = 4u;
 // hasBias, relu and acc are uniform flags (epilogue only: no extra pipelines).
+// Eight pixels per invocation (TP = 4): accumulators a (pixels 0..3) and b (4..7), one weight load for both.
+override WIDE: bool = false;
 
 fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
   let co = coBase + c;
@@ -50,8 +52,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let cb = min(L / p.itemsPad, p.cBlocks - 1u);
   let item = L - (L / p.itemsPad) * p.itemsPad;
   let valid = item < p.items && L / p.itemsPad < p.cBlocks;
-  let q0 = min(item, p.items - 1u) * TP;
-  let nv = select(0u, min(TP, p.HW - q0), valid);
+  let px = select(TP, 2u * TP, WIDE);
+  let q0 = min(item, p.items - 1u) * px;
+  let nvAll = select(0u, min(px, p.HW - q0), valid);
+  let nv = min(nvAll, TP);
   var wi = cb * p.Cin * TC;
   // Pixels past the end (last group) read a valid clamped address; their sums are never stored.
   let last = p.HW - 1u - q0;
@@ -59,14 +63,28 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let d2 = min(2u, last);
   let d3 = min(3u, last);
   var xi = n * p.Cin * p.HW + q0;
-  for (var ci = 0u; ci < p.Cin; ci++) {
-    var v = vec4<f32>(x[xi], 0.0, 0.0, 0.0);
-    if (TP > 1u) { v.y = x[xi + d1]; }
-    if (TP > 2u) { v.z = x[xi + d2]; }
-    if (TP > 3u) { v.w = x[xi + d3]; }
-    tap(wi, v);
-    wi += TC;
-    xi += p.HW;
+  if (WIDE) {
+    let d4 = min(4u, last);
+    let d5 = min(5u, last);
+    let d6 = min(6u, last);
+    let d7 = min(7u, last);
+    for (var ci = 0u; ci < p.Cin; ci++) {
+      let v = vec4<f32>(x[xi], x[xi + d1], x[xi + d2], x[xi + d3]);
+      let u = vec4<f32>(x[xi + d4], x[xi + d5], x[xi + d6], x[xi + d7]);
+      tapw(wi, v, u);
+      wi += TC;
+      xi += p.HW;
+    }
+  } else {
+    for (var ci = 0u; ci < p.Cin; ci++) {
+      var v = vec4<f32>(x[xi], 0.0, 0.0, 0.0);
+      if (TP > 1u) { v.y = x[xi + d1]; }
+      if (TP > 2u) { v.z = x[xi + d2]; }
+      if (TP > 3u) { v.w = x[xi + d3]; }
+      tap(wi, v);
+      wi += TC;
+      xi += p.HW;
+    }
   }
 
   let coBase = cb * TC;
@@ -116,5 +134,55 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     put(29u, a29, coBase, ybase, nv);
     put(30u, a30, coBase, ybase, nv);
     put(31u, a31, coBase, ybase, nv);
+  }
+  if (WIDE) {
+    let nvb = nvAll - nv;
+    let yb = ybase + TP;
+    put(0u, b0, coBase, yb, nvb);
+    put(1u, b1, coBase, yb, nvb);
+    put(2u, b2, coBase, yb, nvb);
+    put(3u, b3, coBase, yb, nvb);
+    if (TC > 4u) {
+      put(4u, b4, coBase, yb, nvb);
+      put(5u, b5, coBase, yb, nvb);
+      put(6u, b6, coBase, yb, nvb);
+      put(7u, b7, coBase, yb, nvb);
+    }
+    if (TC > 8u) {
+      put(8u, b8, coBase, yb, nvb);
+      put(9u, b9, coBase, yb, nvb);
+      put(10u, b10, coBase, yb, nvb);
+      put(11u, b11, coBase, yb, nvb);
+    }
+    if (TC > 12u) {
+      put(12u, b12, coBase, yb, nvb);
+      put(13u, b13, coBase, yb, nvb);
+      put(14u, b14, coBase, yb, nvb);
+      put(15u, b15, coBase, yb, nvb);
+    }
+    if (TC > 16u) {
+      put(16u, b16, coBase, yb, nvb);
+      put(17u, b17, coBase, yb, nvb);
+      put(18u, b18, coBase, yb, nvb);
+      put(19u, b19, coBase, yb, nvb);
+    }
+    if (TC > 20u) {
+      put(20u, b20, coBase, yb, nvb);
+      put(21u, b21, coBase, yb, nvb);
+      put(22u, b22, coBase, yb, nvb);
+      put(23u, b23, coBase, yb, nvb);
+    }
+    if (TC > 24u) {
+      put(24u, b24, coBase, yb, nvb);
+      put(25u, b25, coBase, yb, nvb);
+      put(26u, b26, coBase, yb, nvb);
+      put(27u, b27, coBase, yb, nvb);
+    }
+    if (TC > 28u) {
+      put(28u, b28, coBase, yb, nvb);
+      put(29u, b29, coBase, yb, nvb);
+      put(30u, b30, coBase, yb, nvb);
+      put(31u, b31, coBase, yb, nvb);
+    }
   }
 }

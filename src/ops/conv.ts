@@ -60,20 +60,22 @@ export interface ConvTile {
 }
 
 /**
- * Tile sizes per kernel: wg (lanes per workgroup, <= 256), tc in {4, 8, 12, 16, 32} channels and tp in 1..4 pixels
- * (weight columns for backwardWeight; 8 for 'forward': the wide variant) per invocation. The top-level tiles
- * are for CPU adapters (lavapipe, SwiftShader: wide register tiles, loads are the cost), `gpu` holds those for
- * other adapters (smaller tiles: register pressure). Mutable: autotuneConv (conv_tune.ts) picks them for the
- * adapter at hand; pipelines are cached per tile. Tiles change speed only: every tile sums in the same order.
+ * Tile sizes per kernel: wg (lanes per workgroup, <= 256), tc in {4, 8, 12, 16, 32} channels and tp in 1..4
+ * pixels (weight columns for backwardWeight) per invocation; tp 8 for 'forward' and the pointwise kernels is
+ * the wide variant (two vec4 pixel groups). The top-level tiles are for CPU adapters (lavapipe, SwiftShader:
+ * wide register tiles), `gpu` holds those for other adapters (smaller tiles: register pressure). Mutable:
+ * autotuneConv (conv_tune.ts) picks them for the adapter at hand; pipelines are cached per tile. Tiles change
+ * speed only: every tile sums in the same order.
  */
 export const convTuning = {
   /** tp 8: the wide variant (two vec4 pixel groups per invocation, stride 1). */
   forward: { wg: 64, tc: 32, tp: 8 } as ConvTile,
   /** Forward convs with stride > 1 (no sliding window). */
   forwardStrided: { wg: 64, tc: 32, tp: 4 } as ConvTile,
-  pointwise: { wg: 64, tc: 32, tp: 4 } as ConvTile,
+  /** tp 8: the wide variant here too (one weight load for 8 pixels). */
+  pointwise: { wg: 64, tc: 32, tp: 8 } as ConvTile,
   backwardInput: { wg: 64, tc: 32, tp: 4 } as ConvTile,
-  pointwiseBackward: { wg: 64, tc: 32, tp: 4 } as ConvTile,
+  pointwiseBackward: { wg: 64, tc: 32, tp: 8 } as ConvTile,
   /** tp = weight columns per invocation; `chunk` = reduction steps (output pixels) per partial sum. */
   backwardWeight: { wg: 64, tc: 16, tp: 4, chunk: 512 } as ConvTile & { chunk: number },
   /** Pixels per invocation in the bias / ReLU-mask pass (`maskSeg`: without a bias gradient). */
@@ -191,9 +193,9 @@ function tapVariant(rt: Runtime, tile: ConvTile): TapVariant {
 /** The tile of kernel `name` for `channels` channels on this runtime's adapter. */
 function tileFor(rt: Runtime, name: TileName, channels: number): ConvTile {
   const t: ConvTile = tileTable(rt)[name];
-  const maxTp = name === 'forward' ? 8 : 4;
+  const maxTp = name === 'forward' || name === 'pointwise' || name === 'pointwiseBackward' ? 8 : 4;
   if (![4, 8, 12, 16, 32].includes(t.tc) || !(Number.isInteger(t.tp) && t.tp >= 1 && (t.tp <= 4 || t.tp === maxTp)) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
-    throw new Error(`conv2d: tile of '${name}' must have tc in {4, 8, 12, 16, 32}, 1 <= tp <= 4 (or 8 for 'forward'), 1 <= wg <= 256; got ${JSON.stringify(t)}`);
+    throw new Error(`conv2d: tile of '${name}' must have tc in {4, 8, 12, 16, 32}, 1 <= tp <= 4 (or 8 for 'forward' and the pointwise kernels), 1 <= wg <= 256; got ${JSON.stringify(t)}`);
   }
   // Few channels get a smaller channel block (4, 8 or 16 only: each block size is another pipeline to compile).
   return { wg: t.wg, tc: Math.min(t.tc, channels <= 4 ? 4 : channels <= 8 ? 8 : channels <= 16 ? 16 : 32), tp: t.tp };
@@ -304,11 +306,14 @@ function pointwiseRaw(
   coOff: number, coTot: number, relu: boolean, acc: boolean,
 ): void {
   const tile = tileFor(rt, tileName, O);
+  // tp 8: the wide variant (two vec4 pixel groups per invocation).
+  const wide = tile.tp === 8;
+  if (wide) tile.tp = 4;
   const tv = tapVariant(rt, tile);
   const wp = packedWeight(rt, w, O, R, 1, sO, sR, 0, tile.tc);
-  const items = Math.ceil(HW / tile.tp);
+  const items = Math.ceil(HW / (wide ? 8 : tile.tp));
   const grid = convGrid(items, O, N, tile, { pad: tv.pad });
-  const k = rt.kernel(`conv2d_pointwise${tv.suffix}`, tv.src + pwSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp });
+  const k = rt.kernel(`conv2d_pointwise${tv.suffix}${wide ? '_w' : ''}`, tv.src + pwSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, WIDE: wide ? 1 : 0 });
   rt.dispatch(
     k,
     { x, wp, b: b ?? x, y },

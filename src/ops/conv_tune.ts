@@ -25,9 +25,9 @@ const SHAPES: Record<Exclude<TileName, 'backwardWeight'>, Shape[]> = {
 const CANDIDATES: Record<Exclude<TileName, 'backwardWeight'>, ConvTile[]> = {
   forward: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 8 }, { wg: 64, tc: 16, tp: 4 }],
   forwardStrided: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 8, tp: 4 }],
-  pointwise: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }],
+  pointwise: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }],
   backwardInput: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }],
-  pointwiseBackward: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }],
+  pointwiseBackward: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }],
 };
 
 export const TUNED_FAMILIES = Object.keys(SHAPES) as Exclude<TileName, 'backwardWeight'>[];

@@ -182,6 +182,26 @@ describe('conv2d on the GPU', () => {
     expect(names).toContain('conv2d_forward_w');
   });
 
+  it('wide pointwise tiles (8 pixels per invocation, forward and input gradient) give the CPU results with every tap variant', async () => {
+    const d = await getDevice();
+    const sel = CASES.filter((c) => c.KH * c.KW === 1 && c.stride === 1 && c.pad === 0);
+    expect(sel.length).toBeGreaterThanOrEqual(2);
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    for (const [j, [sub, tc]] of ([[true, 32], [true, 16], [false, 32], [false, 8]] as const).entries()) {
+      convTuning.subgroups = sub;
+      Object.assign(convTuning.pointwise, { wg: 32, tc, tp: 8 });
+      Object.assign(convTuning.pointwiseBackward, { wg: 32, tc, tp: 8 });
+      for (let i = 0; i < sel.length; i++) {
+        const v = data(sel[i], 1300 + 10 * j + i);
+        checkAgainstCpu(sel[i], v, await runGpu(d, sel[i], v));
+      }
+    }
+    const names = spy.mock.calls.map((a) => a[0]);
+    spy.mockRestore();
+    expect(names).toContain('conv2d_pointwise_w');
+    expect(names).toContain('conv2d_pointwise_sg32_w');
+  });
+
   it('input gradient alone: the ReLU mask runs as the flat vec4 pass when the runs are vec4-aligned', async () => {
     const d = await getDevice();
     const spy = vi.spyOn(d.runtime, 'kernel');
@@ -216,7 +236,7 @@ describe('conv2d on the GPU', () => {
     convTuning.forward.tc = 6;
     const x = d.tensor(new Float32Array(2 * 9 * 9), [1, 2, 9, 9]);
     const w = d.tensor(new Float32Array(3 * 2 * 9), [3, 2, 3, 3]);
-    expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16, 32\}, 1 <= tp <= 4 \(or 8 for 'forward'\)/);
+    expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16, 32\}, 1 <= tp <= 4 \(or 8 for 'forward' and the pointwise kernels\)/);
     dispose(x, w);
   });
 
