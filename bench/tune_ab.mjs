@@ -1,8 +1,9 @@
-// End-to-end A/B timing of conv tuning settings (not a test):
+// End-to-end A/B timing of tuning settings (not a test):
 //   node bench/tune_ab.mjs '<json A>' '<json B>' [batch] [rounds]
-// Bundles the sources (esbuild), builds SqueezeNet 1.1 with random weights and alternates tunings A and B
-// (`convTuning` overrides) round by round, so load drift on a shared machine hits both alike. Per round and
-// setting: one forward (logits read back) and one vanilla saliency (map read back). Prints min and median ms.
+// Bundles the sources (esbuild), builds SqueezeNet 1.1 with random weights and alternates settings A and B
+// round by round, so load drift on a shared machine hits both alike. A setting overrides keys of `convTuning`;
+// keys "runtime.<field>" set the runtime's fields (e.g. {"runtime.idleWaits": false}). Per round and setting:
+// one forward (logits read back) and one vanilla saliency (map read back). Prints min and median ms.
 import * as esbuild from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,14 +26,19 @@ const B = JSON.parse(process.argv[3] ?? '{}');
 const batch = Number(process.argv[4] ?? 1);
 const rounds = Number(process.argv[5] ?? 15);
 const base = structuredClone(G.convTuning);
+let d;
+let runtimeBase;
 function apply(t) {
   for (const [k, v] of Object.entries(base)) G.convTuning[k] = typeof v === 'object' ? { ...v } : v;
+  Object.assign(d.runtime, runtimeBase);
   for (const [k, v] of Object.entries(t)) {
-    if (typeof v === 'object') Object.assign(G.convTuning[k], v);
+    if (k.startsWith('runtime.')) d.runtime[k.slice(8)] = v;
+    else if (typeof v === 'object') Object.assign(G.convTuning[k], v);
     else G.convTuning[k] = v;
   }
 }
-const d = await G.Device.create();
+d = await G.Device.create();
+runtimeBase = { idleWaits: d.runtime.idleWaits };
 const model = G.SqueezeNet.fromStateDict(d, G.randomSqueezeNetWeights());
 const xs = new Float32Array(batch * 3 * 224 * 224).map((_, i) => Math.sin(i * 0.37));
 const x = d.tensor(xs, [batch, 3, 224, 224]);

@@ -1,7 +1,7 @@
 // The GPU runtime: pooled buffers, cached pipelines (bind group layouts reflected from the WGSL with
 // wgsl_reflect), batched dispatches in one command encoder, and read-back only when awaited.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import type { AdapterReport } from './adapter.js';
+import { isCpuAdapter, type AdapterReport } from './adapter.js';
 
 // GPUBufferUsage flag values, spelled out: the constants object is not a global in every Node setup.
 const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
@@ -121,6 +121,18 @@ export class Runtime {
   private pending = 0;
   private error: Error | null = null;
   private checks: Promise<void>[] = [];
+  /**
+   * Waiting without spinning. dawn.node resolves mapAsync / onSubmittedWorkDone by polling the device in a busy
+   * loop on the main thread; on a CPU adapter (lavapipe, SwiftShader in Node) that loop takes a core from the
+   * driver's worker threads and roughly halves their speed. So before a wait is handed to Dawn the runtime
+   * sleeps (setTimeout) for 90% of the time the same work took before: a batch (the submits since the last
+   * wait) is keyed by its kernel sequence (see afterWait for how its estimate follows the measured times).
+   * Off on GPUs (`idleWaits`).
+   */
+  idleWaits: boolean;
+  private batchIds: number[] = [];
+  private batchStart = 0;
+  private waitEstimates = new Map<string, number>();
 
   // Profiling with timestamp queries (when the adapter has them).
   private profiling = false;
@@ -137,6 +149,7 @@ export class Runtime {
   constructor(device: GPUDevice, report: AdapterReport, keepAlive: unknown) {
     this.device = device;
     this.report = report;
+    this.idleWaits = isCpuAdapter(report);
     this.keepAlive = keepAlive;
     device.addEventListener?.('uncapturederror', (ev: Event) => {
       const err = (ev as GPUUncapturedErrorEvent).error;
@@ -245,12 +258,14 @@ export class Runtime {
     this.pending++;
     this.flush();
     await this.awaitChecks();
+    const key = await this.beforeWait();
     try {
       await staging.mapAsync(0x0001 /* READ */, 0, size);
     } catch (e) {
       this.check();
       throw new Error(`GPU read-back failed: ${(e as Error).message}`);
     }
+    this.afterWait(key);
     const out = staging.getMappedRange(0, size).slice(0, bytes);
     staging.unmap();
     if (this.readPool.length < 8) this.readPool.push(staging);
@@ -262,9 +277,42 @@ export class Runtime {
   /** Resolves when all submitted work has finished. */
   async sync(): Promise<void> {
     this.flush();
+    const key = await this.beforeWait();
     await this.device.queue.onSubmittedWorkDone();
+    this.afterWait(key);
     await this.awaitChecks();
     this.check();
+  }
+
+  /**
+   * Sleeps for most of the expected time of the submitted batch (see idleWaits) and claims the batch: a wait
+   * that starts meanwhile (several reads at once) neither sleeps nor times it.
+   */
+  private async beforeWait(): Promise<{ key: string; start: number; waitStart: number } | null> {
+    if (!this.idleWaits || !this.batchStart) return null;
+    const key = this.batchIds.join(',');
+    const start = this.batchStart;
+    this.batchIds = [];
+    this.batchStart = 0;
+    const est = this.waitEstimates.get(key);
+    if (est !== undefined) {
+      const left = est * 0.9 - (performance.now() - start);
+      if (left >= 1) await new Promise((r) => setTimeout(r, left));
+    }
+    return { key, start, waitStart: performance.now() };
+  }
+
+  /**
+   * Updates the batch's estimate: the completion time when Dawn had to wait (the work ended while it polled),
+   * 80% of the old estimate when the work was already done after the sleep (it overslept).
+   */
+  private afterWait(w: { key: string; start: number; waitStart: number } | null): void {
+    if (!w) return;
+    const now = performance.now();
+    const prev = this.waitEstimates.get(w.key);
+    const est = prev !== undefined && now - w.waitStart < 1 ? prev * 0.8 : now - w.start;
+    if (this.waitEstimates.size > 1000) this.waitEstimates.clear();
+    if (est < 10_000) this.waitEstimates.set(w.key, est);
   }
 
   private async awaitChecks(): Promise<void> {
@@ -417,6 +465,7 @@ export class Runtime {
     }
     this.pending++;
     this.dispatches++;
+    if (this.idleWaits) this.batchIds.push(k.id);
   }
 
   private enc(): GPUCommandEncoder {
@@ -447,6 +496,7 @@ export class Runtime {
     this.encoder = null;
     this.pending = 0;
     this.device.queue.submit([cb]);
+    if (!this.batchStart) this.batchStart = performance.now();
     this.submits++;
     if (resolveBuf) {
       const rb = resolveBuf;
