@@ -1,26 +1,12 @@
 // End-to-end A/B timing of tuning settings (not a test):
 //   node bench/tune_ab.mjs '<json A>' '<json B>' [batch] [rounds]
-// Bundles the sources (esbuild), builds SqueezeNet 1.1 with random weights and alternates settings A and B
+// Loads the built library (bench/common.mjs), builds SqueezeNet 1.1 with random weights and alternates settings A and B
 // round by round, so load drift on a shared machine hits both alike. A setting overrides keys of `convTuning`;
 // keys "runtime.<field>" set the runtime's fields (e.g. {"runtime.idleWaits": false}). Per round and setting:
 // one forward (logits read back) and one vanilla saliency (map read back). Prints min and median ms.
-import * as esbuild from 'esbuild';
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { dirname, join } from 'node:path';
+import { loadLibrary, randomStateDict } from './common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = join(root, 'node_modules', '.cache', 'gradsight-bench');
-mkdirSync(outDir, { recursive: true });
-const outfile = join(outDir, 'tune_ab.mjs');
-await esbuild.build({
-  stdin: {
-    contents: "export * from './src/index.ts'; export { randomSqueezeNetWeights, benchSteps } from './src/cli/bench.ts';",
-    resolveDir: root, loader: 'ts',
-  },
-  bundle: true, format: 'esm', platform: 'node', outfile, loader: { '.wgsl': 'text' }, external: ['webgpu'], logLevel: 'warning',
-});
-const G = await import(pathToFileURL(outfile).href);
+const G = await loadLibrary(); // dist/index.js, rebuilt when older than the sources
 const A = JSON.parse(process.argv[2] ?? '{}');
 const B = JSON.parse(process.argv[3] ?? '{}');
 const batch = Number(process.argv[4] ?? 1);
@@ -39,7 +25,7 @@ function apply(t) {
 }
 d = await G.Device.create();
 runtimeBase = { idleWaits: d.runtime.idleWaits };
-const model = G.SqueezeNet.fromStateDict(d, G.randomSqueezeNetWeights());
+const model = G.SqueezeNet.fromStateDict(d, randomStateDict(G));
 const xs = new Float32Array(batch * 3 * 224 * 224).map((_, i) => Math.sin(i * 0.37));
 const x = d.tensor(xs, [batch, 3, 224, 224]);
 const classes = Array.from({ length: batch }, (_, i) => (i * 37) % 1000);

@@ -20,7 +20,7 @@ override WG: u32 = 256u;
 // are read at constant offsets).
 override RANK: u32 = 1u;
 // Items per invocation.
-const E: u32 = 4u;
+override E: u32 = 4u;
 
 fn op(x: T, y: T) -> T {
   switch OP {

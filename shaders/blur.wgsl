@@ -15,7 +15,7 @@ override WG: u32 = 256u;
 // constant offsets); 0 reads p.r.
 override RC: u32 = 0u;
 // Outputs per invocation of `main`.
-const E: u32 = 4u;
+override E: u32 = 4u;
 
 fn weight(k: i32) -> f32 {
   let u = u32(k);

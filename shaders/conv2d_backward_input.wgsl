@@ -110,50 +110,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
   let ciBase = cb * TC;
   let base = n * p.Cin * p.H * p.W + iy * p.W + rx + s * tx0;
-  put(0u, a0, ciBase, base, nv);
-  put(1u, a1, ciBase, base, nv);
-  put(2u, a2, ciBase, base, nv);
-  put(3u, a3, ciBase, base, nv);
-  if (TC > 4u) {
-    put(4u, a4, ciBase, base, nv);
-    put(5u, a5, ciBase, base, nv);
-    put(6u, a6, ciBase, base, nv);
-    put(7u, a7, ciBase, base, nv);
-  }
-  if (TC > 8u) {
-    put(8u, a8, ciBase, base, nv);
-    put(9u, a9, ciBase, base, nv);
-    put(10u, a10, ciBase, base, nv);
-    put(11u, a11, ciBase, base, nv);
-  }
-  if (TC > 12u) {
-    put(12u, a12, ciBase, base, nv);
-    put(13u, a13, ciBase, base, nv);
-    put(14u, a14, ciBase, base, nv);
-    put(15u, a15, ciBase, base, nv);
-  }
-  if (TC > 16u) {
-    put(16u, a16, ciBase, base, nv);
-    put(17u, a17, ciBase, base, nv);
-    put(18u, a18, ciBase, base, nv);
-    put(19u, a19, ciBase, base, nv);
-  }
-  if (TC > 20u) {
-    put(20u, a20, ciBase, base, nv);
-    put(21u, a21, ciBase, base, nv);
-    put(22u, a22, ciBase, base, nv);
-    put(23u, a23, ciBase, base, nv);
-  }
-  if (TC > 24u) {
-    put(24u, a24, ciBase, base, nv);
-    put(25u, a25, ciBase, base, nv);
-    put(26u, a26, ciBase, base, nv);
-    put(27u, a27, ciBase, base, nv);
-  }
-  if (TC > 28u) {
-    put(28u, a28, ciBase, base, nv);
-    put(29u, a29, ciBase, base, nv);
-    put(30u, a30, ciBase, base, nv);
-    put(31u, a31, ciBase, base, nv);
-  }
+  putA(ciBase, base, nv);
 }

@@ -19,7 +19,7 @@ override WG: u32 = 64u;
 // time on lavapipe).
 override BLOCK: bool = false;
 // Outputs per invocation of `main` (the launch cost per invocation is paid once per E outputs).
-const E: u32 = 4u;
+override E: u32 = 4u;
 
 var<workgroup> sv: array<f32, WG>;
 var<workgroup> si: array<u32, WG>;

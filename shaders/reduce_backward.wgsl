@@ -17,7 +17,7 @@ override WG: u32 = 256u;
 // The rank as a constant (the loop over dimensions unrolls: shape and strides read at constant offsets).
 override RANK: u32 = 1u;
 // Input elements per invocation.
-const E: u32 = 4u;
+override E: u32 = 4u;
 
 fn dim(arr: array<vec4<u32>, 2>, d: u32) -> u32 { return arr[d / 4u][d % 4u]; }
 

@@ -10,7 +10,7 @@ struct Params { n: u32, a: f32, b: f32, _pad: u32, }
 override OP: u32 = 0u;
 override WG: u32 = 256u;
 
-const E: u32 = 4u;
+override E: u32 = 4u;
 
 fn f(v: T) -> T {
   switch OP {

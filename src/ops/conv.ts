@@ -19,7 +19,8 @@
 // feature: conv2d_tap_subgroup32.wgsl for 32-channel tiles (one vec4 load per lane per 32 weights, the rest by
 // subgroupBroadcast) and conv2d_tap_subgroup.wgsl for up to 16 (one scalar load per 8 weights); without it
 // conv2d_tap_vec4.wgsl (every lane loads its tile's weights as vec4). conv2d_accumulators.wgsl (the tile's
-// registers) follows the tap file.
+// registers) follows the tap file, and conv2d_epilogue.wgsl (storing a whole tile) the forward, pointwise and
+// input-gradient bodies.
 // On lavapipe (Mesa 25.0) every storage load with a non-constant address, uniform or not, is a per-lane loop
 // whose cost hardly depends on the load's width (a vec4 costs about two scalars), and every loop-carried value
 // is stored under the loop's lane mask; a tile's accumulators outnumber the CPU's registers and are spilled.
@@ -41,9 +42,10 @@ import tapVec4Src from '../../shaders/conv2d_tap_vec4.wgsl';
 import tapSubgroupSrc from '../../shaders/conv2d_tap_subgroup.wgsl';
 import tapSubgroup32Src from '../../shaders/conv2d_tap_subgroup32.wgsl';
 import accSrc from '../../shaders/conv2d_accumulators.wgsl';
+import epilogueSrc from '../../shaders/conv2d_epilogue.wgsl';
 import { record, Storage, type Tensor } from '../tensor/tensor.js';
 import type { Runtime } from '../gpu/runtime.js';
-import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice } from './util.js';
+import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice, ITEMS } from './util.js';
 import { isCpuAdapter } from '../gpu/adapter.js';
 
 export interface Conv2dOptions {
@@ -313,7 +315,7 @@ function pointwiseRaw(
   const wp = packedWeight(rt, w, O, R, 1, sO, sR, 0, tile.tc);
   const items = Math.ceil(HW / (wide ? 8 : tile.tp));
   const grid = convGrid(items, O, N, tile, { pad: tv.pad });
-  const k = rt.kernel(`conv2d_pointwise${tv.suffix}${wide ? '_w' : ''}`, tv.src + pwSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, WIDE: wide ? 1 : 0 });
+  const k = rt.kernel(`conv2d_pointwise${tv.suffix}${wide ? '_w' : ''}`, tv.src + epilogueSrc + pwSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, WIDE: wide ? 1 : 0 });
   rt.dispatch(
     k,
     { x, wp, b: b ?? x, y },
@@ -342,7 +344,7 @@ function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: Tensor, b: GPUBuf
   const groupsX = Math.ceil(g.Wo / (wide ? 8 : tile.tp));
   const items = g.Ho * groupsX;
   const grid = convGrid(items, g.Cout, g.N, tile, { pad: tv.pad });
-  const k = rt.kernel(`conv2d_forward${tv.suffix}${wide ? '_w' : ''}`, tv.src + fwdSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ...tapConstants(g) });
+  const k = rt.kernel(`conv2d_forward${tv.suffix}${wide ? '_w' : ''}`, tv.src + epilogueSrc + fwdSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ...tapConstants(g) });
   rt.dispatch(
     k,
     { x, wp, b: b ?? x, y: out },
@@ -370,8 +372,8 @@ function prepGrad(rt: Runtime, g: ConvGeom, gy: GPUBuffer, y: GPUBuffer | null, 
     // Mask only, every run vec4-aligned: the flat vec4 pass.
     const total4 = (g.N * g.Cout * HW) / 4;
     if (total4 > 0) {
-      const k = rt.kernel('conv2d_relu_mask', maskSrc, { WG: 64 });
-      rt.dispatch(k, { g: gy, y: y!, gm: gm.buffer }, { run4: (g.Cout * HW) / 4, stride4: (cTot * HW) / 4, off4: (cOff * HW) / 4, total4 }, groups1d(Math.ceil(total4 / 4), 64));
+      const k = rt.kernel('conv2d_relu_mask', maskSrc, { WG: 64, V: ITEMS });
+      rt.dispatch(k, { g: gy, y: y!, gm: gm.buffer }, { run4: (g.Cout * HW) / 4, stride4: (cTot * HW) / 4, off4: (cOff * HW) / 4, total4 }, groups1d(Math.ceil(total4 / ITEMS), 64));
     }
     return gm;
   }
@@ -447,7 +449,7 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: Tensor, dx
   const items = Ty * groupsX;
   const grid = convGrid(items, g.Cin, g.N, tile, { pad: tv.pad, yMul: s * s });
   const tc = tapConstants(g);
-  const k = rt.kernel(`conv2d_backward_input${tv.suffix}`, tv.src + bwdInSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, ...tc, Sc: tc.KHc ? g.stride : 0 });
+  const k = rt.kernel(`conv2d_backward_input${tv.suffix}`, tv.src + epilogueSrc + bwdInSrc, { WG: tile.wg, TC: tile.tc, TP: tile.tp, ...tc, Sc: tc.KHc ? g.stride : 0 });
   rt.dispatch(
     k,
     { g: gm, wp, dx },

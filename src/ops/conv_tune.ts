@@ -8,6 +8,7 @@
 // replaces the current tile only when it is faster by more than `margin` (default 3%).
 import { conv2d, tileTable, type ConvTile, type TileName } from './conv.js';
 import { grad, noGrad, tidy, keep, dispose, type Device, type Tensor } from '../tensor/tensor.js';
+import { randn } from './random.js';
 
 /** [Cin, H, Cout, kernel, stride, padding] */
 type Shape = [number, number, number, number, number, number];
@@ -70,10 +71,9 @@ export async function autotuneConv(device: Device, opts: AutotuneOptions = {}): 
   const results: FamilyResult[] = [];
   let seed = 1;
   const rand = (shape: number[], requiresGrad = false) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = Math.sin(++seed * 12.9898) * 0.5;
-    return device.tensor(a, shape, { requiresGrad });
+    const t = randn(device, shape, seed++, { std: 0.5 });
+    t.requiresGrad = requiresGrad;
+    return t;
   };
   for (const family of families as Exclude<TileName, 'backwardWeight'>[]) {
     const before = { ...table[family] };

@@ -5,7 +5,7 @@ import unarySrc from '../../shaders/unary.wgsl';
 import binarySrc from '../../shaders/binary.wgsl';
 import fillSrc from '../../shaders/fill.wgsl';
 import { record, installAccumulate, installFill, noGrad, type Tensor, type Device, type Shape } from '../tensor/tensor.js';
-import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice, sameShape, strides, pad8 } from './util.js';
+import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice, sameShape, strides, pad8, ITEMS } from './util.js';
 import { sumTo } from './reduce.js';
 
 const U = { copy: 0, neg: 1, abs: 2, square: 3, sqrt: 4, exp: 5, log: 6, relu: 7, sign: 8, affine: 9, clamp: 10, step: 11, recip: 12 } as const;
@@ -17,8 +17,6 @@ type BinaryName = keyof typeof B;
 /** Element type put in front of unary.wgsl / binary.wgsl: vec4 when the size is a multiple of 4. */
 const T_F32 = 'alias T = f32;\n';
 const T_VEC4 = 'alias T = vec4<f32>;\n';
-/** Items (f32 or vec4) per invocation: E in unary.wgsl and binary.wgsl. */
-const ITEMS = 4;
 
 /** @internal y = f(x) with no graph. */
 export function unaryRaw(x: Tensor, op: UnaryName, a = 0, b = 0): Tensor {
@@ -27,7 +25,7 @@ export function unaryRaw(x: Tensor, op: UnaryName, a = 0, b = 0): Tensor {
   const rt = x.device.runtime;
   const v4 = x.size % 4 === 0;
   const n = v4 ? x.size / 4 : x.size;
-  const k = rt.kernel(`unary_${op}${v4 ? '_v4' : ''}`, (v4 ? T_VEC4 : T_F32) + unarySrc, { OP: U[op], WG: 256 });
+  const k = rt.kernel(`unary_${op}${v4 ? '_v4' : ''}`, (v4 ? T_VEC4 : T_F32) + unarySrc, { OP: U[op], WG: 256, E: ITEMS });
   rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n, a, b }, groups1d(Math.ceil(n / ITEMS), 256));
   return out;
 }
@@ -78,7 +76,7 @@ export function binaryRaw(a: Tensor, b: Tensor, op: BinaryName, opName: string =
   const divB = same ? 1 : prefixDiv(b.shape, shape);
   const mode = same ? 0 : divA && divB ? 2 : 1;
   const name = `binary_${op}${mode === 0 ? (v4 ? '_v4' : '') : mode === 2 ? '_prefix' : `_bcast${shape.length}`}`;
-  const k = rt.kernel(name, (v4 ? T_VEC4 : T_F32) + binarySrc, { OP: B[op], BCAST: mode, RANK: shape.length, WG: 256 });
+  const k = rt.kernel(name, (v4 ? T_VEC4 : T_F32) + binarySrc, { OP: B[op], BCAST: mode, RANK: shape.length, WG: 256, E: ITEMS });
   rt.dispatch(
     k,
     { a: a.buffer, b: b.buffer, out: out.buffer },
@@ -243,9 +241,9 @@ export function fill(device: Device, shape: Shape, value: number): Tensor {
   const t = emptyLike(device, shape);
   if (t.size) {
     const rt = device.runtime;
-    const k = rt.kernel('fill', fillSrc, { WG: 256 });
+    const k = rt.kernel('fill', fillSrc, { WG: 256, E: ITEMS });
     const n4 = Math.ceil(t.size / 4);
-    rt.dispatch(k, { y: t.buffer }, { n4, value }, groups1d(Math.ceil(n4 / 4), 256));
+    rt.dispatch(k, { y: t.buffer }, { n4, value }, groups1d(Math.ceil(n4 / ITEMS), 256));
   }
   return t;
 }

@@ -5,7 +5,10 @@ import rollSrc from '../../shaders/roll.wgsl';
 import blurSrc from '../../shaders/blur.wgsl';
 import clampSrc from '../../shaders/clamp_channels.wgsl';
 import { record, type Tensor } from '../tensor/tensor.js';
-import { emptyLike, fmtShape, groups1d, checkTensor } from './util.js';
+import { emptyLike, fmtShape, groups1d, checkTensor, ITEMS } from './util.js';
+
+/** Pixels of a row per roll invocation (E in roll.wgsl). */
+const ROLL_SEGMENT = 8;
 import { blurRadius, gaussianWeights } from './cpu/image.js';
 
 const WG = 256;
@@ -24,10 +27,10 @@ function rollRaw(x: Tensor, sy: number, sx: number): Tensor {
   const out = emptyLike(x.device, x.shape);
   if (!out.size) return out;
   const rt = x.device.runtime;
-  const k = rt.kernel('roll', rollSrc, { WG });
-  // n = rows (planes × H); one invocation per segment of 8 pixels of a row (E in roll.wgsl).
+  const k = rt.kernel('roll', rollSrc, { WG, E: ROLL_SEGMENT });
+  // n = rows (planes × H); one invocation per segment of ROLL_SEGMENT pixels of a row.
   const rows = out.size / W;
-  rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n: rows, H, W, sy: mod(sy, H), sx: mod(sx, W) }, groups1d(rows * Math.ceil(W / 8), WG));
+  rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n: rows, H, W, sy: mod(sy, H), sx: mod(sx, W) }, groups1d(rows * Math.ceil(W / ROLL_SEGMENT), WG));
   return out;
 }
 
@@ -51,11 +54,11 @@ function blurPass(x: Tensor, axis: number, w: readonly number[], r: number, entr
   let inner = 1;
   for (let d = axis + 1; d < x.rank; d++) inner *= x.shape[d];
   const rt = x.device.runtime;
-  // The forward pass: 4 outputs per invocation, the radius as a pipeline constant up to 8.
+  // The forward pass: ITEMS outputs per invocation, the radius as a pipeline constant up to 8.
   const fwd = entry === 'main';
   const rc = fwd && r <= 8 ? r : 0;
-  const k = rt.kernel(`blur_${entry}${rc ? `_r${rc}` : ''}`, blurSrc, { WG, RC: rc }, entry);
-  rt.dispatch(k, { src: x.buffer, dst: out.buffer }, { n: out.size, len, inner, r, w }, groups1d(fwd ? Math.ceil(out.size / 4) : out.size, WG));
+  const k = rt.kernel(`blur_${entry}${rc ? `_r${rc}` : ''}`, blurSrc, { WG, RC: rc, E: ITEMS }, entry);
+  rt.dispatch(k, { src: x.buffer, dst: out.buffer }, { n: out.size, len, inner, r, w }, groups1d(fwd ? Math.ceil(out.size / ITEMS) : out.size, WG));
   return out;
 }
 
@@ -110,14 +113,14 @@ export function clampChannels(x: Tensor, lo: readonly number[], hi: readonly num
   const rt = x.device.runtime;
   const out = emptyLike(x.device, x.shape);
   if (out.size) {
-    const k = rt.kernel('clamp_channels', clampSrc, { WG }, 'main');
-    rt.dispatch(k, { a: x.buffer, b: x.buffer, out: out.buffer }, params, groups1d(Math.ceil(out.size / 4), WG));
+    const k = rt.kernel('clamp_channels', clampSrc, { WG, E: ITEMS }, 'main');
+    rt.dispatch(k, { a: x.buffer, b: x.buffer, out: out.buffer }, params, groups1d(Math.ceil(out.size / ITEMS), WG));
   }
   return record(out, 'clampChannels', [x], (g) => {
     const gin = emptyLike(g.device, x.shape);
     if (gin.size) {
-      const kb = rt.kernel('clamp_channels_backward', clampSrc, { WG }, 'backward');
-      rt.dispatch(kb, { a: x.buffer, b: g.buffer, out: gin.buffer }, params, groups1d(Math.ceil(gin.size / 4), WG));
+      const kb = rt.kernel('clamp_channels_backward', clampSrc, { WG, E: ITEMS }, 'backward');
+      rt.dispatch(kb, { a: x.buffer, b: g.buffer, out: gin.buffer }, params, groups1d(Math.ceil(gin.size / ITEMS), WG));
     }
     return [gin];
   });

@@ -25,10 +25,10 @@ export interface AvgPool2dOptions extends Pool2dOptions {
 
 const WG = 256;
 /** Workgroup size of the max-pool forward and backward (fewer, longer invocations than the average pools). */
-const BWD_WG = 64;
+const MAXPOOL_WG = 64;
 /** Outputs along a row per max-pool forward invocation (TPO in maxpool.wgsl). */
 const MAXPOOL_TPO = 8;
-/** Outputs of a class row per max-pool backward invocation (E in maxpool_backward.wgsl). */
+/** Outputs of a class row per max-pool backward invocation (the override E of maxpool_backward.wgsl). */
 const MAXPOOL_BWD_E = 4;
 
 function checkNCHW(op: string, x: Tensor): [number, number, number, number] {
@@ -84,8 +84,8 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
     // One invocation per segment of MAXPOOL_TPO outputs along an output row (see maxpool.wgsl).
     const segs = Math.ceil(outShape[3] / MAXPOOL_TPO);
     const n = outShape[0] * outShape[1] * outShape[2] * segs;
-    const k = rt.kernel(`maxpool${save ? '_save' : ''}_k${q.kW}s${q.sW}`, `const KW: u32 = ${q.kW}u;\nconst SW: u32 = ${q.sW}u;\n` + maxpoolSrc, { SAVE: save ? 1 : 0, WG: BWD_WG });
-    rt.dispatch(k, { x: x.buffer, out: out.buffer, idx: idx.buffer }, { ...uniforms(n, inShape, outShape, q), segs }, groups1d(n, BWD_WG));
+    const k = rt.kernel(`maxpool${save ? '_save' : ''}_k${q.kW}s${q.sW}`, `const KW: u32 = ${q.kW}u;\nconst SW: u32 = ${q.sW}u;\n` + maxpoolSrc, { SAVE: save ? 1 : 0, WG: MAXPOOL_WG });
+    rt.dispatch(k, { x: x.buffer, out: out.buffer, idx: idx.buffer }, { ...uniforms(n, inShape, outShape, q), segs }, groups1d(n, MAXPOOL_WG));
   }
   if (!save) {
     idx.release();
@@ -100,7 +100,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
     if (gin.size && g.size) {
       const my = Math.ceil(q.kH / q.sH);
       const mx = Math.ceil(q.kW / q.sW);
-      const kb = rt.kernel('maxpool_backward', maxpoolBwdSrc, { WG: BWD_WG });
+      const kb = rt.kernel('maxpool_backward', maxpoolBwdSrc, { WG: MAXPOOL_WG, E: MAXPOOL_BWD_E });
       for (let cy = 0; cy < Math.min(my, Ho); cy++) {
         for (let cx = 0; cx < Math.min(mx, Wo); cx++) {
           const na = Math.ceil((Ho - cy) / my);
@@ -108,7 +108,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
           const rows = N * C * na;
           const segs = Math.ceil(nb / MAXPOOL_BWD_E);
           const u = { rows, segs, Ho, Wo, HW: H * W, na, nb, cy, cx, my, mx };
-          rt.dispatch(kb, { g: g.buffer, idx: idx.buffer, gin: gin.buffer }, u, groups1d(rows * segs, BWD_WG));
+          rt.dispatch(kb, { g: g.buffer, idx: idx.buffer, gin: gin.buffer }, u, groups1d(rows * segs, MAXPOOL_WG));
         }
       }
     }

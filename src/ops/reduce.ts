@@ -3,7 +3,7 @@
 import reduceSrc from '../../shaders/reduce.wgsl';
 import reduceBwdSrc from '../../shaders/reduce_backward.wgsl';
 import { record, Storage, type Tensor, type Shape } from '../tensor/tensor.js';
-import { emptyLike, fmtShape, groups1d, groupsFor, checkTensor, strides, pad8, normAxis } from './util.js';
+import { emptyLike, fmtShape, groups1d, groupsFor, checkTensor, strides, pad8, normAxis, ITEMS } from './util.js';
 
 export interface ReduceOptions {
   /** Keep reduced axes as size 1 (default false). */
@@ -54,7 +54,7 @@ function runReduce(x: Tensor, p: Plan, op: 0 | 1, scale: number): { out: Tensor;
   const block = p.red.length > 0 && p.red.every((a, i) => i === 0 || a === p.red[i - 1] + 1);
   const inner = block ? x.shape.slice(p.red[p.red.length - 1] + 1).reduce((a, d) => a * d, 1) : 1;
   const name = `reduce_${op ? 'max' : 'sum'}_${par ? 'wg' : 'thread'}${block ? '_block' : ''}`;
-  const k = rt.kernel(name, reduceSrc, { OP: op, WG, BLOCK: block ? 1 : 0 }, par ? 'main_wg' : 'main');
+  const k = rt.kernel(name, reduceSrc, { OP: op, WG, BLOCK: block ? 1 : 0, E: ITEMS }, par ? 'main_wg' : 'main');
   rt.dispatch(
     k,
     { x: x.buffer, out: out.buffer, idx: idx.buffer },
@@ -64,7 +64,7 @@ function runReduce(x: Tensor, p: Plan, op: 0 | 1, scale: number): { out: Tensor;
       rShape: pad8(p.red.map((i) => x.shape[i])), rStride: pad8(p.red.map((i) => st[i])),
       scale, inner,
     },
-    par ? groupsFor(p.nOut) : groups1d(Math.ceil(p.nOut / 4), WG),
+    par ? groupsFor(p.nOut) : groups1d(Math.ceil(p.nOut / ITEMS), WG),
   );
   if (op === 0) {
     idx.release();
@@ -93,12 +93,12 @@ function runReduceBackward(g: Tensor, inShape: Shape, p: Plan, op: 0 | 1, scale:
   }
   let dummy: Storage | null = null;
   if (!idx) dummy = new Storage(rt, rt.acquire(4), 4);
-  const k = rt.kernel(`reduce_backward_${op ? 'max' : 'sum'}${inShape.length}`, reduceBwdSrc, { OP: op, WG: 256, RANK: inShape.length });
+  const k = rt.kernel(`reduce_backward_${op ? 'max' : 'sum'}${inShape.length}`, reduceBwdSrc, { OP: op, WG: 256, RANK: inShape.length, E: ITEMS });
   rt.dispatch(
     k,
     { g: g.buffer, idx: (idx ?? dummy)!.buffer, gin: gin.buffer },
     { n: gin.size, rank: inShape.length, shape: pad8(inShape), oStride: pad8(oStride), rStride: pad8(rStride), scale },
-    groups1d(Math.ceil(gin.size / 4), 256),
+    groups1d(Math.ceil(gin.size / ITEMS), 256),
   );
   dummy?.release();
   return gin;

@@ -9,6 +9,12 @@ export function runtimeOf(t: Tensor): Runtime {
 }
 
 /** Workgroup counts for n threads in groups of wg, folded into y past the 65535 limit. */
+/**
+ * Items per invocation of the simple kernels (elementwise, reduce, fill, clamp, blur, masks): passed to them
+ * as the override constant E, and used here to size their dispatches. Lavapipe pays ~3 ns per invocation.
+ */
+export const ITEMS = 4;
+
 export function groups1d(n: number, wg: number): [number, number] {
   const total = Math.ceil(n / wg);
   if (total <= 65535) return [Math.max(total, 0), 1];

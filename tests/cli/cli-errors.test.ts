@@ -2,12 +2,11 @@
 // stdout and one clear message on stderr naming the command and what is wrong. Usage errors (bad flags,
 // missing or unreadable files, unknown classes) exit 2; runtime errors exit 1.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { privateCli } from '../helpers/cli.js';
-import { HAVE_SHARED, SHARED, ROOT } from '../helpers/shared.js';
+import { privateCli, spawnCli, type CliRun } from '../helpers/cli.js';
+import { HAVE_SHARED, SHARED } from '../helpers/shared.js';
 import { encodePng } from '../../src/image/png.js';
 import { newRgb } from '../../src/image/types.js';
 
@@ -15,32 +14,10 @@ let CLI = '';
 const SPAWN_TIMEOUT = 120_000;
 const TEST_TIMEOUT = 240_000;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.GRADSIGHT_WEIGHTS;
-  delete env.GRADSIGHT_DEBUG;
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '', hung = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      hung = true;
-      child.kill('SIGKILL');
-    }, SPAWN_TIMEOUT);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (hung) fail(new Error(`gradsight ${args.join(' ')}: did not exit within ${SPAWN_TIMEOUT / 1000} s (hang)\nstderr: ${stderr}`));
-      else done({ code, stdout, stderr: stderr.split('\n').filter((l) => !/^Warning: max\w+ artificially reduced/.test(l)).join('\n').trim() });
-    });
-  });
+/** A run with stderr trimmed (the whole message is usually one line). */
+async function cli(args: string[]): Promise<CliRun> {
+  const r = await spawnCli(CLI, args, { timeoutMs: SPAWN_TIMEOUT });
+  return { ...r, stderr: r.stderr.trim() };
 }
 
 interface Case {

@@ -2,12 +2,11 @@
 // bundle (`node dist/cli.js`, built by tests/setup/build.ts) from the repo root, outputs in a fresh temp dir.
 // Every run must end on its own (the spawn's timeout is a hang) — see cli-errors.test.ts for the failures.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { privateCli } from '../helpers/cli.js';
-import { HAVE_SHARED, SHARED, ROOT, fixtureJson, fixtureNpy } from '../helpers/shared.js';
+import { privateCli, spawnCli, type CliRun } from '../helpers/cli.js';
+import { HAVE_SHARED, SHARED, fixtureJson, fixtureNpy } from '../helpers/shared.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { preprocess } from '../../src/image/preprocess.js';
 import { readNpy, npyToFloat32, writeNpy } from '../../src/io/npy.js';
@@ -20,46 +19,8 @@ let CLI = '';
 const SPAWN_TIMEOUT = 150_000;
 const TEST_TIMEOUT = 240_000;
 
-interface CliRun {
-  args: string[];
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  /** stderr without Dawn's start-up warnings. */
-  stderr: string;
-  ms: number;
-}
-
-/** The environment of every run: no GRADSIGHT_WEIGHTS from the caller, no debug stacks. */
-function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  if (!('GRADSIGHT_WEIGHTS' in extra)) delete env.GRADSIGHT_WEIGHTS;
-  delete env.GRADSIGHT_DEBUG;
-  return env;
-}
-
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '', hung = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      hung = true;
-      child.kill('SIGKILL');
-    }, SPAWN_TIMEOUT);
-    child.on('error', fail);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (hung) {
-        fail(new Error(`gradsight ${args.join(' ')}: did not exit within ${SPAWN_TIMEOUT / 1000} s (hang)\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`));
-        return;
-      }
-      stderr = stderr.split('\n').filter((l) => !/^Warning: max\w+ artificially reduced/.test(l)).join('\n');
-      done({ args, code, signal, stdout, stderr, ms: performance.now() - t0 });
-    });
-  });
+  return spawnCli(CLI, args, { env, timeoutMs: SPAWN_TIMEOUT });
 }
 
 /** Run and require exit status 0 (the error names the command and shows stderr). */

@@ -1,5 +1,5 @@
 // The built CLI for the CLI tests.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './shared.js';
@@ -21,4 +21,47 @@ export function privateCli(): string {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); // a rebuild is in progress: wait, retry
   }
   throw new Error('dist/cli.js is missing or broken (is a build running?); expected it from tests/setup/build.ts');
+}
+
+export interface CliRun {
+  args: string[];
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  /** stderr without Dawn's start-up warnings. */
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Run `cli` (a copy from privateCli) with `args` in the repository root. The environment is the caller's
+ * without GRADSIGHT_WEIGHTS (unless `env` sets it) and GRADSIGHT_DEBUG, plus `env`. A run longer than
+ * `timeoutMs` is killed and rejected as a hang.
+ */
+export function spawnCli(cli: string, args: string[], opts: { env?: Record<string, string>; timeoutMs: number }): Promise<CliRun> {
+  const extra = opts.env ?? {};
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  if (!('GRADSIGHT_WEIGHTS' in extra)) delete env.GRADSIGHT_WEIGHTS;
+  delete env.GRADSIGHT_DEBUG;
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [cli, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', hung = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
+    child.on('error', fail);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (hung) {
+        fail(new Error(`gradsight ${args.join(' ')}: did not exit within ${opts.timeoutMs / 1000} s (hang)\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`));
+        return;
+      }
+      stderr = stderr.split('\n').filter((l) => !/^Warning: max\w+ artificially reduced/.test(l)).join('\n');
+      done({ args, code, signal, stdout, stderr, ms: performance.now() - t0 });
+    });
+  });
 }
