@@ -17,7 +17,7 @@ const outfile = join(outDir, 'conv_quick.mjs');
 await esbuild.build({
   stdin: {
     // The engine modules only (not src/index.ts), so the script runs while other parts are in progress.
-    contents: "export * from './src/tensor/tensor.ts'; import './src/ops/elementwise.ts'; export * as conv from './src/ops/conv.ts'; export { Runtime } from './src/gpu/runtime.ts';",
+    contents: "export * from './src/tensor/index.ts'; export * as conv from './src/ops/conv.ts'; export { Runtime } from './src/gpu/runtime.ts';",
     resolveDir: root,
     loader: 'ts',
   },

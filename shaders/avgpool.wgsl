@@ -11,7 +11,7 @@ struct Params {
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-override WG: u32 = 256u;
+//! const: WG
 
 // Window of output o along one axis: clipped [start, end) and the padded length.
 struct Win { start: u32, end: u32, full: u32, }

@@ -1,8 +1,9 @@
-// Elementwise out = a (op) b with NumPy broadcasting (rank <= 8). The TypeScript side puts `alias T = f32;`
-// (or vec4<f32> for same-shape operands whose size is a multiple of 4) in front; n counts T items.
+// Elementwise out = a (op) b with NumPy broadcasting (rank <= 8). T is f32 (or vec4<f32> for
+// same-shape operands whose size is a multiple of 4); n counts T items.
 // BCAST = 0: a, b and out share one
 // (BCAST = 2: each operand's shape is a prefix of the output's followed by 1s: a[i / divA], b[i / divB])
 // shape (contiguous fast path); BCAST = 1: strides sa/sb (0 on broadcast dimensions) map each output index.
+//! alias: T
 struct Params {
   n: u32, rank: u32, divA: u32, divB: u32,
   shape: array<vec4<u32>, 2>,
@@ -13,14 +14,12 @@ struct Params {
 @group(0) @binding(1) var<storage, read> b: array<T>;
 @group(0) @binding(2) var<storage, read_write> out: array<T>;
 @group(0) @binding(3) var<uniform> p: Params;
-override OP: u32 = 0u;
-override BCAST: u32 = 0u;
-override WG: u32 = 256u;
+//! const: OP, BCAST, WG
 // The rank as a constant for the broadcast path (the loop over dimensions unrolls, so the shape and strides
 // are read at constant offsets).
-override RANK: u32 = 1u;
+//! const: RANK
 // Items per invocation.
-override E: u32 = 4u;
+//! const: E
 
 fn op(x: T, y: T) -> T {
   switch OP {
@@ -29,11 +28,9 @@ fn op(x: T, y: T) -> T {
     case 2u: { return x * y; }
     case 3u: { return x / y; }
     case 4u: { return max(x, y); }
-    case 5u: { return min(x, y); }
     case 6u: { return select(T(0.0), x, y > T(0.0)); }   // x masked where y > 0 (ReLU backward)
     case 7u: { return select(T(0.0), T(1.0), x >= y); }  // ge mask
     case 8u: { return select(T(0.0), T(1.0), x < y); }   // lt mask
-    case 9u: { return y; }                         // broadcast b to the output shape
     default: { return x; }
   }
 }

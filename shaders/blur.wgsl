@@ -10,12 +10,12 @@ struct Params {
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-override WG: u32 = 256u;
+//! const: WG
 // The radius as a constant when nonzero (small radii: the tap loops unroll and the weights are read at
 // constant offsets); 0 reads p.r.
-override RC: u32 = 0u;
+//! const: RC
 // Outputs per invocation of `main`.
-override E: u32 = 4u;
+//! const: E
 
 fn weight(k: i32) -> f32 {
   let u = u32(k);

@@ -10,7 +10,7 @@ struct Params {
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-override WG: u32 = 256u;
+//! const: WG
 
 @compute @workgroup_size(WG)
 fn copy_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

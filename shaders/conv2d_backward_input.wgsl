@@ -1,8 +1,10 @@
 // Input gradient of conv2d in gather form (a transposed convolution, no atomics):
 //   dx[n, ci, iy, ix] = sum_co sum_kh sum_kw g[n, co, oy, ox] * w[co, ci, kh, kw]
 // over the (oy, ox) with oy*s - pad + kh = iy, ox*s - pad + kw = ix inside the output.
-// Kernel body: the TypeScript side puts conv2d_tap_vec4.wgsl or conv2d_tap_subgroup.wgsl in front of it
-// (the weight packed transposed in `wp` and tap(); the accumulators a0..a31 from conv2d_accumulators.wgsl).
+// Kernel body: composed with a weight-tap file (conv2d_tap_*.wgsl: the weight packed transposed in `wp`,
+// tap()) and conv2d_tile.wgsl (the accumulators a0..a31 and putA, which stores them through put() below).
+//! requires: tap laneSetup putA
+//! provides: put
 // Stride is handled by phases: input pixels are split into s*s classes (iy % s, ix % s) = (ry, rx); inside
 // one class the contributing taps are kh = kh0 + s*a (kh0 = (ry + pad) % s) with oy = ty + dy0 - a, so
 // no lane tests divisibility and all lanes of a workgroup run the same taps. The class is uniform per
@@ -25,13 +27,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-override WG: u32 = 64u;
-// Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) is declared by the tap file.
-override TP: u32 = 4u;
+//! const: WG
+// Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) by the tile.
+//! const: TP
 // Kernel size and stride as constants when nonzero (the tap loops then unroll), else read from p.
-override KHc: u32 = 0u;
-override KWc: u32 = 0u;
-override Sc: u32 = 0u;
+//! const: KHc, KWc, Sc
 
 // g[row + ox], or 0 outside the output row or when the row is outside the output.
 fn ld(row: i32, ox: i32, rowOk: bool) -> f32 {

@@ -2,7 +2,9 @@
 //   part[chunk, co, k] = sum_{r in chunk} g[n, co, oy, ox] * x[n, ci, oy*s - pad + kh, ox*s - pad + kw]
 // with k = (ci*KH + kh)*KW + kw. Chunks of `chunk` reduction steps run in parallel (wid.z); a second pass
 // (conv2d_reduce.wgsl) sums the chunks (skipped when there is one chunk and part is dw itself).
-// Kernel body: the TypeScript side puts conv2d_tap_vec4.wgsl or conv2d_tap_subgroup.wgsl in front of it.
+// Kernel body: composed with a weight-tap file (conv2d_tap_*.wgsl) and conv2d_tile.wgsl (accumulators, putA).
+//! requires: tap laneSetup putA
+//! provides: put
 // Here the tap's "weights" are the output gradient, packed by conv2d_pack.wgsl so that the TC channels of
 // one step r are contiguous (wp[(cb*R + r)*TC + c] = g[n, cb*TC + c, oy, ox]); each invocation accumulates
 // TC output channels x TP consecutive weight columns k (a0..a31: one vec4 of columns per channel).
@@ -18,16 +20,17 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> part: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-override WG: u32 = 64u;
-// Weight columns per invocation (1..4); TC (a multiple of 4 up to 32 channels) is declared by the tap file.
-override TP: u32 = 4u;
+//! const: WG
+// Weight columns per invocation (1..4); TC (a multiple of 4 up to 32 channels) by the tile.
+//! const: TP
 
-fn put(c: u32, a: vec4<f32>, coBase: u32, chunkIdx: u32, k0: u32, nv: u32) {
+// Channel c of the tile (columns k0.. of output channel coBase + c of this chunk); base = chunk * Cout * K + k0.
+fn put(c: u32, a: vec4<f32>, coBase: u32, base: u32, nv: u32) {
   let co = coBase + c;
   if (co >= p.Cout) { return; }
-  let base = (chunkIdx * p.Cout + co) * p.K + k0;
+  let row = base + co * p.K;
   for (var j = 0u; j < TP; j++) {
-    if (j < nv) { part[base + j] = a[j]; }
+    if (j < nv) { part[row + j] = a[j]; }
   }
 }
 
@@ -92,51 +95,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
   }
 
-  let coBase = cb * TC;
-  put(0u, a0, coBase, chunkIdx, k0, nv);
-  put(1u, a1, coBase, chunkIdx, k0, nv);
-  put(2u, a2, coBase, chunkIdx, k0, nv);
-  put(3u, a3, coBase, chunkIdx, k0, nv);
-  if (TC > 4u) {
-    put(4u, a4, coBase, chunkIdx, k0, nv);
-    put(5u, a5, coBase, chunkIdx, k0, nv);
-    put(6u, a6, coBase, chunkIdx, k0, nv);
-    put(7u, a7, coBase, chunkIdx, k0, nv);
-  }
-  if (TC > 8u) {
-    put(8u, a8, coBase, chunkIdx, k0, nv);
-    put(9u, a9, coBase, chunkIdx, k0, nv);
-    put(10u, a10, coBase, chunkIdx, k0, nv);
-    put(11u, a11, coBase, chunkIdx, k0, nv);
-  }
-  if (TC > 12u) {
-    put(12u, a12, coBase, chunkIdx, k0, nv);
-    put(13u, a13, coBase, chunkIdx, k0, nv);
-    put(14u, a14, coBase, chunkIdx, k0, nv);
-    put(15u, a15, coBase, chunkIdx, k0, nv);
-  }
-  if (TC > 16u) {
-    put(16u, a16, coBase, chunkIdx, k0, nv);
-    put(17u, a17, coBase, chunkIdx, k0, nv);
-    put(18u, a18, coBase, chunkIdx, k0, nv);
-    put(19u, a19, coBase, chunkIdx, k0, nv);
-  }
-  if (TC > 20u) {
-    put(20u, a20, coBase, chunkIdx, k0, nv);
-    put(21u, a21, coBase, chunkIdx, k0, nv);
-    put(22u, a22, coBase, chunkIdx, k0, nv);
-    put(23u, a23, coBase, chunkIdx, k0, nv);
-  }
-  if (TC > 24u) {
-    put(24u, a24, coBase, chunkIdx, k0, nv);
-    put(25u, a25, coBase, chunkIdx, k0, nv);
-    put(26u, a26, coBase, chunkIdx, k0, nv);
-    put(27u, a27, coBase, chunkIdx, k0, nv);
-  }
-  if (TC > 28u) {
-    put(28u, a28, coBase, chunkIdx, k0, nv);
-    put(29u, a29, coBase, chunkIdx, k0, nv);
-    put(30u, a30, coBase, chunkIdx, k0, nv);
-    put(31u, a31, coBase, chunkIdx, k0, nv);
-  }
+  putA(cb * TC, chunkIdx * p.Cout * p.K + k0, nv);
 }

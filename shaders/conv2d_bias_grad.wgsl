@@ -14,9 +14,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> gm: array<f32>;
 @group(0) @binding(3) var<storage, read_write> part: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
-override WG: u32 = 64u;
-override MASK: bool = true;
-override BIAS: bool = true;
+//! const: WG, MASK: bool, BIAS: bool
 
 fn one(src: u32, dst: u32) -> f32 {
   var v = g[src];

@@ -12,8 +12,7 @@ struct Params {
 @group(0) @binding(0) var<storage, read> col: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-override WG: u32 = 64u;
-override TP: u32 = 8u;
+//! const: WG, TP
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,

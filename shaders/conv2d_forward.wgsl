@@ -1,6 +1,8 @@
 // Direct 2-D convolution, NCHW, any kernel size / stride / symmetric zero padding, bias and ReLU fused
-// into the epilogue. Kernel body: the TypeScript side puts conv2d_tap_vec4.wgsl or conv2d_tap_subgroup.wgsl
-// in front of it (the weight binding `wp`, tap() and tapw(); accumulators from conv2d_accumulators.wgsl).
+// into the epilogue. Kernel body: composed with a weight-tap file
+// (conv2d_tap_*.wgsl: the weight binding `wp`, tap() and tapw()) and conv2d_tile.wgsl (accumulators, putA/putB).
+//! requires: tap tapw laneSetup putA putB
+//! provides: put
 // Register tiling without workgroup memory: each invocation accumulates TC output channels x TP consecutive
 // output pixels of one row. Stride 1 keeps a sliding window of the input row in registers: TP + KW - 1
 // loads per (ci, kh) instead of TP * KW. The output may be a channel slice [coOff, coOff + Cout) of a
@@ -21,16 +23,15 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-override WG: u32 = 64u;
-// Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) is declared by the tap file.
-override TP: u32 = 4u;
+//! const: WG
+// Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) by the tile.
+//! const: TP
 // Stride 1 (sliding-window path). Bias and ReLU are uniform flags (epilogue only: no extra pipelines).
-override S1: bool = true;
+//! const: S1: bool
 // Eight pixels per invocation (stride 1, TP = 4): two vec4 windows, accumulators a (pixels 0..3) and b (4..7).
-override WIDE: bool = false;
+//! const: WIDE: bool
 // The kernel size as constants when nonzero (the tap loops then unroll), else read from p.
-override KHc: u32 = 0u;
-override KWc: u32 = 0u;
+//! const: KHc, KWc
 
 // x[row + ix], or 0 outside the row or when the row is outside the image.
 fn ld(row: i32, ix: i32, rowOk: bool) -> f32 {

@@ -14,8 +14,7 @@ struct Params {
 @group(0) @binding(0) var<storage, read> w: array<f32>;
 @group(0) @binding(1) var<storage, read_write> wp: array<vec4<f32>>;
 @group(0) @binding(2) var<uniform> p: Params;
-override WG: u32 = 64u;
-override TC: u32 = 16u;
+//! const: WG, TC
 
 fn wv(ch: u32, off: u32) -> f32 {
   let ok = ch < p.C;

@@ -1,7 +1,10 @@
 // 1x1, stride 1, no padding convolution = a matmul per image:
 //   y[n, coOff + o, q] = act(b[o] + sum_r W[o, r] x[n, r, q])     (o < Cout, r < Cin, q < HW)
-// Kernel body: the TypeScript side puts conv2d_tap_vec4.wgsl or conv2d_tap_subgroup.wgsl in front of it
-// (the packed weight `wp` and tap(); accumulators from conv2d_accumulators.wgsl). Forward: W = w [Cout, Cin]. The input
+// Kernel body: composed with a weight-tap file (conv2d_tap_*.wgsl: the packed weight `wp`, tap(), tapw()) and
+// conv2d_tile.wgsl (accumulators, putA/putB).
+//! requires: tap tapw laneSetup putA putB
+//! provides: put
+// Forward: W = w [Cout, Cin]. The input
 // gradient of a 1x1 conv is the same product with the transposed weight (packed transposed) and acc = 1
 // adds into y (the fire-module backward sums two gradients). Bias and ReLU fused. Each invocation
 // accumulates TC channels x TP consecutive pixels. The output may be a channel slice [coOff, coOff + Cout)
@@ -20,12 +23,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-override WG: u32 = 64u;
-// Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) is declared by the tap file.
-override TP: u32 = 4u;
+//! const: WG
+// Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) by the tile.
+//! const: TP
 // hasBias, relu and acc are uniform flags (epilogue only: no extra pipelines).
 // Eight pixels per invocation (TP = 4): accumulators a (pixels 0..3) and b (4..7), one weight load for both.
-override WIDE: bool = false;
+//! const: WIDE: bool
 
 fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
   let co = coBase + c;

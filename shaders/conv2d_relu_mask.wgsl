@@ -10,8 +10,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> y: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> gm: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> p: Params;
-override WG: u32 = 64u;
-override V: u32 = 4u;
+//! const: WG, V
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -3,8 +3,7 @@
 struct Params { n4: u32, value: f32, _p0: u32, _p1: u32, }
 @group(0) @binding(0) var<storage, read_write> y: array<vec4<f32>>;
 @group(0) @binding(1) var<uniform> p: Params;
-override WG: u32 = 256u;
-override E: u32 = 4u;
+//! const: WG, E
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

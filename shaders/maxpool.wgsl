@@ -3,8 +3,8 @@
 // PyTorch). SAVE = 1 also writes the arg-max (h·W + w within the plane) for the backward.
 // One invocation per segment of TPO consecutive outputs of one output row (n, c, oh): per window row it loads
 // the SPAN input columns their windows cover once (17 loads for 8 outputs of a 3/2 pool instead of 24), then
-// takes each output's maximum from those registers. The TypeScript side puts the window width KW and stride
-// SW in front as constants (`const KW: u32 = 3u; const SW: u32 = 2u;`), so the loops unroll; the index
+// takes each output's maximum from those registers. The window width KW and stride SW are constants, so the
+// loops unroll; the index
 // arithmetic is paid once per segment.
 struct Params {
   n: u32, H: u32, W: u32, Ho: u32,
@@ -15,10 +15,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read_write> idx: array<u32>;
 @group(0) @binding(3) var<uniform> p: Params;
-override SAVE: u32 = 1u;
-override WG: u32 = 256u;
-// Outputs per invocation.
-const TPO: u32 = 8u;
+//! const: SAVE, WG
+// Outputs per invocation (TPO), window width and stride.
+//! const: TPO, KW, SW
 const SPAN: u32 = (TPO - 1u) * SW + KW;
 
 @compute @workgroup_size(WG)

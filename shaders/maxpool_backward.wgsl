@@ -13,8 +13,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> idx: array<u32>;
 @group(0) @binding(2) var<storage, read_write> gin: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
-override WG: u32 = 64u;
-override E: u32 = 4u;
+//! const: WG, E
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

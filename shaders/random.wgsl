@@ -31,8 +31,7 @@ struct Params {
 @group(0) @binding(0) var<storage, read_write> y: array<f32>;
 @group(0) @binding(1) var<uniform> p: Params;
 // DIST 0: uniform (y = shift + scale·u), 1: normal (y = shift + scale·z).
-override DIST: u32 = 0u;
-override WG: u32 = 256u;
+//! const: DIST, WG
 
 // The 64-bit product a·b as (high word, low word), from 16-bit halves.
 fn mulhilo(a: u32, b: u32) -> vec2<u32> {

@@ -12,14 +12,13 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read_write> idx: array<u32>;
 @group(0) @binding(3) var<uniform> p: Params;
-override OP: u32 = 0u;
-override WG: u32 = 64u;
+//! const: OP, WG
 // The reduced axes are one contiguous block: x is [outer, nRed, inner] and output o = (outer, inner), so the
 // offsets need one division per output instead of a loop over the axes (integer division runs one lane at a
 // time on lavapipe).
-override BLOCK: bool = false;
+//! const: BLOCK: bool
 // Outputs per invocation of `main` (the launch cost per invocation is paid once per E outputs).
-override E: u32 = 4u;
+//! const: E
 
 var<workgroup> sv: array<f32, WG>;
 var<workgroup> si: array<u32, WG>;

@@ -12,12 +12,11 @@ struct Params {
 @group(0) @binding(1) var<storage, read> idx: array<u32>;
 @group(0) @binding(2) var<storage, read_write> gin: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
-override OP: u32 = 0u;
-override WG: u32 = 256u;
+//! const: OP, WG
 // The rank as a constant (the loop over dimensions unrolls: shape and strides read at constant offsets).
-override RANK: u32 = 1u;
+//! const: RANK
 // Input elements per invocation.
-override E: u32 = 4u;
+//! const: E
 
 fn dim(arr: array<vec4<u32>, 2>, d: u32) -> u32 { return arr[d / 4u][d % 4u]; }
 

@@ -4,8 +4,7 @@ struct Params { n: u32, H: u32, W: u32, sy: u32, sx: u32, _p0: u32, _p1: u32, _p
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-override WG: u32 = 256u;
-override E: u32 = 8u;
+//! const: WG, E
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -7,8 +7,7 @@ struct Params { rows: u32, K: u32, inner: u32, _p0: u32, }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-override LOG: u32 = 0u;
-override WG: u32 = 64u;
+//! const: LOG, WG
 const LOWEST: f32 = -3.4028234e38; // about the lowest finite f32
 
 var<workgroup> red: array<f32, WG>;

@@ -8,8 +8,7 @@ struct Params { rows: u32, K: u32, inner: u32, _p0: u32, }
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gx: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
-override LOG: u32 = 0u;
-override WG: u32 = 64u;
+//! const: LOG, WG
 
 var<workgroup> red: array<f32, WG>;
 

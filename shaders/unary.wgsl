@@ -1,16 +1,15 @@
 // Elementwise y = f(x). OP selects f (see src/ops/elementwise.ts); a and b are per-op constants.
-// The TypeScript side puts `alias T = f32;` or `alias T = vec4<f32>;` (when the size is a multiple of 4) in
-// front; n counts T items. Each invocation does E consecutive items (lavapipe pays a launch cost per
+// T is f32, or vec4<f32> when the size is a multiple of 4; n counts T items. Each invocation does E consecutive items (lavapipe pays a launch cost per
 // invocation and a per-lane loop per load whatever its width, so 16 values per invocation run ~3x faster
 // than one).
+//! alias: T
 struct Params { n: u32, a: f32, b: f32, _pad: u32, }
 @group(0) @binding(0) var<storage, read> x: array<T>;
 @group(0) @binding(1) var<storage, read_write> y: array<T>;
 @group(0) @binding(2) var<uniform> p: Params;
-override OP: u32 = 0u;
-override WG: u32 = 256u;
+//! const: OP, WG
 
-override E: u32 = 4u;
+//! const: E
 
 fn f(v: T) -> T {
   switch OP {
@@ -26,7 +25,6 @@ fn f(v: T) -> T {
     case 9u: { return p.a * v + p.b; }              // affine
     case 10u: { return clamp(v, T(p.a), T(p.b)); }  // clamp
     case 11u: { return select(T(0.0), T(1.0), v > T(p.a)); } // step: 1 where v > a
-    case 12u: { return 1.0 / v; }                   // reciprocal
     default: { return v; }
   }
 }

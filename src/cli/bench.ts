@@ -13,9 +13,10 @@
 import { existsSync } from 'node:fs';
 import {
   abs, add, affine, clampChannels, currentConvTiles, div, gatherRows, gaussianBlur, grad, greater, maxOverAxis, mul,
-  noGrad, roll, sqrt, square, sub, sum, tidy, type Device, type Tensor,
+  noGrad, roll, shapeSize, sqrt, square, sub, sum, tidy, type Device, type Tensor,
 } from '../core.js';
-import { SqueezeNet, FIRES, squeezeNetManifest, type WeightSource } from '../nn/squeezenet.js';
+import { SqueezeNet, FIRES, squeezeNetManifest } from '../nn/squeezenet.js';
+import type { StateDict } from '../state_dict.js';
 import { HI, LO, classScores, hostRng } from '../viz/common.js';
 import { inputGradient } from '../viz/saliency.js';
 import { parse, int, UsageError } from './args.js';
@@ -84,10 +85,10 @@ function normal(n: number, seed: number, std: number): Float32Array {
 }
 
 /** A torchvision-layout state dict of random weights ~N(0, std²) (timing does not depend on the values). */
-export function randomSqueezeNetWeights(seed = 1, std = 0.05): WeightSource {
-  const dict: WeightSource = new Map();
+export function randomSqueezeNetWeights(seed = 1, std = 0.05): StateDict {
+  const dict: StateDict = new Map();
   squeezeNetManifest().forEach(([name, shape], i) => {
-    dict.set(name, { shape: [...shape], data: normal(shape.reduce((a, b) => a * b, 1), seed * 7919 + i, std) });
+    dict.set(name, { shape: [...shape], data: normal(shapeSize(shape), seed * 7919 + i, std) });
   });
   return dict;
 }

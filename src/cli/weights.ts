@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { importSqueezeNet } from '../weights/index.js';
 import { resolveWeightsPath, importToCache, downloadTorchvision } from '../weights/node.js';
-import type { WeightSource } from '../nn/squeezenet.js';
+import type { StateDict } from '../state_dict.js';
 import { parse, UsageError } from './args.js';
 
 /** resolveWeightsPath, with "no such file" / "no weights found" as usage errors (exit 2). */
@@ -14,7 +14,7 @@ function weightsPath(flag: string | undefined, root: string): string {
   }
 }
 
-export function loadModelWeights(flag: string | undefined, root: string): WeightSource {
+export function loadModelWeights(flag: string | undefined, root: string): StateDict {
   const path = weightsPath(flag, root);
   let bytes: Uint8Array;
   try {

@@ -1,172 +1,62 @@
-// The GPU runtime: pooled buffers, cached pipelines (bind group layouts reflected from the WGSL with
-// wgsl_reflect), batched dispatches in one command encoder, and read-back only when awaited.
-import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+// The GPU runtime: one object per device that ties the parts together — pooled buffers (pool.ts), kernels
+// built from composed WGSL (kernels.ts, compose.ts), the command queue (queue.ts), read-back (readback.ts)
+// and timestamps (profiler.ts) — and turns asynchronous GPU errors into exceptions at the next call.
 import { isCpuAdapter, type AdapterReport } from './adapter.js';
+import { BufferIds, BufferPool, type MemoryStats } from './pool.js';
+import { KernelCache, type BufferArg, type Kernel, type Params } from './kernels.js';
+import { Profiler, type KernelTiming } from './profiler.js';
+import { Queue } from './queue.js';
+import { Staging } from './readback.js';
+import { MAP_READ } from './usage.js';
+import type { Shader } from './compose.js';
 
-// GPUBufferUsage flag values, spelled out: the constants object is not a global in every Node setup.
-const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
-const UNIFORM_USAGE = 0x40 /* UNIFORM */ | 0x08; /* COPY_DST */
-const READ_USAGE = 0x01 /* MAP_READ */ | 0x08; /* COPY_DST */
-const QUERY_RESOLVE = 0x200 /* QUERY_RESOLVE */ | 0x04;
-
-/** Round a byte size up to a pool bucket: 4 steps per power of two (at most 25% waste), minimum 256 bytes. */
-export function bucketSize(bytes: number): number {
-  const b = Math.max(256, bytes);
-  const p = 2 ** Math.floor(Math.log2(b));
-  if (p === b) return b;
-  const step = p / 4;
-  return Math.ceil(b / step) * step;
-}
-
-export interface MemoryStats {
-  /** Buffers handed out and not yet released (held by tensors or kernels). */
-  liveBuffers: number;
-  liveBytes: number;
-  /** Buffers kept in the pool for reuse. */
-  pooledBuffers: number;
-  pooledBytes: number;
-  /** Everything currently allocated on the device by the pool (live + pooled). */
-  allocatedBytes: number;
-  /** High-water mark of allocatedBytes since the last resetPeak(). */
-  peakBytes: number;
-  /** Cached uniform buffers (one per distinct parameter block). */
-  uniformBuffers: number;
-}
-
-interface Binding { name: string; binding: number; kind: 'storage-read' | 'storage' | 'uniform' }
-interface UniformMember { name: string; offset: number; size: number; type: string; count: number }
-
-export interface Kernel {
-  name: string;
-  /** Unique per pipeline (name + constants). */
-  id: number;
-  pipeline: GPUComputePipeline;
-  layout: GPUBindGroupLayout;
-  bindings: Binding[];
-  uniform: { name: string; size: number; members: UniformMember[] } | null;
-  workgroupSize: [number, number, number];
-}
-
-export interface KernelTiming { name: string; ms: number }
-
-type BufferArg = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
-
-interface ReflectInfo {
-  bindings: Binding[];
-  uniform: Kernel['uniform'];
-  workgroupSize: Map<string, (string | number)[]>;
-}
-
-const reflectCache = new Map<string, ReflectInfo>();
-
-function reflect(source: string, name: string): ReflectInfo {
-  let r = reflectCache.get(source);
-  if (r) return r;
-  let ref: WgslReflect;
-  try {
-    ref = new WgslReflect(source);
-  } catch (e) {
-    throw new Error(`kernel '${name}': WGSL reflection failed: ${(e as Error).message}`);
-  }
-  const bindings: Binding[] = [];
-  for (const s of ref.storage) {
-    if (s.group !== 0) throw new Error(`kernel '${name}': only @group(0) is supported (${s.name})`);
-    bindings.push({ name: s.name, binding: s.binding, kind: String(s.access) === 'read' ? 'storage-read' : 'storage' });
-  }
-  let uniform: Kernel['uniform'] = null;
-  for (const u of ref.uniforms) {
-    if (uniform) throw new Error(`kernel '${name}': at most one uniform block is supported`);
-    bindings.push({ name: u.name, binding: u.binding, kind: 'uniform' });
-    const members: UniformMember[] = [];
-    for (const m of (u as unknown as { members: { name: string; offset: number; size: number; type: { name: string; format?: unknown; count?: number } }[] }).members ?? []) {
-      let t = m.type;
-      while (t.format) t = t.format as typeof t;
-      const scalar = t.name;
-      members.push({ name: m.name, offset: m.offset, size: m.size, type: scalar, count: m.size / 4 });
-    }
-    uniform = { name: u.name, size: Math.max(16, Math.ceil(u.size / 16) * 16), members };
-  }
-  bindings.sort((a, b) => a.binding - b.binding);
-  if (!ref.entry.compute.length) throw new Error(`kernel '${name}': no compute entry point`);
-  const workgroupSize = new Map<string, (string | number)[]>();
-  for (const entry of ref.entry.compute) {
-    const ws = ((entry as unknown as { attributes?: { name: string; value: unknown }[] }).attributes ?? [])
-      .find((a) => a.name === 'workgroup_size')?.value;
-    workgroupSize.set(entry.name, (Array.isArray(ws) ? ws : ws !== undefined ? [ws] : [1]) as (string | number)[]);
-  }
-  r = { bindings, uniform, workgroupSize };
-  reflectCache.set(source, r);
-  return r;
-}
+export type { MemoryStats, Kernel, KernelTiming };
 
 export class Runtime {
   readonly device: GPUDevice;
   readonly report: AdapterReport;
   /** Dawn's create() result: the device crashes if it is collected while in use. */
   private keepAlive: unknown;
-
-  private free = new Map<number, GPUBuffer[]>();
-  private sizes = new WeakMap<GPUBuffer, number>();
-  private live = new Set<GPUBuffer>();
-  private stats = { liveBytes: 0, pooledBytes: 0, pooledBuffers: 0, peak: 0 };
-  private readPool: GPUBuffer[] = [];
-  private kernels = new Map<string, Kernel>();
-  private uniforms = new Map<string, GPUBuffer>();
-  private bindGroups = new Map<string, GPUBindGroup>();
-  private bufferIds = new WeakMap<GPUBuffer, number>();
-  private nextBufferId = 1;
-
-  private encoder: GPUCommandEncoder | null = null;
-  private pass: GPUComputePassEncoder | null = null;
-  private pending = 0;
   private error: Error | null = null;
-  private checks: Promise<void>[] = [];
-  /**
-   * Waiting without spinning. dawn.node resolves mapAsync / onSubmittedWorkDone by polling the device in a busy
-   * loop on the main thread; on a CPU adapter (lavapipe, SwiftShader in Node) that loop takes a core from the
-   * driver's worker threads and roughly halves their speed. So before a wait is handed to Dawn the runtime
-   * sleeps (setTimeout) for 90% of the time the same work took before: a batch (the submits since the last
-   * wait) is keyed by its kernel sequence (see afterWait for how its estimate follows the measured times).
-   * Off on GPUs (`idleWaits`).
-   */
-  idleWaits: boolean;
-  private batchIds: number[] = [];
-  private batchStart = 0;
-  private waitEstimates = new Map<string, number>();
-
-  // Profiling with timestamp queries (when the adapter has them).
-  private profiling = false;
-  private querySet: GPUQuerySet | null = null;
-  private queryNames: string[] = [];
-  private timings: Promise<KernelTiming[]>[] = [];
-  private readonly maxQueries = 4096;
-
-  /** Number of command buffers submitted (for tests and benchmarks). */
-  submits = 0;
-  /** Number of dispatches recorded. */
-  dispatches = 0;
+  private readonly pool: BufferPool;
+  private readonly kernels: KernelCache;
+  private readonly staging: Staging;
+  private readonly profiler: Profiler;
+  readonly queue: Queue;
 
   constructor(device: GPUDevice, report: AdapterReport, keepAlive: unknown) {
     this.device = device;
     this.report = report;
-    this.idleWaits = isCpuAdapter(report);
     this.keepAlive = keepAlive;
-    device.addEventListener?.('uncapturederror', (ev: Event) => {
-      const err = (ev as GPUUncapturedErrorEvent).error;
-      this.error ??= new Error(`GPU error: ${err.message}`);
-    });
-    device.lost.then((info) => {
-      if (info.reason !== 'destroyed') this.error ??= new Error(`GPU device lost (${info.reason}): ${info.message}`);
-      else this.error ??= new Error('GPU device was destroyed');
-    });
-  }
-
-  get hasTimestamps(): boolean {
-    return this.device.features.has('timestamp-query');
+    const fail = (e: Error) => void (this.error ??= e);
+    this.pool = new BufferPool(device);
+    this.kernels = new KernelCache(device, new BufferIds(), fail);
+    this.staging = new Staging(device);
+    this.profiler = new Profiler(device);
+    this.queue = new Queue(device, this.profiler, isCpuAdapter(report));
+    device.addEventListener?.('uncapturederror', (ev: Event) => fail(new Error(`GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`)));
+    device.lost.then((info) => fail(new Error(info.reason !== 'destroyed' ? `GPU device lost (${info.reason}): ${info.message}` : 'GPU device was destroyed')));
   }
 
   private check(): void {
     if (this.error) throw this.error;
+  }
+
+  /** Sleep through most of each wait instead of letting dawn.node spin (on by default on CPU adapters; see Queue). */
+  get idleWaits(): boolean {
+    return this.queue.idleWaits;
+  }
+  set idleWaits(on: boolean) {
+    this.queue.idleWaits = on;
+  }
+  get submits(): number {
+    return this.queue.submits;
+  }
+  get dispatches(): number {
+    return this.queue.dispatches;
+  }
+  get hasTimestamps(): boolean {
+    return this.profiler.available;
   }
 
   // ---------- buffers ----------
@@ -174,102 +64,61 @@ export class Runtime {
   /** A storage buffer of at least `bytes` bytes from the pool. Contents are undefined. */
   acquire(bytes: number): GPUBuffer {
     this.check();
-    const size = bucketSize(bytes);
-    const list = this.free.get(size);
-    let buf = list?.pop();
-    if (buf) {
-      this.stats.pooledBytes -= size;
-      this.stats.pooledBuffers--;
-    } else {
-      const limit = this.device.limits.maxStorageBufferBindingSize;
-      if (size > limit) throw new Error(`buffer of ${bytes} bytes exceeds the adapter's maxStorageBufferBindingSize (${limit})`);
-      buf = this.device.createBuffer({ size, usage: STORAGE_USAGE, label: `pool-${size}` });
-      this.sizes.set(buf, size);
-      this.bufferIds.set(buf, this.nextBufferId++);
-    }
-    this.live.add(buf);
-    this.stats.liveBytes += size;
-    const total = this.stats.liveBytes + this.stats.pooledBytes;
-    if (total > this.stats.peak) this.stats.peak = total;
-    return buf;
+    return this.pool.acquire(bytes);
   }
 
   /** Give a buffer back to the pool. Commands already recorded that use it still run first (queue order). */
   release(buf: GPUBuffer): void {
-    if (!this.live.delete(buf)) throw new Error('release of a buffer that is not live (double dispose?)');
-    const size = this.sizes.get(buf)!;
-    this.stats.liveBytes -= size;
-    this.stats.pooledBytes += size;
-    this.stats.pooledBuffers++;
-    let list = this.free.get(size);
-    if (!list) this.free.set(size, (list = []));
-    list.push(buf);
+    this.pool.release(buf);
   }
 
   /** Destroy all pooled (unused) buffers. */
   trim(): void {
     this.flush();
-    for (const list of this.free.values()) for (const b of list) b.destroy();
-    this.free.clear();
-    this.stats.pooledBytes = 0;
-    this.stats.pooledBuffers = 0;
-    this.bindGroups.clear();
+    this.pool.trim();
+    this.kernels.clearBindGroups();
   }
 
   memory(): MemoryStats {
-    return {
-      liveBuffers: this.live.size,
-      liveBytes: this.stats.liveBytes,
-      pooledBuffers: this.stats.pooledBuffers,
-      pooledBytes: this.stats.pooledBytes,
-      allocatedBytes: this.stats.liveBytes + this.stats.pooledBytes,
-      peakBytes: this.stats.peak,
-      uniformBuffers: this.uniforms.size,
-    };
+    return { ...this.pool.stats(), uniformBuffers: this.kernels.uniformBuffers };
   }
 
   resetPeak(): void {
-    this.stats.peak = this.stats.liveBytes + this.stats.pooledBytes;
+    this.pool.resetPeak();
   }
 
   /** Upload data into a buffer. Pending commands are submitted first so the write cannot overtake them. */
   write(buf: GPUBuffer, data: ArrayBufferView, offset = 0): void {
     this.check();
-    if (this.pending) this.flush();
+    if (this.queue.pending) this.flush();
     this.device.queue.writeBuffer(buf, offset, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /** Copy bytes between buffers, in command order. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.check();
-    this.endPass();
-    this.enc().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
-    this.pending++;
+    this.queue.copy(src, srcOffset, dst, dstOffset, bytes);
   }
 
   /** Read bytes back. Submits everything recorded so far; resolves when the GPU is done. */
   async read(buf: GPUBuffer, byteOffset: number, bytes: number): Promise<ArrayBuffer> {
     this.check();
     const size = Math.max(16, Math.ceil(bytes / 4) * 4);
-    const staging = this.readPool.find((b) => b.size >= size) ?? this.device.createBuffer({ size: bucketSize(size), usage: READ_USAGE, label: 'readback' });
-    this.readPool = this.readPool.filter((b) => b !== staging);
-    this.endPass();
-    this.enc().copyBufferToBuffer(buf, byteOffset, staging, 0, size);
-    this.pending++;
+    const staging = this.staging.take(size);
+    this.queue.copy(buf, byteOffset, staging, 0, size);
     this.flush();
     await this.awaitChecks();
-    const key = await this.beforeWait();
+    const w = await this.queue.beforeWait();
     try {
-      await staging.mapAsync(0x0001 /* READ */, 0, size);
+      await staging.mapAsync(MAP_READ, 0, size);
     } catch (e) {
       this.check();
       throw new Error(`GPU read-back failed: ${(e as Error).message}`);
     }
-    this.afterWait(key);
+    this.queue.afterWait(w);
     const out = staging.getMappedRange(0, size).slice(0, bytes);
     staging.unmap();
-    if (this.readPool.length < 8) this.readPool.push(staging);
-    else staging.destroy();
+    this.staging.give(staging);
     this.check();
     return out;
   }
@@ -277,262 +126,58 @@ export class Runtime {
   /** Resolves when all submitted work has finished. */
   async sync(): Promise<void> {
     this.flush();
-    const key = await this.beforeWait();
+    const w = await this.queue.beforeWait();
     await this.device.queue.onSubmittedWorkDone();
-    this.afterWait(key);
+    this.queue.afterWait(w);
     await this.awaitChecks();
     this.check();
   }
 
-  /**
-   * Sleeps for most of the expected time of the submitted batch (see idleWaits) and claims the batch: a wait
-   * that starts meanwhile (several reads at once) neither sleeps nor times it.
-   */
-  private async beforeWait(): Promise<{ key: string; start: number; waitStart: number } | null> {
-    if (!this.idleWaits || !this.batchStart) return null;
-    const key = this.batchIds.join(',');
-    const start = this.batchStart;
-    this.batchIds = [];
-    this.batchStart = 0;
-    const est = this.waitEstimates.get(key);
-    if (est !== undefined) {
-      const left = est * 0.9 - (performance.now() - start);
-      if (left >= 1) await new Promise((r) => setTimeout(r, left));
-    }
-    return { key, start, waitStart: performance.now() };
-  }
-
-  /**
-   * Updates the batch's estimate: the completion time when Dawn had to wait (the work ended while it polled),
-   * 80% of the old estimate when the work was already done after the sleep (it overslept).
-   */
-  private afterWait(w: { key: string; start: number; waitStart: number } | null): void {
-    if (!w) return;
-    const now = performance.now();
-    const prev = this.waitEstimates.get(w.key);
-    const est = prev !== undefined && now - w.waitStart < 1 ? prev * 0.8 : now - w.start;
-    if (this.waitEstimates.size > 1000) this.waitEstimates.clear();
-    if (est < 10_000) this.waitEstimates.set(w.key, est);
-  }
-
   private async awaitChecks(): Promise<void> {
-    if (!this.checks.length) return;
-    const c = this.checks;
-    this.checks = [];
+    const c = this.kernels.checks;
+    if (!c.length) return;
+    this.kernels.checks = [];
     await Promise.all(c);
   }
 
   // ---------- kernels ----------
 
-  /**
-   * A compute pipeline for `source` specialised with `constants` (WGSL `override`s). Cached.
-   * Its bind group layout is built from the reflected bindings of the shader.
-   */
-  kernel(name: string, source: string, constants: Record<string, number> = {}, entryPoint = 'main'): Kernel {
-    const ckeys = Object.keys(constants).sort();
-    const key = `${name}|${entryPoint}|${ckeys.map((k) => `${k}=${constants[k]}`).join(',')}|${source.length}`;
-    let k = this.kernels.get(key);
-    if (k) return k;
-    const info = reflect(source, name);
-    const device = this.device;
-    device.pushErrorScope('validation');
-    const module = device.createShaderModule({ code: source, label: name });
-    const layout = device.createBindGroupLayout({
-      label: name,
-      entries: info.bindings.map((b) => ({
-        binding: b.binding,
-        visibility: 0x4 /* COMPUTE */,
-        buffer: { type: b.kind === 'uniform' ? 'uniform' : b.kind === 'storage' ? 'storage' : 'read-only-storage' },
-      })),
-    });
-    const pipeline = device.createComputePipeline({
-      label: name,
-      layout: device.createPipelineLayout({ bindGroupLayouts: [layout], label: name }),
-      compute: { module, entryPoint, constants },
-    });
-    const labelled = device.popErrorScope().then(async (err) => {
-      if (!err) return;
-      let detail = err.message;
-      try {
-        const ci = await module.getCompilationInfo();
-        const msgs = ci.messages.filter((m) => m.type === 'error').map((m) => `  line ${m.lineNum}:${m.linePos} ${m.message}`);
-        if (msgs.length) detail += '\n' + msgs.join('\n');
-      } catch { /* compilation info not available */ }
-      this.error ??= new Error(`kernel '${name}' failed to build: ${detail}`);
-    });
-    this.checks.push(labelled);
-    const wsz = info.workgroupSize.get(entryPoint);
-    if (!wsz) throw new Error(`kernel '${name}': no compute entry point '${entryPoint}'`);
-    const wg = wsz.map((v) => (typeof v === 'number' ? v : Number(constants[v] ?? NaN)));
-    k = {
-      name,
-      id: this.kernels.size + 1,
-      pipeline,
-      layout,
-      bindings: info.bindings,
-      uniform: info.uniform,
-      workgroupSize: [wg[0] || 1, wg[1] || 1, wg[2] || 1],
-    };
-    this.kernels.set(key, k);
-    return k;
-  }
-
-  private uniformBuffer(k: Kernel, params: Record<string, number | readonly number[]>): GPUBuffer {
-    const u = k.uniform!;
-    const bytes = new ArrayBuffer(u.size);
-    const f = new Float32Array(bytes);
-    const i = new Int32Array(bytes);
-    const ui = new Uint32Array(bytes);
-    for (const m of u.members) {
-      if (m.name.startsWith('_')) continue; // padding
-      const v = params[m.name];
-      if (v === undefined) throw new Error(`kernel '${k.name}': missing parameter '${m.name}'`);
-      const vals = typeof v === 'number' ? [v] : v;
-      if (vals.length > m.count) throw new Error(`kernel '${k.name}': parameter '${m.name}' has ${vals.length} values, room for ${m.count}`);
-      const arr = m.type === 'f32' ? f : m.type === 'i32' ? i : ui;
-      for (let j = 0; j < vals.length; j++) arr[m.offset / 4 + j] = vals[j];
-    }
-    for (const name of Object.keys(params)) {
-      if (!u.members.some((m) => m.name === name)) throw new Error(`kernel '${k.name}': unknown parameter '${name}'`);
-    }
-    const key = `${k.id}:${Array.from(ui).join(',')}`;
-    let buf = this.uniforms.get(key);
-    if (!buf) {
-      buf = this.device.createBuffer({ size: u.size, usage: UNIFORM_USAGE, mappedAtCreation: true, label: `${k.name}-params` });
-      new Uint8Array(buf.getMappedRange()).set(new Uint8Array(bytes));
-      buf.unmap();
-      this.bufferIds.set(buf, this.nextBufferId++);
-      if (this.uniforms.size > 20000) this.uniforms.clear(); // runaway distinct parameters: let GC reclaim
-      this.uniforms.set(key, buf);
-    }
-    return buf;
+  /** The compute pipeline of a composed shader's entry point (cached; bindings reflected from the WGSL). */
+  kernel(shader: Shader, entryPoint = 'main'): Kernel {
+    return this.kernels.get(shader, entryPoint);
   }
 
   /**
    * Record one dispatch of `k`. `buffers` names each storage binding (by its WGSL variable name);
    * `params` fills the uniform struct by member name. Nothing runs until flush() or a read.
    */
-  dispatch(
-    k: Kernel,
-    buffers: Record<string, BufferArg>,
-    params: Record<string, number | readonly number[]> | null,
-    groups: readonly [number, number?, number?],
-  ): void {
+  dispatch(k: Kernel, buffers: Record<string, BufferArg>, params: Params | null, groups: readonly [number, number?, number?]): void {
     this.check();
     const [gx, gy = 1, gz = 1] = groups;
     if (gx === 0 || gy === 0 || gz === 0) return;
     const maxG = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (gx > maxG || gy > maxG || gz > maxG) throw new Error(`kernel '${k.name}': dispatch (${gx},${gy},${gz}) exceeds ${maxG} workgroups per dimension`);
-    const entries: GPUBindGroupEntry[] = [];
-    const keyParts: (number | string)[] = [];
-    for (const b of k.bindings) {
-      if (b.kind === 'uniform') {
-        if (!params) throw new Error(`kernel '${k.name}': parameters required`);
-        const ub = this.uniformBuffer(k, params);
-        entries.push({ binding: b.binding, resource: { buffer: ub } });
-        keyParts.push(this.bufferIds.get(ub)!);
-        continue;
-      }
-      const arg = buffers[b.name];
-      if (!arg) throw new Error(`kernel '${k.name}': no buffer bound to '${b.name}'`);
-      const res = 'mapState' in arg ? { buffer: arg as GPUBuffer } : (arg as { buffer: GPUBuffer; offset?: number; size?: number });
-      const buffer = res.buffer;
-      entries.push({ binding: b.binding, resource: { buffer, offset: res.offset ?? 0, size: res.size } });
-      keyParts.push(this.bufferIds.get(buffer) ?? -1, res.offset ?? 0, res.size ?? -1);
-    }
-    const bgKey = `${k.id}#${keyParts.join(',')}`;
-    let bg = this.bindGroups.get(bgKey);
-    if (!bg) {
-      bg = this.device.createBindGroup({ layout: k.layout, entries, label: k.name });
-      if (this.bindGroups.size > 50000) this.bindGroups.clear();
-      this.bindGroups.set(bgKey, bg);
-    }
-    let pass: GPUComputePassEncoder;
-    if (this.profiling && this.querySet && this.queryNames.length + 2 <= this.maxQueries) {
-      this.endPass();
-      const q = this.queryNames.length;
-      this.queryNames.push(k.name, '');
-      pass = this.enc().beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
-      pass.setPipeline(k.pipeline);
-      pass.setBindGroup(0, bg);
-      pass.dispatchWorkgroups(gx, gy, gz);
-      pass.end();
-    } else {
-      pass = this.pass ?? (this.pass = this.enc().beginComputePass());
-      pass.setPipeline(k.pipeline);
-      pass.setBindGroup(0, bg);
-      pass.dispatchWorkgroups(gx, gy, gz);
-    }
-    this.pending++;
-    this.dispatches++;
-    if (this.idleWaits) this.batchIds.push(k.id);
-  }
-
-  private enc(): GPUCommandEncoder {
-    return this.encoder ?? (this.encoder = this.device.createCommandEncoder({ label: 'gradsight' }));
-  }
-
-  private endPass(): void {
-    if (this.pass) {
-      this.pass.end();
-      this.pass = null;
-    }
+    this.queue.dispatch(k, this.kernels.bindGroup(k, buffers, params), gx, gy, gz);
   }
 
   /** Submit everything recorded so far as one command buffer. */
   flush(): void {
-    if (!this.encoder) return;
-    this.endPass();
-    let resolveBuf: GPUBuffer | null = null;
-    let names: string[] = [];
-    if (this.profiling && this.querySet && this.queryNames.length) {
-      const n = this.queryNames.length;
-      resolveBuf = this.device.createBuffer({ size: n * 8, usage: QUERY_RESOLVE });
-      this.encoder.resolveQuerySet(this.querySet, 0, n, resolveBuf, 0);
-      names = this.queryNames;
-      this.queryNames = [];
-    }
-    const cb = this.encoder.finish();
-    this.encoder = null;
-    this.pending = 0;
-    this.device.queue.submit([cb]);
-    if (!this.batchStart) this.batchStart = performance.now();
-    this.submits++;
-    if (resolveBuf) {
-      const rb = resolveBuf;
-      const staging = this.device.createBuffer({ size: rb.size, usage: READ_USAGE });
-      const enc = this.device.createCommandEncoder();
-      enc.copyBufferToBuffer(rb, 0, staging, 0, rb.size);
-      this.device.queue.submit([enc.finish()]);
-      this.timings.push(
-        staging.mapAsync(0x0001).then(() => {
-          const t = new BigUint64Array(staging.getMappedRange().slice(0));
-          staging.unmap();
-          staging.destroy();
-          rb.destroy();
-          const out: KernelTiming[] = [];
-          for (let q = 0; q < names.length; q += 2) out.push({ name: names[q], ms: Number(t[q + 1] - t[q]) / 1e6 });
-          return out;
-        }),
-      );
-    }
+    this.queue.flush();
   }
+
+  // ---------- profiling ----------
 
   /** Turn per-dispatch GPU timestamps on or off (no-op without the timestamp-query feature). */
   setProfiling(on: boolean): boolean {
-    if (on && !this.hasTimestamps) return false;
+    if (on && !this.profiler.available) return false;
     this.flush();
-    this.profiling = on;
-    if (on && !this.querySet) this.querySet = this.device.createQuerySet({ type: 'timestamp', count: this.maxQueries });
-    return on;
+    return this.profiler.setEnabled(on);
   }
 
   /** Per-dispatch GPU times recorded since the last call (awaits their resolution). */
   async takeTimings(): Promise<KernelTiming[]> {
     this.flush();
-    const t = this.timings;
-    this.timings = [];
-    return (await Promise.all(t)).flat();
+    return this.profiler.take();
   }
 
   destroy(): void {

@@ -1,4 +1,5 @@
 // NumPy .npy files (format 1.0–3.0): read float32/float64/float16/int/uint/bool arrays, write float32.
+import { fmtShape, shapeSize } from '../shape.js';
 
 export type NpyData = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 
@@ -45,7 +46,7 @@ export function readNpy(bytes: Uint8Array, what = 'npy'): NpyArray {
   const shapeStr = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || shapeStr === undefined) throw new Error(`${what}: malformed .npy header: ${header.trim()}`);
   const shape = shapeStr.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = shapeSize(shape);
   const off = start + hlen;
   const order = descr[0];
   const kind = descr.slice(1);
@@ -87,8 +88,8 @@ export function npyToFloat32(a: NpyArray): Float32Array {
 
 /** Serialize a float32 array as a version 1.0 .npy file. */
 export function writeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  if (n !== data.length) throw new Error(`writeNpy: ${data.length} values for shape [${shape.join(', ')}]`);
+  const n = shapeSize(shape);
+  if (n !== data.length) throw new Error(`writeNpy: ${data.length} values for shape ${fmtShape(shape)}`);
   const shapeStr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeStr}, }`;
   const total = 10 + header.length + 1;

@@ -6,13 +6,10 @@
 import {
   conv2d, fireExpand, maxPool2d, globalAvgPool2d, concat, keep, takeRows, mul, sum, add, relu, mean,
   type Device, type Tensor,
+  shapeSize, fmtShape,
 } from '../core.js';
+import type { StateDict } from '../state_dict.js';
 
-export interface TensorData {
-  shape: number[];
-  data: Float32Array;
-}
-export type WeightSource = Map<string, TensorData>;
 
 /** [name, in, squeeze, expand1x1, expand3x3] of the eight fire modules, by torchvision index. */
 export const FIRES: readonly [number, number, number, number, number][] = [
@@ -80,7 +77,7 @@ export class SqueezeNet {
    * Upload a torchvision-layout state dict. Every tensor the model needs must be present with the
    * expected shape; the error names the tensor and both shapes otherwise.
    */
-  static fromStateDict(device: Device, dict: WeightSource): SqueezeNet {
+  static fromStateDict(device: Device, dict: StateDict): SqueezeNet {
     const cls = dict.get('classifier.1.weight')?.shape[0] ?? 1000;
     const manifest = squeezeNetManifest(cls);
     const missing = manifest.filter(([n]) => !dict.has(n)).map(([n]) => n);
@@ -90,10 +87,10 @@ export class SqueezeNet {
     for (const [n, shape] of manifest) {
       const t = dict.get(n)!;
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-        throw new Error(`SqueezeNet 1.1: tensor '${n}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+        throw new Error(`SqueezeNet 1.1: tensor '${n}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`);
       }
-      const size = shape.reduce((a, b) => a * b, 1);
-      if (t.data.length !== size) throw new Error(`SqueezeNet 1.1: tensor '${n}' holds ${t.data.length} values for shape [${shape.join(', ')}]`);
+      const size = shapeSize(shape);
+      if (t.data.length !== size) throw new Error(`SqueezeNet 1.1: tensor '${n}' holds ${t.data.length} values for shape ${fmtShape(shape)}`);
     }
     const params = new Map<string, Tensor>();
     for (const [n, shape] of manifest) params.set(n, keep(device.tensor(dict.get(n)!.data, shape, { name: n })));
@@ -113,7 +110,7 @@ export class SqueezeNet {
 
   private checkInput(x: Tensor): void {
     if (x.shape.length !== 4 || x.shape[1] !== 3) {
-      throw new Error(`SqueezeNet: input must have shape [N, 3, H, W]; got [${x.shape.join(', ')}]`);
+      throw new Error(`SqueezeNet: input must have shape [N, 3, H, W]; got ${fmtShape(x.shape)}`);
     }
     const [, , H, W] = x.shape;
     if (H < 17 || W < 17) throw new Error(`SqueezeNet: input ${H}×${W} is too small (the architecture needs at least 17×17)`);

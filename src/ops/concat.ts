@@ -1,8 +1,8 @@
 // concat and slice along any axis (differentiable): block copies in shaders/concat.wgsl. A tensor is seen
 // as `outer` rows (the dims before the axis) of axis·inner elements; concat copies each input into its
 // column range of the output, slice copies a column range out. The gradients are the reverse copies.
-import concatSrc from '../../shaders/concat.wgsl';
-import { record, type Tensor, type Shape } from '../tensor/tensor.js';
+import { record, type Tensor, type Shape } from '../tensor/index.js';
+import { kernel } from '../gpu/library.js';
 import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice, normAxis } from './util.js';
 
 const WG = 256;
@@ -25,7 +25,7 @@ function copyBlock(src: Tensor, dst: Tensor, outer: number, b: Block): void {
   const n = outer * b.len;
   if (!n) return;
   const rt = src.device.runtime;
-  const k = rt.kernel('concat_copy', concatSrc, { WG }, 'copy_block');
+  const k = kernel(rt, 'concat', { WG }, { entry: 'copy_block' });
   rt.dispatch(k, { src: src.buffer, dst: dst.buffer }, { n, ...b }, groups1d(n, WG));
 }
 
@@ -35,7 +35,7 @@ function padBlock(src: Tensor, shape: Shape, outer: number, b: Block): Tensor {
   const n = outer * b.dstInner;
   if (!n) return dst;
   const rt = src.device.runtime;
-  const k = rt.kernel('concat_pad', concatSrc, { WG }, 'pad_block');
+  const k = kernel(rt, 'concat', { WG }, { entry: 'pad_block' });
   rt.dispatch(k, { src: src.buffer, dst: dst.buffer }, { n, ...b }, groups1d(n, WG));
   return dst;
 }

@@ -6,8 +6,9 @@
 // median over `rounds` of the summed wall time of its shapes (each run recorded, submitted and awaited);
 // candidates alternate within a round so that load drift on a shared machine hits all alike. A candidate
 // replaces the current tile only when it is faster by more than `margin` (default 3%).
-import { conv2d, tileTable, type ConvTile, type TileName } from './conv.js';
-import { grad, noGrad, tidy, keep, dispose, type Device, type Tensor } from '../tensor/tensor.js';
+import { conv2d } from './conv.js';
+import { tileTable, type ConvTile, type TileName } from './conv/tuning.js';
+import { grad, noGrad, tidy, keep, dispose, type Device, type Tensor } from '../tensor/index.js';
 import { randn } from './random.js';
 
 /** [Cin, H, Cout, kernel, stride, padding] */
@@ -128,7 +129,7 @@ export function applyConvTiles(device: Device, tiles: Partial<Record<TileName, C
     if (!tile || ![tile.wg, tile.tc, tile.tp].every((v) => Number.isInteger(v) && v > 0)) {
       throw new Error(`applyConvTiles: tile of '${family}' must have integer wg, tc, tp; got ${JSON.stringify(tile)}`);
     }
-    table[family] = { wg: tile.wg, tc: tile.tc, tp: tile.tp };
+    Object.assign(table[family], { wg: tile.wg, tc: tile.tc, tp: tile.tp });
   }
 }
 

@@ -1,22 +1,20 @@
 // Elementwise ops: unary (one WGSL kernel, the function chosen by an override constant) and binary with
 // NumPy broadcasting. Each op's gradient rule is the closure next to it; rules use the raw kernels
 // (no graph) and free their temporaries.
-import unarySrc from '../../shaders/unary.wgsl';
-import binarySrc from '../../shaders/binary.wgsl';
-import fillSrc from '../../shaders/fill.wgsl';
-import { record, installAccumulate, installFill, noGrad, type Tensor, type Device, type Shape } from '../tensor/tensor.js';
-import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice, sameShape, strides, pad8, ITEMS } from './util.js';
+import { record, noGrad, type Tensor, type Shape } from '../tensor/index.js';
+import { kernel } from '../gpu/library.js';
+import { emptyLike, groups1d, checkTensor, sameDevice, sameShape, strides, pad8, ITEMS } from './util.js';
+import { broadcastShapes, shapeSize } from '../shape.js';
 import { sumTo } from './reduce.js';
 
-const U = { copy: 0, neg: 1, abs: 2, square: 3, sqrt: 4, exp: 5, log: 6, relu: 7, sign: 8, affine: 9, clamp: 10, step: 11, recip: 12 } as const;
-type UnaryName = keyof typeof U;
+export const UNARY_OPS = { copy: 0, neg: 1, abs: 2, square: 3, sqrt: 4, exp: 5, log: 6, relu: 7, sign: 8, affine: 9, clamp: 10, step: 11 } as const;
+type UnaryName = keyof typeof UNARY_OPS;
 
-const B = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, maskPos: 6, ge: 7, lt: 8, expand: 9 } as const;
-type BinaryName = keyof typeof B;
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, max: 4, maskPos: 6, ge: 7, lt: 8 } as const;
+type BinaryName = keyof typeof BINARY_OPS;
 
-/** Element type put in front of unary.wgsl / binary.wgsl: vec4 when the size is a multiple of 4. */
-const T_F32 = 'alias T = f32;\n';
-const T_VEC4 = 'alias T = vec4<f32>;\n';
+/** Element type T of unary.wgsl / binary.wgsl: vec4 when the size is a multiple of 4. */
+const elementType = (v4: boolean) => (v4 ? 'vec4<f32>' : 'f32');
 
 /** @internal y = f(x) with no graph. */
 export function unaryRaw(x: Tensor, op: UnaryName, a = 0, b = 0): Tensor {
@@ -25,21 +23,8 @@ export function unaryRaw(x: Tensor, op: UnaryName, a = 0, b = 0): Tensor {
   const rt = x.device.runtime;
   const v4 = x.size % 4 === 0;
   const n = v4 ? x.size / 4 : x.size;
-  const k = rt.kernel(`unary_${op}${v4 ? '_v4' : ''}`, (v4 ? T_VEC4 : T_F32) + unarySrc, { OP: U[op], WG: 256, E: ITEMS });
+  const k = kernel(rt, 'unary', { T: elementType(v4), OP: UNARY_OPS[op], WG: 256, E: ITEMS });
   rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n, a, b }, groups1d(Math.ceil(n / ITEMS), 256));
-  return out;
-}
-
-/** Broadcast two shapes (NumPy rules). */
-export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
-  const r = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < r; i++) {
-    const da = a[a.length - r + i] ?? 1;
-    const db = b[b.length - r + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) throw new Error(`${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together`);
-    out.push(da === 1 ? db : da);
-  }
   return out;
 }
 
@@ -60,7 +45,7 @@ function prefixDiv(s: Shape, out: Shape): number {
   let k = 0;
   while (k < out.length && dims[k] === out[k]) k++;
   for (let i = k; i < out.length; i++) if (dims[i] !== 1) return 0;
-  return out.slice(k).reduce((a, d) => a * d, 1);
+  return shapeSize(out.slice(k));
 }
 
 /** @internal a (op) b with broadcasting and no graph. */
@@ -75,8 +60,7 @@ export function binaryRaw(a: Tensor, b: Tensor, op: BinaryName, opName: string =
   const divA = same ? 1 : prefixDiv(a.shape, shape);
   const divB = same ? 1 : prefixDiv(b.shape, shape);
   const mode = same ? 0 : divA && divB ? 2 : 1;
-  const name = `binary_${op}${mode === 0 ? (v4 ? '_v4' : '') : mode === 2 ? '_prefix' : `_bcast${shape.length}`}`;
-  const k = rt.kernel(name, (v4 ? T_VEC4 : T_F32) + binarySrc, { OP: B[op], BCAST: mode, RANK: shape.length, WG: 256, E: ITEMS });
+  const k = kernel(rt, 'binary', { T: elementType(v4), OP: BINARY_OPS[op], BCAST: mode, RANK: shape.length, WG: 256, E: ITEMS });
   rt.dispatch(
     k,
     { a: a.buffer, b: b.buffer, out: out.buffer },
@@ -84,12 +68,6 @@ export function binaryRaw(a: Tensor, b: Tensor, op: BinaryName, opName: string =
     groups1d(Math.ceil(n / ITEMS), 256),
   );
   return out;
-}
-
-/** @internal Broadcast t to `shape` (a copy). */
-export function expandRaw(t: Tensor, shape: Shape): Tensor {
-  broadcastShapes('expand', t.shape, shape);
-  return binaryRaw(t, t, 'expand', 'expand', shape);
 }
 
 /** g · m, freeing the temporary m. */
@@ -236,22 +214,6 @@ export const maximum = binaryOp(
   'maximum',
 );
 
-/** A tensor of `shape` filled with `value` (no graph). */
-export function fill(device: Device, shape: Shape, value: number): Tensor {
-  const t = emptyLike(device, shape);
-  if (t.size) {
-    const rt = device.runtime;
-    const k = rt.kernel('fill', fillSrc, { WG: 256, E: ITEMS });
-    const n4 = Math.ceil(t.size / 4);
-    rt.dispatch(k, { y: t.buffer }, { n4, value }, groups1d(Math.ceil(n4 / ITEMS), 256));
-  }
-  return t;
-}
-
-// Autograd accumulates gradients with this add (no graph: backward runs under noGrad).
-installAccumulate((a, b) => binaryRaw(a, b, 'add'));
-installFill(fill);
-
 // ---------- comparisons (masks of 0/1; no gradient flows through them) ----------
 
 /** 1 where a > b, else 0 (broadcasting). Not differentiable: the result has no graph. */
@@ -260,11 +222,4 @@ export function greater(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number') return unaryRaw(a, 'step', b);
   checkTensor('greater', 'b', b);
   return binaryRaw(b, a, 'lt', 'greater');
-}
-
-/** 1 where a >= b, else 0 (broadcasting). Not differentiable. */
-export function greaterEqual(a: Tensor, b: Tensor): Tensor {
-  checkTensor('greaterEqual', 'a', a);
-  checkTensor('greaterEqual', 'b', b);
-  return binaryRaw(a, b, 'ge', 'greaterEqual');
 }

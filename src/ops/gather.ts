@@ -2,9 +2,10 @@
 // batch). The backward scatters g[n] to column index[n] in gather form (one thread per gradient element).
 // takeRows: rows of x by index, out[n] = x[index[n]] (e.g. the classifier weights of some classes); the
 // backward sums each row's gradients back in gather form (the positions of each row listed on the CPU).
-import gatherSrc from '../../shaders/gather.wgsl';
-import { record, Storage, type Tensor } from '../tensor/tensor.js';
+import { record, Storage, type Tensor } from '../tensor/index.js';
+import { kernel } from '../gpu/library.js';
 import { emptyLike, fmtShape, groups1d, checkRank, checkTensor } from './util.js';
+import { shapeSize } from '../shape.js';
 
 const WG = 256;
 
@@ -43,11 +44,11 @@ export function gatherRows(x: Tensor, index: readonly number[] | Int32Array | Ui
   const bytes = N * 4;
   const idx = new Storage(rt, rt.acquire(bytes), bytes);
   rt.write(idx.buffer, ids);
-  const k = rt.kernel('gatherRows', gatherSrc, { WG }, 'main');
+  const k = kernel(rt, 'gather', { WG });
   rt.dispatch(k, { src: x.buffer, idx: idx.buffer, dst: out.buffer }, { n: N, K, lists: 0 }, groups1d(N, WG));
   return record(out, 'gatherRows', [x], (g) => {
     const gx = emptyLike(g.device, [N, K]);
-    const kb = rt.kernel('gatherRows_backward', gatherSrc, { WG }, 'backward');
+    const kb = kernel(rt, 'gather', { WG }, { entry: 'backward' });
     rt.dispatch(kb, { src: g.buffer, idx: idx.buffer, dst: gx.buffer }, { n: N * K, K, lists: 0 }, groups1d(N * K, WG));
     return [gx];
   }, [{ dispose: () => idx.release() }]);
@@ -65,7 +66,7 @@ export function takeRows(x: Tensor, index: readonly number[] | Int32Array | Uint
     throw new Error('takeRows: index must be an array of row numbers (number[], Int32Array or Uint32Array)');
   }
   const R = x.shape[0];
-  const M = x.shape.slice(1).reduce((a, d) => a * d, 1);
+  const M = shapeSize(x.shape.slice(1));
   const N = index.length;
   const ids = new Uint32Array(N);
   for (let n = 0; n < N; n++) {
@@ -80,7 +81,7 @@ export function takeRows(x: Tensor, index: readonly number[] | Int32Array | Uint
   if (!out.size) return record(out, 'takeRows', [x], () => [emptyLike(x.device, x.shape)]);
   const idx = new Storage(rt, rt.acquire(N * 4), N * 4);
   rt.write(idx.buffer, ids);
-  const k = rt.kernel('takeRows', gatherSrc, { WG }, 'take');
+  const k = kernel(rt, 'gather', { WG }, { entry: 'take' });
   rt.dispatch(k, { src: x.buffer, idx: idx.buffer, dst: out.buffer }, { n: N * M, K: M, lists: 0 }, groups1d(N * M, WG));
   idx.release();
   return record(out, 'takeRows', [x], (g) => {
@@ -93,7 +94,7 @@ export function takeRows(x: Tensor, index: readonly number[] | Int32Array | Uint
     const lists = new Storage(rt, rt.acquire(csr.byteLength), csr.byteLength);
     rt.write(lists.buffer, csr);
     const gx = emptyLike(g.device, x.shape);
-    const kb = rt.kernel('takeRows_backward', gatherSrc, { WG }, 'take_backward');
+    const kb = kernel(rt, 'gather', { WG }, { entry: 'take_backward' });
     rt.dispatch(kb, { src: g.buffer, idx: lists.buffer, dst: gx.buffer }, { n: R * M, K: M, lists: R + 1 }, groups1d(R * M, WG));
     lists.release();
     return [gx];

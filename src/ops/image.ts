@@ -1,10 +1,8 @@
 // Image ops for the visualization algorithms: roll (jitter), Gaussian blur (cs231n's blur_image, i.e.
 // scipy.ndimage.gaussian_filter1d along H then W with mode 'reflect'), and per-channel clamp. All are
 // differentiable; the blur's gradient is its true adjoint (the reflect boundary makes it differ from the blur).
-import rollSrc from '../../shaders/roll.wgsl';
-import blurSrc from '../../shaders/blur.wgsl';
-import clampSrc from '../../shaders/clamp_channels.wgsl';
-import { record, type Tensor } from '../tensor/tensor.js';
+import { record, type Tensor } from '../tensor/index.js';
+import { kernel } from '../gpu/library.js';
 import { emptyLike, fmtShape, groups1d, checkTensor, ITEMS } from './util.js';
 
 /** Pixels of a row per roll invocation (E in roll.wgsl). */
@@ -27,7 +25,7 @@ function rollRaw(x: Tensor, sy: number, sx: number): Tensor {
   const out = emptyLike(x.device, x.shape);
   if (!out.size) return out;
   const rt = x.device.runtime;
-  const k = rt.kernel('roll', rollSrc, { WG, E: ROLL_SEGMENT });
+  const k = kernel(rt, 'roll', { WG, E: ROLL_SEGMENT });
   // n = rows (planes × H); one invocation per segment of ROLL_SEGMENT pixels of a row.
   const rows = out.size / W;
   rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n: rows, H, W, sy: mod(sy, H), sx: mod(sx, W) }, groups1d(rows * Math.ceil(W / ROLL_SEGMENT), WG));
@@ -57,7 +55,7 @@ function blurPass(x: Tensor, axis: number, w: readonly number[], r: number, entr
   // The forward pass: ITEMS outputs per invocation, the radius as a pipeline constant up to 8.
   const fwd = entry === 'main';
   const rc = fwd && r <= 8 ? r : 0;
-  const k = rt.kernel(`blur_${entry}${rc ? `_r${rc}` : ''}`, blurSrc, { WG, RC: rc, E: ITEMS }, entry);
+  const k = kernel(rt, 'blur', { WG, RC: rc, E: ITEMS }, { entry });
   rt.dispatch(k, { src: x.buffer, dst: out.buffer }, { n: out.size, len, inner, r, w }, groups1d(fwd ? Math.ceil(out.size / ITEMS) : out.size, WG));
   return out;
 }
@@ -113,13 +111,13 @@ export function clampChannels(x: Tensor, lo: readonly number[], hi: readonly num
   const rt = x.device.runtime;
   const out = emptyLike(x.device, x.shape);
   if (out.size) {
-    const k = rt.kernel('clamp_channels', clampSrc, { WG, E: ITEMS }, 'main');
+    const k = kernel(rt, 'clamp_channels', { WG, E: ITEMS });
     rt.dispatch(k, { a: x.buffer, b: x.buffer, out: out.buffer }, params, groups1d(Math.ceil(out.size / ITEMS), WG));
   }
   return record(out, 'clampChannels', [x], (g) => {
     const gin = emptyLike(g.device, x.shape);
     if (gin.size) {
-      const kb = rt.kernel('clamp_channels_backward', clampSrc, { WG, E: ITEMS }, 'backward');
+      const kb = kernel(rt, 'clamp_channels', { WG, E: ITEMS }, { entry: 'backward' });
       rt.dispatch(kb, { a: x.buffer, b: g.buffer, out: gin.buffer }, params, groups1d(Math.ceil(gin.size / ITEMS), WG));
     }
     return [gin];

@@ -1,10 +1,7 @@
 // Pooling over NCHW: max (arg-max saved for a gather-form backward), average (PyTorch's divisors) and global
 // average. Output sizes, padding rules and ceil mode follow PyTorch (see src/ops/cpu/pool.ts).
-import maxpoolSrc from '../../shaders/maxpool.wgsl';
-import maxpoolBwdSrc from '../../shaders/maxpool_backward.wgsl';
-import { fill } from './elementwise.js';
-import avgpoolSrc from '../../shaders/avgpool.wgsl';
-import { record, isGradEnabled, Storage, type Tensor } from '../tensor/tensor.js';
+import { record, isGradEnabled, Storage, type Tensor } from '../tensor/index.js';
+import { kernel } from '../gpu/library.js';
 import { emptyLike, fmtShape, groups1d, checkTensor } from './util.js';
 import { poolOutShape, type Pool2dParams } from './cpu/pool.js';
 
@@ -26,7 +23,7 @@ export interface AvgPool2dOptions extends Pool2dOptions {
 const WG = 256;
 /** Workgroup size of the max-pool forward and backward (fewer, longer invocations than the average pools). */
 const MAXPOOL_WG = 64;
-/** Outputs along a row per max-pool forward invocation (TPO in maxpool.wgsl). */
+/** Outputs along a row per max-pool forward invocation (the constant TPO of maxpool.wgsl). */
 const MAXPOOL_TPO = 8;
 /** Outputs of a class row per max-pool backward invocation (the override E of maxpool_backward.wgsl). */
 const MAXPOOL_BWD_E = 4;
@@ -84,7 +81,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
     // One invocation per segment of MAXPOOL_TPO outputs along an output row (see maxpool.wgsl).
     const segs = Math.ceil(outShape[3] / MAXPOOL_TPO);
     const n = outShape[0] * outShape[1] * outShape[2] * segs;
-    const k = rt.kernel(`maxpool${save ? '_save' : ''}_k${q.kW}s${q.sW}`, `const KW: u32 = ${q.kW}u;\nconst SW: u32 = ${q.sW}u;\n` + maxpoolSrc, { SAVE: save ? 1 : 0, WG: MAXPOOL_WG });
+    const k = kernel(rt, 'maxpool', { KW: q.kW, SW: q.sW, TPO: MAXPOOL_TPO, SAVE: save ? 1 : 0, WG: MAXPOOL_WG });
     rt.dispatch(k, { x: x.buffer, out: out.buffer, idx: idx.buffer }, { ...uniforms(n, inShape, outShape, q), segs }, groups1d(n, MAXPOOL_WG));
   }
   if (!save) {
@@ -93,14 +90,14 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   }
   return record(out, 'maxPool2d', [x], (g) => {
     // Zero-filled, then one scatter dispatch per class of pairwise disjoint windows (see maxpool_backward.wgsl).
-    const gin = fill(g.device, inShape, 0);
+    const gin = g.device.zeros(inShape);
     const [N, C, H, W] = inShape;
     const Ho = outShape[2];
     const Wo = outShape[3];
     if (gin.size && g.size) {
       const my = Math.ceil(q.kH / q.sH);
       const mx = Math.ceil(q.kW / q.sW);
-      const kb = rt.kernel('maxpool_backward', maxpoolBwdSrc, { WG: MAXPOOL_WG, E: MAXPOOL_BWD_E });
+      const kb = kernel(rt, 'maxpool_backward', { WG: MAXPOOL_WG, E: MAXPOOL_BWD_E });
       for (let cy = 0; cy < Math.min(my, Ho); cy++) {
         for (let cx = 0; cx < Math.min(mx, Wo); cx++) {
           const na = Math.ceil((Ho - cy) / my);
@@ -120,7 +117,7 @@ function avgPoolRaw(x: Tensor, inShape: readonly number[], outShape: readonly nu
   const rt = x.device.runtime;
   const out = emptyLike(x.device, outShape);
   if (out.size) {
-    const k = rt.kernel('avgpool', avgpoolSrc, { WG }, 'main');
+    const k = kernel(rt, 'avgpool', { WG });
     rt.dispatch(k, { src: x.buffer, dst: out.buffer }, { ...uniforms(out.size, inShape, outShape, q), countIncludePad: includePad ? 1 : 0 }, groups1d(out.size, WG));
   }
   return record(out, op, [x], (g) => {
@@ -128,7 +125,7 @@ function avgPoolRaw(x: Tensor, inShape: readonly number[], outShape: readonly nu
     if (gin.size) {
       // The global average's gradient is a plain broadcast of g / (H·W).
       const entry = global ? 'broadcast' : 'backward';
-      const kb = rt.kernel(`avgpool_${entry}`, avgpoolSrc, { WG }, entry);
+      const kb = kernel(rt, 'avgpool', { WG }, { entry });
       rt.dispatch(kb, { src: g.buffer, dst: gin.buffer }, { ...uniforms(gin.size, inShape, outShape, q), countIncludePad: includePad ? 1 : 0 }, groups1d(gin.size, WG));
     }
     return [gin];

@@ -1,8 +1,8 @@
 // Random tensors from a counter-based, stateless generator (Philox4x32-10): element i of a call with seed s
 // depends only on (s, i), so the numbers are the same in Node, in a browser, in the TypeScript reference
 // (src/ops/cpu/random.ts) and in NumPy (scripts/rng.py). The algorithm is specified in shaders/random.wgsl.
-import randomSrc from '../../shaders/random.wgsl';
-import { emptyLike, fmtShape, type Tensor, type Device, type Shape } from '../tensor/tensor.js';
+import { emptyLike, fmtShape, type Tensor, type Device, type Shape } from '../tensor/index.js';
+import { kernel } from '../gpu/library.js';
 import { groups1d } from './util.js';
 
 const WG = 256;
@@ -28,7 +28,7 @@ function generate(device: Device, shape: Shape, seed: number, dist: 0 | 1, shift
   if (!t.size) return t;
   if (t.size > 2 ** 32) throw new Error(`random: ${t.size} elements exceed the generator's 2^32 counters`);
   const rt = device.runtime;
-  const k = rt.kernel(dist ? 'randn' : 'rand', randomSrc, { DIST: dist, WG });
+  const k = kernel(rt, 'random', { DIST: dist, WG });
   rt.dispatch(
     k,
     { y: t.buffer },

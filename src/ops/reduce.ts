@@ -1,9 +1,9 @@
 // Reductions over any set of axes: sum, mean, max (with arg-max for its gradient), and sumTo (the
 // gradient of broadcasting). Gradients are gathered per input element (shaders/reduce_backward.wgsl).
-import reduceSrc from '../../shaders/reduce.wgsl';
-import reduceBwdSrc from '../../shaders/reduce_backward.wgsl';
-import { record, Storage, type Tensor, type Shape } from '../tensor/tensor.js';
+import { record, Storage, type Tensor, type Shape } from '../tensor/index.js';
+import { kernel } from '../gpu/library.js';
 import { emptyLike, fmtShape, groups1d, groupsFor, checkTensor, strides, pad8, normAxis, ITEMS } from './util.js';
+import { shapeSize } from '../shape.js';
 
 export interface ReduceOptions {
   /** Keep reduced axes as size 1 (default false). */
@@ -52,9 +52,8 @@ function runReduce(x: Tensor, p: Plan, op: 0 | 1, scale: number): { out: Tensor;
   const par = p.nRed >= 256 && p.nOut < 4096 ? 1 : 0;
   // Reduced axes that form one contiguous block (e.g. the channel axis of NCHW): [outer, nRed, inner].
   const block = p.red.length > 0 && p.red.every((a, i) => i === 0 || a === p.red[i - 1] + 1);
-  const inner = block ? x.shape.slice(p.red[p.red.length - 1] + 1).reduce((a, d) => a * d, 1) : 1;
-  const name = `reduce_${op ? 'max' : 'sum'}_${par ? 'wg' : 'thread'}${block ? '_block' : ''}`;
-  const k = rt.kernel(name, reduceSrc, { OP: op, WG, BLOCK: block ? 1 : 0, E: ITEMS }, par ? 'main_wg' : 'main');
+  const inner = block ? shapeSize(x.shape.slice(p.red[p.red.length - 1] + 1)) : 1;
+  const k = kernel(rt, 'reduce', { OP: op, WG, BLOCK: block, E: ITEMS }, { entry: par ? 'main_wg' : 'main' });
   rt.dispatch(
     k,
     { x: x.buffer, out: out.buffer, idx: idx.buffer },
@@ -93,7 +92,7 @@ function runReduceBackward(g: Tensor, inShape: Shape, p: Plan, op: 0 | 1, scale:
   }
   let dummy: Storage | null = null;
   if (!idx) dummy = new Storage(rt, rt.acquire(4), 4);
-  const k = rt.kernel(`reduce_backward_${op ? 'max' : 'sum'}${inShape.length}`, reduceBwdSrc, { OP: op, WG: 256, RANK: inShape.length, E: ITEMS });
+  const k = kernel(rt, 'reduce_backward', { OP: op, WG: 256, RANK: inShape.length, E: ITEMS });
   rt.dispatch(
     k,
     { g: g.buffer, idx: (idx ?? dummy)!.buffer, gin: gin.buffer },

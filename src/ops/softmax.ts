@@ -1,8 +1,7 @@
 // Softmax and log-softmax along one axis: dedicated max-subtracted kernels (shaders/softmax.wgsl) and their
 // gradient rules (shaders/softmax_backward.wgsl), computed from the forward output.
-import softmaxSrc from '../../shaders/softmax.wgsl';
-import softmaxBwdSrc from '../../shaders/softmax_backward.wgsl';
-import { record, type Tensor } from '../tensor/tensor.js';
+import { record, type Tensor } from '../tensor/index.js';
+import { kernel } from '../gpu/library.js';
 import { emptyLike, groups1d, groupsFor, checkTensor, normAxis, sameShape, fmtShape } from './util.js';
 
 const WG = 64;
@@ -39,7 +38,7 @@ export function softmaxRaw(x: Tensor, r: Rows, log: boolean): Tensor {
   if (!y.size) return y;
   const rt = x.device.runtime;
   const v = variant(r);
-  const k = rt.kernel(`${log ? 'logSoftmax' : 'softmax'}_${v.entry}`, softmaxSrc, { LOG: log ? 1 : 0, WG }, v.entry);
+  const k = kernel(rt, 'softmax', { LOG: log ? 1 : 0, WG }, { entry: v.entry });
   rt.dispatch(k, { x: x.buffer, y: y.buffer }, params(r), v.groups);
   return y;
 }
@@ -52,7 +51,7 @@ export function softmaxBackwardRaw(y: Tensor, g: Tensor, r: Rows, log: boolean):
   if (!gx.size) return gx;
   const rt = y.device.runtime;
   const v = variant(r);
-  const k = rt.kernel(`${op}_backward_${v.entry}`, softmaxBwdSrc, { LOG: log ? 1 : 0, WG }, v.entry);
+  const k = kernel(rt, 'softmax_backward', { LOG: log ? 1 : 0, WG }, { entry: v.entry });
   rt.dispatch(k, { y: y.buffer, g: g.buffer, gx: gx.buffer }, params(r), v.groups);
   return gx;
 }

@@ -1,6 +1,6 @@
 // Shared pieces of the visualization algorithms: the model interface they need and pixel-space constants.
 import { IMAGENET_MEAN, IMAGENET_STD } from '../image/preprocess.js';
-import { gatherRows, type Tensor } from '../core.js';
+import { fmtShape, gatherRows, type Tensor } from '../core.js';
 import type { ForwardOptions, ForwardResult } from '../nn/squeezenet.js';
 
 /** What the algorithms need from a classifier: logits, and (for Grad-CAM and traces) captured layers. */
@@ -31,7 +31,7 @@ export function checkClasses(what: string, classes: readonly number[], n: number
 }
 
 export function checkInput(what: string, x: Tensor): void {
-  if (x.shape.length !== 4 || x.shape[1] !== 3) throw new Error(`${what}: images must have shape [N, 3, H, W]; got [${x.shape.join(', ')}]`);
+  if (x.shape.length !== 4 || x.shape[1] !== 3) throw new Error(`${what}: images must have shape [N, 3, H, W]; got ${fmtShape(x.shape)}`);
 }
 
 /** Seeded PRNG (mulberry32) for jitter offsets and other host-side choices. */

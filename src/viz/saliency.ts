@@ -7,7 +7,7 @@
 //   gradcam:   ReLU(Σ_c mean_hw(∂score/∂A_c) · A_c) on a layer A, bilinearly upsampled (Selvaraju et al. 2017)
 import {
   abs, add, affine, gatherRows, grad, keep, maxOverAxis, mean, mul, neg, randn, relu, sub, sum, tidy, gaussianBlur,
-  type Tensor,
+  fmtShape, type Tensor,
 } from '../core.js';
 import { checkClasses, checkInput, classScores, LO, type Classifier } from './common.js';
 
@@ -181,7 +181,7 @@ async function gradCam(model: Classifier, x: Tensor, classes: readonly number[],
     xi.requiresGrad = true; // so the captured activation is part of the graph
     const { logits, activations } = model.forward(xi, { capture: [layer] });
     const a = activations.get(layer)!;
-    if (a.shape.length !== 4) throw new Error(`gradcam: layer '${layer}' has shape [${a.shape.join(', ')}]; a spatial layer [N, C, h, w] is needed`);
+    if (a.shape.length !== 4) throw new Error(`gradcam: layer '${layer}' has shape ${fmtShape(a.shape)}; a spatial layer [N, C, h, w] is needed`);
     const [gA] = grad(sum(gatherRows(logits, classes)), [a]);
     const alpha = mean(gA, [2, 3], { keepDims: true });
     return relu(sum(mul(a, alpha), 1));

@@ -3,20 +3,10 @@
 import { halfToFloat } from '../io/npy.js';
 import { DTYPE_BYTES, type StorageDtype } from './pickle.js';
 
-export type TensorData = { shape: number[]; data: Float32Array };
+export type { TensorData, StateDict } from '../state_dict.js';
+import { fmtShape as fmt, shapeSize as numel } from '../shape.js';
 
-/** Name → tensor, in file order. Keys use torchvision's names (e.g. 'features.3.squeeze.weight'). */
-export type StateDict = Map<string, TensorData>;
-
-export function fmt(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+export { fmt, numel };
 
 /** Decode `count` consecutive elements of `dtype` from `src` (little-endian) to float32. */
 export function decodeFloat32(src: Uint8Array, dtype: StorageDtype, count: number): Float32Array {

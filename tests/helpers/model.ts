@@ -1,8 +1,9 @@
 // A seeded random SqueezeNet 1.1 state dict (Kaiming-like scale) for tests that need no pretrained data.
-import { squeezeNetManifest, type WeightSource } from '../../src/nn/squeezenet.js';
+import { squeezeNetManifest } from '../../src/nn/squeezenet.js';
+import type { StateDict } from '../../src/state_dict.js';
 import { randn } from './device.js';
 
-export function randomStateDict(seed: number): WeightSource {
+export function randomStateDict(seed: number): StateDict {
   const m = new Map<string, { shape: number[]; data: Float32Array }>();
   squeezeNetManifest().forEach(([name, shape], i) => {
     const n = shape.reduce((a, b) => a * b, 1);

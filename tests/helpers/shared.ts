@@ -7,15 +7,15 @@ import { importSqueezeNet } from '../../src/weights/index.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { preprocess } from '../../src/image/preprocess.js';
 import { readNpy, npyToFloat32 } from '../../src/io/npy.js';
-import type { WeightSource } from '../../src/nn/squeezenet.js';
+import type { StateDict } from '../../src/state_dict.js';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const SHARED = resolve(ROOT, '..', 'shared');
 export const HAVE_SHARED = existsSync(join(SHARED, 'weights', 'squeezenet1_1.pth'));
 export const FIXTURES = join(ROOT, 'tests', 'fixtures');
 
-let weights: WeightSource | null = null;
-export function sharedWeights(): WeightSource {
+let weights: StateDict | null = null;
+export function sharedWeights(): StateDict {
   weights ??= importSqueezeNet(new Uint8Array(readFileSync(join(SHARED, 'weights', 'squeezenet1_1.pth'))), 'squeezenet1_1.pth').dict;
   return weights;
 }

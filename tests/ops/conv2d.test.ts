@@ -1,10 +1,20 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { getDevice, randn, relErr, finiteDiff } from '../helpers/device.js';
-import { Device, grad, keep, tidy, noGrad, dispose, conv2d, fireExpand, convTuning, convGrid, type Tensor, type Conv2dOptions } from '../../src/index.js';
+import { Device, grad, keep, tidy, noGrad, dispose, conv2d, fireExpand, convTuning, type Tensor, type Conv2dOptions } from '../../src/index.js';
+import { convGrid } from '../../src/ops/conv/launch.js';
+import { tileTable } from '../../src/ops/conv/tuning.js';
+import type { Shader } from '../../src/gpu/compose.js';
 import { Runtime } from '../../src/gpu/runtime.js';
 import { conv2dCpu, conv2dBackwardCpu, convOutSize, concatChannelsCpu, type ConvShape } from '../../src/ops/cpu/conv.js';
 
 const TOL = 1e-4;
+
+/** A composed conv kernel's name as the checks below spell it: body, tap suffix (_sg, _sg32), _w when wide. */
+function kernelName(s: Shader): string {
+  const [main, ...parts] = s.name.split('+');
+  const tap = parts.find((p) => p.startsWith('conv2d_tap_'))?.slice('conv2d_tap_'.length);
+  return `${main}${tap === 'subgroup32' ? '_sg32' : tap === 'subgroup' ? '_sg' : ''}${s.consts.WIDE ? '_w' : ''}`;
+}
 
 interface Case {
   N: number; Cin: number; H: number; W: number; Cout: number; KH: number; KW: number;
@@ -78,7 +88,7 @@ const defaultTuning = JSON.parse(JSON.stringify(convTuning)) as typeof convTunin
 afterEach(() => {
   const t = convTuning as Record<string, unknown>;
   for (const [k, v] of Object.entries(defaultTuning)) {
-    if (typeof v === 'object') Object.assign(t[k] as object, v);
+    if (typeof v === 'object') Object.assign(t[k] as object, JSON.parse(JSON.stringify(v)));
     else t[k] = v;
   }
 });
@@ -126,8 +136,8 @@ describe('conv2d on the GPU', () => {
     ];
     const sel = [CASES[1], CASES[3], CASES[7], CASES[8], CASES[9]];
     for (const v of variants) {
-      for (const k of ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward'] as const) Object.assign(convTuning[k], v.packed);
-      Object.assign(convTuning.backwardWeight, v.weight);
+      for (const k of ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward'] as const) Object.assign(tileTable(d.runtime)[k], v.packed);
+      Object.assign(tileTable(d.runtime).backwardWeight, v.weight);
       Object.assign(convTuning.biasGrad, { seg: v.seg });
       for (let i = 0; i < sel.length; i++) {
         const dt = data(sel[i], 300 + i);
@@ -153,7 +163,7 @@ describe('conv2d on the GPU', () => {
     const d = await getDevice();
     convTuning.subgroups = false;
     for (const k of ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward', 'backwardWeight'] as const) {
-      Object.assign(convTuning[k], { wg: 32, tc: 32, tp: 2 });
+      Object.assign(tileTable(d.runtime)[k], { wg: 32, tc: 32, tp: 2 });
     }
     // Cases with more than 16 output or input channels (so a 32-channel block, partly empty, runs).
     const sel = CASES.filter((c) => Math.max(c.Cin, c.Cout) > 16);
@@ -171,13 +181,13 @@ describe('conv2d on the GPU', () => {
     const spy = vi.spyOn(d.runtime, 'kernel');
     for (const [j, [sub, tc]] of ([[true, 32], [true, 16], [false, 32], [false, 8]] as const).entries()) {
       convTuning.subgroups = sub;
-      Object.assign(convTuning.forward, { wg: 32, tc, tp: 8 });
+      Object.assign(tileTable(d.runtime).forward, { wg: 32, tc, tp: 8 });
       for (let i = 0; i < sel.length; i++) {
         const v = data(sel[i], 1200 + 10 * j + i);
         checkAgainstCpu(sel[i], v, await runGpu(d, sel[i], v));
       }
     }
-    const names = spy.mock.calls.map((a) => a[0]);
+    const names = spy.mock.calls.map((a) => kernelName(a[0]));
     spy.mockRestore();
     expect(names).toContain('conv2d_forward_w');
   });
@@ -189,14 +199,14 @@ describe('conv2d on the GPU', () => {
     const spy = vi.spyOn(d.runtime, 'kernel');
     for (const [j, [sub, tc]] of ([[true, 32], [true, 16], [false, 32], [false, 8]] as const).entries()) {
       convTuning.subgroups = sub;
-      Object.assign(convTuning.pointwise, { wg: 32, tc, tp: 8 });
-      Object.assign(convTuning.pointwiseBackward, { wg: 32, tc, tp: 8 });
+      Object.assign(tileTable(d.runtime).pointwise, { wg: 32, tc, tp: 8 });
+      Object.assign(tileTable(d.runtime).pointwiseBackward, { wg: 32, tc, tp: 8 });
       for (let i = 0; i < sel.length; i++) {
         const v = data(sel[i], 1300 + 10 * j + i);
         checkAgainstCpu(sel[i], v, await runGpu(d, sel[i], v));
       }
     }
-    const names = spy.mock.calls.map((a) => a[0]);
+    const names = spy.mock.calls.map((a) => kernelName(a[0]));
     spy.mockRestore();
     expect(names).toContain('conv2d_pointwise_w');
     expect(names).toContain('conv2d_pointwise_sg32_w');
@@ -225,7 +235,7 @@ describe('conv2d on the GPU', () => {
       const y = conv2dCpu(v.x, v.w, v.b, s, 'relu');
       expect(relErr(got, conv2dBackwardCpu(v.x, v.w, v.r, s, y).dx), `dx ${label(c)}`).toBeLessThan(TOL);
     }
-    const names = spy.mock.calls.map((a) => a[0]);
+    const names = spy.mock.calls.map((a) => kernelName(a[0]));
     spy.mockRestore();
     expect(names).toContain('conv2d_relu_mask');
     expect(names).toContain('conv2d_bias_grad');
@@ -233,7 +243,7 @@ describe('conv2d on the GPU', () => {
 
   it('rejects tiles the kernels cannot run', async () => {
     const d = await getDevice();
-    convTuning.forward.tc = 6;
+    tileTable(d.runtime).forward.tc = 6;
     const x = d.tensor(new Float32Array(2 * 9 * 9), [1, 2, 9, 9]);
     const w = d.tensor(new Float32Array(3 * 2 * 9), [3, 2, 3, 3]);
     expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16, 32\}, 1 <= tp <= 4 \(or 8 for 'forward' and the pointwise kernels\)/);
@@ -253,7 +263,7 @@ describe('conv2d on the GPU', () => {
       const y = conv2d(x, w, b, { padding: 1, activation: 'relu' });
       return grad(y, [x], d.tensor(v.r, y.shape))[0];
     });
-    const names = spy.mock.calls.map((a) => a[0]);
+    const names = spy.mock.calls.map((a) => kernelName(a[0]));
     spy.mockRestore();
     expect(names.some((n) => /^conv2d_(backward_input|col2im)/.test(n))).toBe(true);
     expect(names).not.toContain('conv2d_backward_weight');
@@ -438,7 +448,7 @@ describe('fireExpand', () => {
       const y = fireExpand(s, d.tensor(randn(3 * 9, 2), [3, 9, 1, 1]), d.tensor(randn(3, 3), [3]), d.tensor(randn(5 * 9 * 9, 4), [5, 9, 3, 3]), d.tensor(randn(5, 5), [5]));
       return grad(y, [s], d.tensor(randn(y.size, 6), y.shape))[0];
     });
-    const names = spy.mock.calls.map((a) => a[0]);
+    const names = spy.mock.calls.map((a) => kernelName(a[0]));
     spy.mockRestore();
     expect(names.some((n) => /^conv2d_backward_input/.test(n))).toBe(true);
     expect(names).not.toContain('conv2d_backward_weight');
@@ -501,9 +511,9 @@ describe('subgroup weight taps', () => {
     // its partial second group. The pixel tiling is the same code as with the vec4 taps above.
     for (const tc of [32, 16, 12]) {
       for (const k of ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward', 'backwardWeight'] as const) {
-        Object.assign(convTuning[k], { wg: 32, tc, tp: 1 });
+        Object.assign(tileTable(sd.runtime)[k], { wg: 32, tc, tp: 1 });
       }
-      convTuning.backwardWeight.chunk = tc === 16 ? 512 : 23;
+      tileTable(sd.runtime).backwardWeight.chunk = tc === 16 ? 512 : 23;
       for (let i = 0; i < CASES.length; i++) {
         if (tc === 12 && i % 3) continue;
         if (tc === 32 && Math.max(CASES[i].Cin, CASES[i].Cout) <= 16) continue;
@@ -513,7 +523,7 @@ describe('subgroup weight taps', () => {
       }
     }
     await checkFire(sd);
-    const names = spy.mock.calls.map((a) => a[0]);
+    const names = spy.mock.calls.map((a) => kernelName(a[0]));
     spy.mockRestore();
     const info = (sd.runtime.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
     if ((info?.subgroupMinSize ?? 0) >= 8) {

@@ -244,10 +244,10 @@ describe('globalAvgPool2d', () => {
     const shape: Shape4 = [2, 3, 5, 11];
     const x = randn(330, 4);
     const r = await gpuRun(d, globalAvgPool2d, x, shape);
-    const names = spy.mock.calls.map((a) => a[0]);
+    const names = spy.mock.calls.map(([shader, entry]) => `${shader.name}:${entry ?? 'main'}`);
     spy.mockRestore();
-    expect(names).toContain('avgpool_broadcast');
-    expect(names).not.toContain('avgpool_backward');
+    expect(names).toContain('avgpool:broadcast');
+    expect(names).not.toContain('avgpool:backward');
     expect(relErr(r.gin, globalAvgPool2dBackwardCpu(r.g, shape))).toBeLessThan(TOL);
   });
 

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { getDevice, randn, relErr, finiteDiff, rng } from '../helpers/device.js';
 import { sum, mean, maxOverAxis, sumTo, grad, dispose, type Tensor } from '../../src/index.js';
-import { cpuTensor, dot, shapeSize, type CpuTensor } from '../../src/ops/cpu/elementwise.js';
+import { cpuTensor, dot, type CpuTensor } from '../../src/ops/cpu/elementwise.js';
+import { shapeSize } from '../../src/shape.js';
 import * as cpu from '../../src/ops/cpu/reduce.js';
 
 const d = await getDevice();

@@ -1,6 +1,7 @@
 // CPU (float64) reference of conv2d: forward with bias and optional ReLU, and the backward (dx, dw, db)
 // for any kernel size, stride and symmetric zero padding. Straightforward loops; used by the tests.
 
+/** The shapes of one convolution (the GPU launchers add its output size: ConvGeom). */
 export interface ConvShape {
   N: number;
   Cin: number;
@@ -18,13 +19,6 @@ export function convOutSize(s: ConvShape): { Ho: number; Wo: number } {
     Ho: Math.floor((s.H + 2 * s.pad - s.KH) / s.stride) + 1,
     Wo: Math.floor((s.W + 2 * s.pad - s.KW) / s.stride) + 1,
   };
-}
-
-/** The shape record of x [N, Cin, H, W] and w [Cout, Cin, KH, KW]. */
-export function convShapeOf(xShape: readonly number[], wShape: readonly number[], stride = 1, pad = 0): ConvShape {
-  const [N, Cin, H, W] = xShape;
-  const [Cout, , KH, KW] = wShape;
-  return { N, Cin, H, W, Cout, KH, KW, stride, pad };
 }
 
 /** y = act(conv(x, w) + b), float64, [N, Cout, Ho, Wo]. */

@@ -1,6 +1,7 @@
 // CPU references (float64) for src/ops/elementwise.ts: every forward op and its gradient rule, with NumPy
 // broadcasting. Used by the tests (forward and backward against the GPU, backward against finite differences).
 import { sumTo } from './reduce.js';
+import { broadcastShapes, fmtShape, shapeSize } from '../../shape.js';
 
 /** A dense row-major float64 array with a shape. */
 export interface CpuTensor {
@@ -8,13 +9,7 @@ export interface CpuTensor {
   readonly data: Float64Array;
 }
 
-export function shapeSize(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+const fmt = fmtShape;
 
 /** Wrap values (copied to float64) with a shape. */
 export function cpuTensor(data: ArrayLike<number>, shape: readonly number[]): CpuTensor {
@@ -90,19 +85,6 @@ export function affineBackward(g: CpuTensor, a: number): CpuTensor {
 }
 
 // ---------- binary with broadcasting ----------
-
-/** NumPy broadcasting of two shapes (same error text as the GPU op). */
-export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
-  const r = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < r; i++) {
-    const da = a[a.length - r + i] ?? 1;
-    const db = b[b.length - r + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) throw new Error(`${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together`);
-    out.push(da === 1 ? db : da);
-  }
-  return out;
-}
 
 /** Broadcast `x` to `shape` (a copy). */
 export function expand(x: CpuTensor, shape: readonly number[]): CpuTensor {

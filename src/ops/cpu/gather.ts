@@ -1,9 +1,10 @@
 // CPU reference (float64) for src/ops/gather.ts: out[n] = x[n, index[n]] and its gradient (a one-hot scatter);
 // takeRows (rows of x by index) and its gradient (rows summed back).
 import type { CpuTensor } from './elementwise.js';
+import { fmtShape, shapeSize } from '../../shape.js';
 
 function check(shape: readonly number[], index: ArrayLike<number>): [number, number] {
-  if (shape.length !== 2) throw new Error(`gatherRows: 'x' must have rank 2; got shape [${shape.join(', ')}]`);
+  if (shape.length !== 2) throw new Error(`gatherRows: 'x' must have rank 2; got shape ${fmtShape(shape)}`);
   const [N, K] = shape;
   if (index.length !== N) throw new Error(`gatherRows: index has ${index.length} entries for x of shape [${N}, ${K}]`);
   for (let n = 0; n < N; n++) {
@@ -31,13 +32,13 @@ export function gatherRowsBackward(g: CpuTensor, index: ArrayLike<number>, K: nu
 }
 
 function checkTake(shape: readonly number[], index: ArrayLike<number>): [number, number] {
-  if (shape.length < 1) throw new Error(`takeRows: 'x' must have rank >= 1; got shape [${shape.join(', ')}]`);
+  if (shape.length < 1) throw new Error(`takeRows: 'x' must have rank >= 1; got shape ${fmtShape(shape)}`);
   const R = shape[0];
   for (let n = 0; n < index.length; n++) {
     const r = index[n];
     if (!Number.isInteger(r) || r < 0 || r >= R) throw new Error(`takeRows: unknown row ${r} at position ${n} (valid 0..${R - 1})`);
   }
-  return [R, shape.slice(1).reduce((a, d) => a * d, 1)];
+  return [R, shapeSize(shape.slice(1))];
 }
 
 /** x [R, ...rest], index of length N → [N, ...rest] with out[n] = x[index[n]]. */

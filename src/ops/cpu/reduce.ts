@@ -1,8 +1,9 @@
 // CPU references (float64) for src/ops/reduce.ts: sum, mean, maxOverAxis (first arg-max on ties), sumTo, and
 // their gradients.
 import type { CpuTensor } from './elementwise.js';
+import { fmtShape, shapeSize } from '../../shape.js';
 
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+const fmt = fmtShape;
 
 /** Normalised, sorted reduction axes (all by default); the same errors as the GPU ops. */
 export function reduceAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
@@ -30,7 +31,7 @@ interface Layout {
 function layout(shape: readonly number[], red: number[], keepDims: boolean): Layout {
   const kept = shape.map((_, i) => i).filter((i) => !red.includes(i));
   const outShape = keepDims ? shape.map((d, i) => (red.includes(i) ? 1 : d)) : kept.map((i) => shape[i]);
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = shapeSize(shape);
   const o = new Int32Array(n);
   const r = new Int32Array(n);
   const idx = new Array(shape.length).fill(0);

@@ -1,0 +1,199 @@
+// The kernel cache: compute pipelines built from composed WGSL (see compose.ts), their bind group layouts
+// reflected from the source with wgsl_reflect, build errors captured and reported with the shader's name,
+// uniform blocks packed by member name, and bind groups cached per set of buffers.
+import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+import type { Shader } from './compose.js';
+import { BufferIds } from './pool.js';
+import { UNIFORM_USAGE } from './usage.js';
+
+interface Binding { name: string; binding: number; kind: 'storage-read' | 'storage' | 'uniform' }
+interface UniformMember { name: string; offset: number; type: string; count: number }
+
+export interface Kernel {
+  name: string;
+  /** Unique per pipeline. */
+  id: number;
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  bindings: Binding[];
+  uniform: { name: string; size: number; members: UniformMember[] } | null;
+  workgroupSize: [number, number, number];
+}
+
+export type BufferArg = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+export type Params = Record<string, number | readonly number[]>;
+
+interface ReflectInfo {
+  bindings: Binding[];
+  uniform: Kernel['uniform'];
+  workgroupSize: Map<string, (string | number)[]>;
+}
+
+function reflect(shader: Shader): ReflectInfo {
+  let ref: WgslReflect;
+  try {
+    ref = new WgslReflect(shader.source);
+  } catch (e) {
+    throw new Error(`kernel '${shader.name}': WGSL reflection failed: ${(e as Error).message}`);
+  }
+  const bindings: Binding[] = [];
+  for (const s of ref.storage) {
+    if (s.group !== 0) throw new Error(`kernel '${shader.name}': only @group(0) is supported (${s.name})`);
+    bindings.push({ name: s.name, binding: s.binding, kind: String(s.access) === 'read' ? 'storage-read' : 'storage' });
+  }
+  let uniform: Kernel['uniform'] = null;
+  for (const u of ref.uniforms) {
+    if (uniform) throw new Error(`kernel '${shader.name}': at most one uniform block is supported`);
+    bindings.push({ name: u.name, binding: u.binding, kind: 'uniform' });
+    const members: UniformMember[] = [];
+    for (const m of (u as unknown as { members: { name: string; offset: number; size: number; type: { name: string; format?: unknown } }[] }).members ?? []) {
+      let t = m.type;
+      while (t.format) t = t.format as typeof t;
+      members.push({ name: m.name, offset: m.offset, type: t.name, count: m.size / 4 });
+    }
+    uniform = { name: u.name, size: Math.max(16, Math.ceil(u.size / 16) * 16), members };
+  }
+  bindings.sort((a, b) => a.binding - b.binding);
+  if (!ref.entry.compute.length) throw new Error(`kernel '${shader.name}': no compute entry point`);
+  const workgroupSize = new Map<string, (string | number)[]>();
+  for (const entry of ref.entry.compute) {
+    const ws = ((entry as unknown as { attributes?: { name: string; value: unknown }[] }).attributes ?? [])
+      .find((a) => a.name === 'workgroup_size')?.value;
+    workgroupSize.set(entry.name, (Array.isArray(ws) ? ws : ws !== undefined ? [ws] : [1]) as (string | number)[]);
+  }
+  return { bindings, uniform, workgroupSize };
+}
+
+export class KernelCache {
+  private kernels = new Map<string, Kernel>();
+  private uniforms = new Map<string, GPUBuffer>();
+  private bindGroups = new Map<string, GPUBindGroup>();
+  /** Build errors, resolved asynchronously (Queue awaits them before a read). */
+  checks: Promise<void>[] = [];
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly ids: BufferIds,
+    private readonly onError: (e: Error) => void,
+  ) {}
+
+  get uniformBuffers(): number {
+    return this.uniforms.size;
+  }
+
+  /** The pipeline of `shader`'s entry point, built on first use (keyed by the hash of the composed source). */
+  get(shader: Shader, entryPoint = 'main'): Kernel {
+    const key = `${shader.hash}|${entryPoint}`;
+    let k = this.kernels.get(key);
+    if (k) return k;
+    const { name } = shader;
+    const info = reflect(shader);
+    const wsz = info.workgroupSize.get(entryPoint);
+    if (!wsz) throw new Error(`kernel '${name}': no compute entry point '${entryPoint}'`);
+    const wg = wsz.map((v) => (typeof v === 'number' ? v : Number(shader.consts[v] ?? NaN)));
+    const device = this.device;
+    device.pushErrorScope('validation');
+    const module = device.createShaderModule({ code: shader.source, label: name });
+    const layout = device.createBindGroupLayout({
+      label: name,
+      entries: info.bindings.map((b) => ({
+        binding: b.binding,
+        visibility: 0x4 /* COMPUTE */,
+        buffer: { type: b.kind === 'uniform' ? 'uniform' : b.kind === 'storage' ? 'storage' : 'read-only-storage' },
+      })),
+    });
+    const pipeline = device.createComputePipeline({
+      label: name,
+      layout: device.createPipelineLayout({ bindGroupLayouts: [layout], label: name }),
+      compute: { module, entryPoint },
+    });
+    this.checks.push(device.popErrorScope().then(async (err) => {
+      if (!err) return;
+      let detail = err.message;
+      try {
+        const ci = await module.getCompilationInfo();
+        const msgs = ci.messages.filter((m) => m.type === 'error').map((m) => `  line ${m.lineNum}:${m.linePos} ${m.message}`);
+        if (msgs.length) detail += '\n' + msgs.join('\n');
+      } catch { /* compilation info not available */ }
+      this.onError(new Error(`kernel '${name}' failed to build: ${detail}`));
+    }));
+    k = {
+      name,
+      id: this.kernels.size + 1,
+      pipeline,
+      layout,
+      bindings: info.bindings,
+      uniform: info.uniform,
+      workgroupSize: [wg[0] || 1, wg[1] || 1, wg[2] || 1],
+    };
+    this.kernels.set(key, k);
+    return k;
+  }
+
+  /** The uniform buffer holding `params` for kernel `k` (one per distinct block, cached). */
+  private uniformBuffer(k: Kernel, params: Params): GPUBuffer {
+    const u = k.uniform!;
+    const bytes = new ArrayBuffer(u.size);
+    const f = new Float32Array(bytes);
+    const i = new Int32Array(bytes);
+    const ui = new Uint32Array(bytes);
+    for (const m of u.members) {
+      if (m.name.startsWith('_')) continue; // padding
+      const v = params[m.name];
+      if (v === undefined) throw new Error(`kernel '${k.name}': missing parameter '${m.name}'`);
+      const vals = typeof v === 'number' ? [v] : v;
+      if (vals.length > m.count) throw new Error(`kernel '${k.name}': parameter '${m.name}' has ${vals.length} values, room for ${m.count}`);
+      const arr = m.type === 'f32' ? f : m.type === 'i32' ? i : ui;
+      for (let j = 0; j < vals.length; j++) arr[m.offset / 4 + j] = vals[j];
+    }
+    for (const name of Object.keys(params)) {
+      if (!u.members.some((m) => m.name === name)) throw new Error(`kernel '${k.name}': unknown parameter '${name}'`);
+    }
+    const key = `${k.id}:${Array.from(ui).join(',')}`;
+    let buf = this.uniforms.get(key);
+    if (!buf) {
+      buf = this.device.createBuffer({ size: u.size, usage: UNIFORM_USAGE, mappedAtCreation: true, label: `${k.name}-params` });
+      new Uint8Array(buf.getMappedRange()).set(new Uint8Array(bytes));
+      buf.unmap();
+      if (this.uniforms.size > 20000) this.uniforms.clear(); // runaway distinct parameters: let GC reclaim
+      this.uniforms.set(key, buf);
+    }
+    return buf;
+  }
+
+  /**
+   * The bind group of one dispatch: `buffers` names each storage binding (by its WGSL variable name),
+   * `params` fills the uniform struct by member name.
+   */
+  bindGroup(k: Kernel, buffers: Record<string, BufferArg>, params: Params | null): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = [];
+    const keyParts: (number | string)[] = [];
+    for (const b of k.bindings) {
+      if (b.kind === 'uniform') {
+        if (!params) throw new Error(`kernel '${k.name}': parameters required`);
+        const ub = this.uniformBuffer(k, params);
+        entries.push({ binding: b.binding, resource: { buffer: ub } });
+        keyParts.push(this.ids.of(ub));
+        continue;
+      }
+      const arg = buffers[b.name];
+      if (!arg) throw new Error(`kernel '${k.name}': no buffer bound to '${b.name}'`);
+      const res = 'mapState' in arg ? { buffer: arg as GPUBuffer } : (arg as { buffer: GPUBuffer; offset?: number; size?: number });
+      entries.push({ binding: b.binding, resource: { buffer: res.buffer, offset: res.offset ?? 0, size: res.size } });
+      keyParts.push(this.ids.of(res.buffer), res.offset ?? 0, res.size ?? -1);
+    }
+    const key = `${k.id}#${keyParts.join(',')}`;
+    let bg = this.bindGroups.get(key);
+    if (!bg) {
+      bg = this.device.createBindGroup({ layout: k.layout, entries, label: k.name });
+      if (this.bindGroups.size > 50000) this.bindGroups.clear();
+      this.bindGroups.set(key, bg);
+    }
+    return bg;
+  }
+
+  /** Forget the bind groups (they hold buffers the pool is about to destroy). */
+  clearBindGroups(): void {
+    this.bindGroups.clear();
+  }
+}

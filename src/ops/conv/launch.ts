@@ -1,0 +1,322 @@
+// Launchers of the conv kernels (shaders/conv2d_*.wgsl): each records the dispatches of one step of a conv's
+// forward or backward on GPU buffers, no graph. The tile and the weight-tap variant come from tuning.ts;
+// the dispatch geometry of the tiled kernels from convGrid().
+import type { Runtime } from '../../gpu/runtime.js';
+import { kernel } from '../../gpu/library.js';
+import { Storage, groups1d, ITEMS, type Tensor } from '../../tensor/index.js';
+import type { ConvShape } from '../cpu/conv.js';
+import { convTuning, tapConstants, tapVariant, tileFor, tileTable, type ConvTile } from './tuning.js';
+
+/** One convolution's shapes with its output size. */
+export type ConvGeom = ConvShape & { Ho: number; Wo: number };
+
+const MAX_GROUPS = 65535;
+
+/**
+ * The dispatch geometry of the tiled conv kernels. `items` work items per channel block (pixel groups of
+ * tile.tp, or weight-column groups), `channels` in blocks of tile.tc, `images` (or reduction chunks) along z.
+ * Flat (the default): lane L runs item L % itemsPad of channel block L / itemsPad, with itemsPad = items
+ * rounded up to `pad` (1: no idle lanes between blocks; the subgroup size or the workgroup size: channel block
+ * uniform per subgroup / workgroup); lanes fill workgroups of tile.wg along x, `yMul` (stride phases) along y.
+ * channelsInY: channel blocks along y instead and itemsPad = whole workgroups. Lane blocks past the 65535
+ * limit fold into z (the kernels read zFold).
+ */
+export function convGrid(
+  items: number, channels: number, images: number, tile: ConvTile,
+  opts: { pad?: number; yMul?: number; channelsInY?: boolean } = {},
+): { groups: [number, number, number]; zFold: number; cBlocks: number; itemsPad: number } {
+  const cBlocks = Math.ceil(channels / tile.tc);
+  const yMul = opts.yMul ?? 1;
+  let itemsPad: number;
+  let lanes: number;
+  let gy: number;
+  if (opts.channelsInY) {
+    itemsPad = Math.ceil(items / tile.wg) * tile.wg;
+    lanes = itemsPad;
+    gy = cBlocks * yMul;
+  } else {
+    const pad = Math.max(1, opts.pad ?? 1);
+    itemsPad = Math.ceil(items / pad) * pad;
+    lanes = cBlocks * itemsPad;
+    gy = yMul;
+  }
+  const blocks = Math.max(1, Math.ceil(lanes / tile.wg));
+  const zFold = Math.ceil(blocks / MAX_GROUPS);
+  const gx = Math.ceil(blocks / zFold);
+  const gz = images * zFold;
+  if (gy > MAX_GROUPS || gz > MAX_GROUPS) {
+    throw new Error(`conv2d: dispatch too large (${gx} x ${gy} x ${gz} workgroups) for ${items} items, ${channels} channels, ${images} images`);
+  }
+  return { groups: [gx, gy, gz], zFold, cBlocks, itemsPad };
+}
+
+/** The composed tiled kernel `body` with the tap variant of `tile` and its constants. */
+function tiled(rt: Runtime, body: string, tile: ConvTile, consts: Record<string, number>, tap = tapVariant(rt, tile)) {
+  return kernel(rt, body, { WG: tile.wg, TC: tile.tc, TP: tile.tp, ...consts }, { with: [tap.shader] });
+}
+
+/**
+ * How a matrix is packed for the tiled kernels (see conv2d_pack.wgsl): C rows (channels) by K reduction
+ * steps; element (c, k) sits at c * sC + (k / KK) * sA + (k % KK) * sB in the source.
+ */
+interface PackLayout { C: number; K: number; KK: number; sC: number; sA: number; sB: number }
+
+/** Pack `src` so that the `tc` values of one channel block and one step k are contiguous. The caller releases it. */
+function pack(rt: Runtime, src: GPUBuffer, l: PackLayout, tc: number): Storage {
+  const total = Math.ceil(l.C / tc) * l.K;
+  // +8 floats: the subgroup taps of the last step may read up to 7 weights past the end (never used).
+  const bytes = (total * tc + 8) * 4;
+  const wp = new Storage(rt, rt.acquire(bytes), bytes);
+  rt.dispatch(kernel(rt, 'conv2d_pack', { WG: 64, TC: tc }), { w: src, wp: wp.buffer }, { ...l, total }, groups1d(total, 64));
+  return wp;
+}
+
+/**
+ * Packed weights, cached per weight storage (tensors are immutable: no op writes into an existing tensor), so
+ * each weight is packed once per layout instead of on every call. The packed buffers are released with the
+ * weight's storage (Storage.whenReleased).
+ */
+const packCache = new WeakMap<Storage, Map<string, Storage>>();
+
+/** The packed buffer of weight `w` (see pack), packed on first use. Owned by the cache: do not release. */
+function packedWeight(rt: Runtime, w: Tensor, l: PackLayout, tc: number): GPUBuffer {
+  const st = w.store();
+  let packs = packCache.get(st);
+  if (!packs) {
+    const m = (packs = new Map<string, Storage>());
+    packCache.set(st, m);
+    st.whenReleased(() => {
+      for (const p of m.values()) p.release();
+      m.clear();
+      packCache.delete(st);
+    });
+  }
+  const key = `${l.C},${l.K},${l.KK},${l.sC},${l.sA},${l.sB},${tc}`;
+  let p = packs.get(key);
+  if (!p) packs.set(key, (p = pack(rt, w.buffer, l, tc)));
+  return p.buffer;
+}
+
+export interface PointwiseArgs {
+  tile: 'pointwise' | 'pointwiseBackward';
+  /** Images, reduction length, pixels per image, output channels. */
+  N: number; R: number; HW: number; O: number;
+  x: GPUBuffer;
+  /** The weight W[o, r] = w[o * sO + r * sR]. */
+  w: Tensor; sO: number; sR: number;
+  b: GPUBuffer | null;
+  /** Output with coTot channels, written from channel coOff. */
+  y: GPUBuffer; coOff: number; coTot: number;
+  relu: boolean;
+  /** Add into y instead of overwriting it. */
+  acc: boolean;
+}
+
+/** The pointwise product y[n, coOff + o, q] (+)= act(b[o] + sum_r W[o, r] x[n, r, q]) for o < O, r < R, q < HW. */
+export function pointwise(rt: Runtime, a: PointwiseArgs): void {
+  const tile = tileFor(rt, a.tile, a.O);
+  // tp 8: the wide variant (two vec4 pixel groups per invocation).
+  const wide = tile.tp === 8;
+  if (wide) tile.tp = 4;
+  const tap = tapVariant(rt, tile);
+  const wp = packedWeight(rt, a.w, { C: a.O, K: a.R, KK: 1, sC: a.sO, sA: a.sR, sB: 0 }, tile.tc);
+  const items = Math.ceil(a.HW / (wide ? 8 : tile.tp));
+  const grid = convGrid(items, a.O, a.N, tile, { pad: tap.pad });
+  rt.dispatch(
+    tiled(rt, 'conv2d_pointwise', tile, { WIDE: wide ? 1 : 0 }, tap),
+    { x: a.x, wp, b: a.b ?? a.x, y: a.y },
+    {
+      Cin: a.R, HW: a.HW, Cout: a.O, coOff: a.coOff, coTot: a.coTot, zFold: grid.zFold, items, itemsPad: grid.itemsPad,
+      cBlocks: grid.cBlocks, hasBias: a.b ? 1 : 0, relu: a.relu ? 1 : 0, acc: a.acc ? 1 : 0,
+    },
+    grid.groups,
+  );
+}
+
+export interface ForwardArgs {
+  x: GPUBuffer;
+  w: Tensor;
+  b: GPUBuffer | null;
+  /** [N, coTot, Ho, Wo]; this conv writes channels [coOff, coOff + Cout). */
+  out: GPUBuffer; coOff: number; coTot: number;
+  relu: boolean;
+}
+
+/** The forward of conv `g`. */
+export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
+  if (g.N === 0) return;
+  if (isPointwise(g)) {
+    pointwise(rt, { tile: 'pointwise', N: g.N, R: g.Cin, HW: g.H * g.W, O: g.Cout, x: a.x, w: a.w, sO: g.Cin, sR: 1, b: a.b, y: a.out, coOff: a.coOff, coTot: a.coTot, relu: a.relu, acc: false });
+    return;
+  }
+  const tile = tileFor(rt, g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
+  // tp 8 (stride 1): the wide variant, two vec4 pixel groups per invocation.
+  const wide = g.stride === 1 && tile.tp === 8;
+  if (wide) tile.tp = 4;
+  const tap = tapVariant(rt, tile);
+  const KK = g.KH * g.KW;
+  const wp = packedWeight(rt, a.w, { C: g.Cout, K: g.Cin * KK, KK, sC: g.Cin * KK, sA: KK, sB: 1 }, tile.tc);
+  const groupsX = Math.ceil(g.Wo / (wide ? 8 : tile.tp));
+  const items = g.Ho * groupsX;
+  const grid = convGrid(items, g.Cout, g.N, tile, { pad: tap.pad });
+  rt.dispatch(
+    tiled(rt, 'conv2d_forward', tile, { S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ...tapConstants(g) }, tap),
+    { x: a.x, wp, b: a.b ?? a.x, y: a.out },
+    {
+      Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
+      stride: g.stride, pad: g.pad, coOff: a.coOff, coTot: a.coTot, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad,
+      cBlocks: grid.cBlocks, hasBias: a.b ? 1 : 0, relu: a.relu ? 1 : 0,
+    },
+    grid.groups,
+  );
+}
+
+export interface PrepArgs {
+  /** Output gradient: channels [cOff, cOff + Cout) of a [N, cTot, Ho, Wo] tensor. */
+  gy: GPUBuffer; cOff: number; cTot: number;
+  /** The ReLU output (mask y > 0), or null. */
+  y: GPUBuffer | null;
+  /** Bias gradient to reduce into, or null. */
+  db: GPUBuffer | null;
+}
+
+/**
+ * One pass over the output gradient: with `y` the masked gradient is written to a new compact buffer; with
+ * `db` the bias gradient is reduced into it. Returns the buffer the other gradient kernels read (null: gy itself).
+ */
+export function prepGrad(rt: Runtime, g: ConvGeom, a: PrepArgs): Storage | null {
+  const HW = g.Ho * g.Wo;
+  const { gy, y, db, cOff, cTot } = a;
+  if (!y && !db) return null;
+  const bytes = Math.max(4, g.N * g.Cout * HW * 4);
+  const gm = y ? new Storage(rt, rt.acquire(bytes), bytes) : null;
+  if (gm && !db && (cTot * HW) % 4 === 0 && (cOff * HW) % 4 === 0 && (g.Cout * HW) % 4 === 0) {
+    // Mask only, every run vec4-aligned: the flat vec4 pass.
+    const total4 = (g.N * g.Cout * HW) / 4;
+    if (total4 > 0) {
+      const k = kernel(rt, 'conv2d_relu_mask', { WG: 64, V: ITEMS });
+      rt.dispatch(k, { g: gy, y: y!, gm: gm.buffer }, { run4: (g.Cout * HW) / 4, stride4: (cTot * HW) / 4, off4: (cOff * HW) / 4, total4 }, groups1d(Math.ceil(total4 / ITEMS), 64));
+    }
+    return gm;
+  }
+  const t = convTuning.biasGrad;
+  // Without a bias gradient, short segments (parallel); with one, longer segments (fewer partials).
+  const seg = Math.max(1, Math.min(db ? t.seg : t.maskSeg, HW));
+  const nSeg = Math.ceil(HW / seg);
+  const rows = g.N * g.Cout;
+  const pRows = g.N * nSeg;
+  const partBuf = db ? (pRows === 1 ? db : rt.acquire(pRows * g.Cout * 4)) : null;
+  const dummy = !gm || !partBuf ? rt.acquire(4) : null;
+  if (rows > 0 && HW > 0) {
+    const k = kernel(rt, 'conv2d_bias_grad', { WG: t.wg, MASK: y ? 1 : 0, BIAS: db ? 1 : 0 });
+    const gz = Math.ceil(rows / MAX_GROUPS);
+    rt.dispatch(
+      k,
+      { g: gy, y: y ?? gy, gm: gm ? gm.buffer : dummy!, part: partBuf ?? dummy! },
+      { Cout: g.Cout, HW, cOff, cTot, seg, nSeg, rows },
+      [Math.ceil(nSeg / t.wg), Math.ceil(rows / gz), gz],
+    );
+  }
+  if (db && partBuf !== db) {
+    sumChunks(rt, partBuf!, db, g.Cout, pRows);
+    rt.release(partBuf!);
+  }
+  if (dummy) rt.release(dummy);
+  return gm;
+}
+
+/** out[j] = sum_c part[c*M + j] */
+function sumChunks(rt: Runtime, part: GPUBuffer, out: GPUBuffer, M: number, C: number): void {
+  if (M === 0) return;
+  rt.dispatch(kernel(rt, 'conv2d_reduce', { WG: 64 }), { part, out }, { M, C }, groups1d(M, 64));
+}
+
+function isPointwise(g: ConvShape): boolean {
+  return g.KH === 1 && g.KW === 1 && g.stride === 1 && g.pad === 0;
+}
+
+/** dx (= or += with acc) from the (masked) output gradient gm [N, Cout, Ho, Wo]. */
+export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: Tensor; dx: GPUBuffer; acc: boolean }): void {
+  if (g.N === 0) return;
+  const { gm, w, dx, acc } = a;
+  const KK = g.KH * g.KW;
+  if (isPointwise(g)) {
+    // The transposed 1x1 conv is the pointwise product with the transposed weight: W[ci, co] = w[co * Cin + ci].
+    pointwise(rt, { tile: 'pointwiseBackward', N: g.N, R: g.Cout, HW: g.H * g.W, O: g.Cin, x: gm, w, sO: 1, sR: g.Cin, b: null, y: dx, coOff: 0, coTot: g.Cin, relu: false, acc });
+    return;
+  }
+  if (g.Cin < convTuning.colBelowCin) {
+    // Column gradient col[n, c, oy, ox] = sum_co w[co, c] gm[n, co, oy, ox] (c = (ci*KH + kh)*KW + kw), then col2im.
+    const C = g.Cin * KK;
+    const HoWo = g.Ho * g.Wo;
+    const col = rt.acquire(Math.max(4, g.N * C * HoWo * 4));
+    pointwise(rt, { tile: 'pointwiseBackward', N: g.N, R: g.Cout, HW: HoWo, O: C, x: gm, w, sO: 1, sR: C, b: null, y: col, coOff: 0, coTot: C, relu: false, acc: false });
+    const tp = Math.max(1, Math.floor(convTuning.col2imTp));
+    const groupsX = Math.ceil(g.W / tp);
+    const rows = g.N * g.Cin * g.H;
+    const gz = Math.ceil(rows / MAX_GROUPS);
+    rt.dispatch(
+      kernel(rt, 'conv2d_col2im', { WG: 64, TP: tp }),
+      { col, dx },
+      { Cin: g.Cin, H: g.H, W: g.W, KH: g.KH, KW: g.KW, Ho: g.Ho, Wo: g.Wo, stride: g.stride, pad: g.pad, rows, groupsX, acc: acc ? 1 : 0 },
+      [Math.ceil(groupsX / 64), Math.ceil(rows / gz), gz],
+    );
+    rt.release(col);
+    return;
+  }
+  const tile = tileFor(rt, 'backwardInput', g.Cin);
+  const tap = tapVariant(rt, tile);
+  const wp = packedWeight(rt, w, { C: g.Cin, K: g.Cout * KK, KK, sC: KK, sA: g.Cin * KK, sB: 1 }, tile.tc);
+  const s = g.stride;
+  const Ty = Math.ceil(g.H / s);
+  const Tx = Math.ceil(g.W / s);
+  const groupsX = Math.ceil(Tx / tile.tp);
+  const items = Ty * groupsX;
+  const grid = convGrid(items, g.Cin, g.N, tile, { pad: tap.pad, yMul: s * s });
+  const tc = tapConstants(g);
+  rt.dispatch(
+    tiled(rt, 'conv2d_backward_input', tile, { ...tc, Sc: tc.KHc ? g.stride : 0 }, tap),
+    { g: gm, wp, dx },
+    {
+      Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
+      stride: s, pad: g.pad, Ty, Tx, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
+      acc: acc ? 1 : 0,
+    },
+    grid.groups,
+  );
+}
+
+/** dw [Cout, Cin, KH, KW] from x and the (masked) output gradient gm. */
+export function backwardWeight(rt: Runtime, g: ConvGeom, a: { x: GPUBuffer; gm: GPUBuffer; dw: GPUBuffer }): void {
+  const K = g.Cin * g.KH * g.KW;
+  const HoWo = g.Ho * g.Wo;
+  const R = g.N * HoWo;
+  const t = tileFor(rt, 'backwardWeight', g.Cout);
+  const items = Math.ceil(K / t.tp);
+  // Narrow weights (conv1 has K = 27) waste fewer lanes with a smaller workgroup.
+  let wg = t.wg;
+  while (wg > 8 && wg / 2 >= items) wg /= 2;
+  const tile = { wg, tc: t.tc, tp: t.tp };
+  const tap = tapVariant(rt, tile);
+  const chunk = Math.max(1, Math.floor(tileTable(rt).backwardWeight.chunk));
+  const nChunks = Math.ceil(R / chunk);
+  const grid = convGrid(items, g.Cout, nChunks, tile, { pad: tap.pad });
+  if (grid.zFold !== 1) throw new Error(`conv2d: weight gradient of weight [${g.Cout}, ${g.Cin}, ${g.KH}, ${g.KW}] is too large for one dispatch`);
+  // The output gradient packed so that the tc channels of one step r = (n, oy, ox) are contiguous.
+  const gp = pack(rt, a.gm, { C: g.Cout, K: R, KK: HoWo, sC: HoWo, sA: g.Cout * HoWo, sB: 1 }, tile.tc);
+  const part = nChunks === 1 ? a.dw : rt.acquire(nChunks * g.Cout * K * 4);
+  rt.dispatch(
+    tiled(rt, 'conv2d_backward_weight', tile, {}, tap),
+    { x: a.x, wp: gp.buffer, part },
+    {
+      Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW, stride: g.stride, pad: g.pad,
+      K, R, chunk, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
+    },
+    grid.groups,
+  );
+  gp.release();
+  if (part !== a.dw) {
+    sumChunks(rt, part, a.dw, g.Cout * K, nChunks);
+    rt.release(part);
+  }
+}

@@ -1,0 +1,108 @@
+// Conv tuning policy: which register tile each conv kernel family uses on this adapter, which weight-tap
+// variant (subgroup broadcasts or vec4 loads), and when the kernel size becomes a constant. Tiles change speed
+// only: every tile sums in the same order. The launchers (launch.ts) ask here; the autotuner (conv_tune.ts)
+// and the CLI's saved choices write the tables.
+import type { Runtime } from '../../gpu/runtime.js';
+import { isCpuAdapter } from '../../gpu/adapter.js';
+import type { ConvShape } from '../cpu/conv.js';
+
+/** Register tile of a kernel: `wg` lanes per workgroup, `tc` channels and `tp` pixels (or weight columns) per invocation. */
+export interface ConvTile {
+  wg: number;
+  tc: number;
+  tp: number;
+}
+
+/**
+ * Tile sizes per kernel: wg (lanes per workgroup, <= 256), tc in {4, 8, 12, 16, 32} channels and tp in 1..4
+ * pixels (weight columns for backwardWeight) per invocation; tp 8 for 'forward' and the pointwise kernels is
+ * the wide variant (two vec4 pixel groups). The top-level tiles are for CPU adapters (lavapipe, SwiftShader:
+ * wide register tiles), `gpu` holds those for other adapters (smaller tiles: register pressure). Mutable:
+ * autotuneConv (conv_tune.ts) picks them for the adapter at hand; pipelines are cached per tile.
+ */
+export const convTuning = {
+  /** tp 8: the wide variant (two vec4 pixel groups per invocation, stride 1). */
+  forward: { wg: 64, tc: 32, tp: 8 } as ConvTile,
+  /** Forward convs with stride > 1 (no sliding window). */
+  forwardStrided: { wg: 64, tc: 32, tp: 4 } as ConvTile,
+  /** tp 8: the wide variant here too (one weight load for 8 pixels). */
+  pointwise: { wg: 64, tc: 32, tp: 8 } as ConvTile,
+  backwardInput: { wg: 64, tc: 32, tp: 4 } as ConvTile,
+  pointwiseBackward: { wg: 64, tc: 32, tp: 8 } as ConvTile,
+  /** tp = weight columns per invocation; `chunk` = reduction steps (output pixels) per partial sum. */
+  backwardWeight: { wg: 64, tc: 16, tp: 4, chunk: 512 } as ConvTile & { chunk: number },
+  /** Pixels per invocation in the bias / ReLU-mask pass (`maskSeg`: without a bias gradient). */
+  biasGrad: { wg: 64, seg: 256, maskSeg: 64 },
+  /**
+   * Input gradients of convs with fewer input channels than this (conv1: 3) go through a column gradient
+   * (a pointwise product with the transposed weight, TC over Cin*KH*KW) and col2im, instead of the direct
+   * kernel whose channel tile would be mostly empty. `col2imTp`: pixels per col2im invocation.
+   */
+  colBelowCin: 8,
+  /** Kernel sizes up to 5x5 as constants, so the compiler unrolls the loops over the taps. */
+  unrollTaps: true,
+  col2imTp: 8,
+  /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 8). */
+  subgroups: true,
+  /** Tiles on adapters that are not CPUs (measured on an NVIDIA H200 through Dawn's Vulkan backend). */
+  gpu: {
+    forward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+    forwardStrided: { wg: 64, tc: 8, tp: 4 } as ConvTile,
+    pointwise: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+    backwardInput: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+    pointwiseBackward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
+    backwardWeight: { wg: 64, tc: 16, tp: 4, chunk: 512 } as ConvTile & { chunk: number },
+  },
+};
+
+export type TileName = 'forward' | 'forwardStrided' | 'pointwise' | 'backwardInput' | 'pointwiseBackward' | 'backwardWeight';
+export type TileTable = Record<TileName, ConvTile> & { backwardWeight: ConvTile & { chunk: number } };
+
+/** The tile table for this runtime's adapter (CPU adapters: the top level of convTuning; else convTuning.gpu). */
+export function tileTable(rt: Runtime): TileTable {
+  return isCpuAdapter(rt.report) ? convTuning : convTuning.gpu;
+}
+
+/** The tile of kernel `name` for `channels` channels on this runtime's adapter (a copy). */
+export function tileFor(rt: Runtime, name: TileName, channels: number): ConvTile {
+  const t: ConvTile = tileTable(rt)[name];
+  const maxTp = name === 'forward' || name === 'pointwise' || name === 'pointwiseBackward' ? 8 : 4;
+  if (![4, 8, 12, 16, 32].includes(t.tc) || !(Number.isInteger(t.tp) && t.tp >= 1 && (t.tp <= 4 || t.tp === maxTp)) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
+    throw new Error(`conv2d: tile of '${name}' must have tc in {4, 8, 12, 16, 32}, 1 <= tp <= 4 (or 8 for 'forward' and the pointwise kernels), 1 <= wg <= 256; got ${JSON.stringify(t)}`);
+  }
+  // Few channels get a smaller channel block (4, 8 or 16 only: each block size is another pipeline to compile).
+  return { wg: t.wg, tc: Math.min(t.tc, channels <= 4 ? 4 : channels <= 8 ? 8 : channels <= 16 ? 16 : 32), tp: t.tp };
+}
+
+export interface TapVariant {
+  /** The weight-tap shader composed with a kernel body. */
+  shader: 'conv2d_tap_vec4' | 'conv2d_tap_subgroup' | 'conv2d_tap_subgroup32';
+  /** Item padding for convGrid. */
+  pad: number;
+}
+
+/** The subgroup sizes of the device (0 when unknown). */
+export function subgroupSizes(rt: Runtime): { min: number; max: number } {
+  const info = (rt.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  return { min: info?.subgroupMinSize ?? 0, max: info?.subgroupMaxSize ?? 0 };
+}
+
+/**
+ * The weight-tap variant for this device and tile: subgroup broadcasts where available (32 channels: one
+ * vec4 load per lane), else vec4 loads.
+ */
+export function tapVariant(rt: Runtime, tile: ConvTile): TapVariant {
+  const { min, max } = subgroupSizes(rt);
+  if (convTuning.subgroups && rt.device.features.has('subgroups') && min >= 8 && max >= min) {
+    // Subgroups are runs of consecutive invocations on lavapipe (its SIMD width); elsewhere keep the channel
+    // block uniform per workgroup, which holds whatever the subgroup layout.
+    const pad = isCpuAdapter(rt.report) && max <= tile.wg ? max : tile.wg;
+    return { shader: tile.tc === 32 ? 'conv2d_tap_subgroup32' : 'conv2d_tap_subgroup', pad };
+  }
+  return { shader: 'conv2d_tap_vec4', pad: 1 };
+}
+
+/** The kernel size as constants (the tap loops unroll) when convTuning.unrollTaps, else 0 (read from the params). */
+export function tapConstants(g: ConvShape): { KHc: number; KWc: number } {
+  return convTuning.unrollTaps && g.KH * g.KW <= 25 ? { KHc: g.KH, KWc: g.KW } : { KHc: 0, KWc: 0 };
+}
