@@ -6,7 +6,7 @@
 //              over n steps from a baseline x₀ (Sundararajan et al. 2017), then |·| and the channel max
 //   gradcam:   ReLU(Σ_c mean_hw(∂score/∂A_c) · A_c) on a layer A, bilinearly upsampled (Selvaraju et al. 2017)
 import {
-  abs, add, affine, gatherRows, grad, keep, maxOverAxis, mean, mul, neg, randn, relu, sub, sum, tidy, gaussianBlur,
+  abs, add, affine, gatherRows, grad, keep, maxOverAxis, mean, mul, neg, randn, sub, sum, tidy, gaussianBlur,
   type Tensor,
 } from '../core.js';
 import { checkClasses, checkInput, classScores, LO, type Classifier } from './common.js';
@@ -96,6 +96,14 @@ function valueRange(x: Tensor): Tensor {
 }
 
 async function smoothGrad(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
+  const g = smoothGradMean(model, x, classes, opts);
+  const m = tidy(() => channelMaxAbs(g));
+  g.dispose();
+  return finish('smoothgrad', m, classes);
+}
+
+/** SmoothGrad's mean gradient over the noisy copies, [N, 3, H, W] (signed; the caller disposes it). */
+function smoothGradMean(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Tensor {
   const n = opts.samples ?? 25;
   const noise = opts.noise ?? 0.15;
   const seed = opts.seed ?? 0;
@@ -113,9 +121,9 @@ async function smoothGrad(model: Classifier, x: Tensor, classes: readonly number
     opts.onProgress?.(s + 1, n);
   }
   sigma.dispose();
-  const m = tidy(() => channelMaxAbs(affine(acc!, 1 / n)));
+  const mean = keep(tidy(() => affine(acc!, 1 / n)));
   acc!.dispose();
-  return finish('smoothgrad', m, classes);
+  return mean;
 }
 
 /** The RNG seed of SmoothGrad sample s (documented so other frameworks can reproduce the noise). */
@@ -145,6 +153,16 @@ export function igSchedule(steps: number, rule: 'riemann' | 'trapezoid'): [numbe
 }
 
 async function integratedGradients(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
+  const { ig, gap } = integratedGradientsAttribution(model, x, classes, opts);
+  const attr = tidy(() => channelMaxAbs(ig));
+  ig.dispose();
+  const gaps = Array.from(await gap.toArray());
+  gap.dispose();
+  return finish('integrated-gradients', attr, classes, { completenessGap: gaps });
+}
+
+/** IG's signed attributions (x − x₀) ⊙ mean gradient, [N, 3, H, W], and the completeness gap per image [N]. */
+function integratedGradientsAttribution(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): { ig: Tensor; gap: Tensor } {
   const sched = igSchedule(opts.samples ?? 32, opts.rule ?? 'riemann');
   const base = keep(tidy(() => igBaseline(x, opts.baseline ?? 'zeros', opts.blurSigma)));
   const delta = keep(tidy(() => sub(x, base)));
@@ -159,22 +177,26 @@ async function integratedGradients(model: Classifier, x: Tensor, classes: readon
     acc = keep(next);
     opts.onProgress?.(k + 1, sched.length);
   }
-  const [attr, gap] = tidy(() => {
+  const [ig, gap] = tidy(() => {
     const ig = mul(delta, acc!);
     const scoreX = classScores(model, x, classes);
     const scoreB = classScores(model, base, classes);
     const g = sub(sum(ig, [1, 2, 3]), sub(scoreX, scoreB));
-    return [channelMaxAbs(ig), g];
+    return [ig, g];
   });
   acc!.dispose();
   base.dispose();
   delta.dispose();
-  const gaps = Array.from(await gap.toArray());
-  gap.dispose();
-  return finish('integrated-gradients', attr, classes, { completenessGap: gaps });
+  return { ig: keep(ig), gap: keep(gap) };
 }
 
 async function gradCam(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
+  const cam = await gradCamSmall(model, x, classes, opts);
+  return { method: 'gradcam', maps: upsampleCam(cam, x, true), shape: [cam.n, x.shape[2], x.shape[3]], classes: [...classes] };
+}
+
+/** The signed class activation map Σ_c mean_hw(∂score/∂A_c) · A_c at the layer's resolution, [N, h, w]. */
+async function gradCamSmall(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<{ data: Float32Array; n: number; h: number; w: number }> {
   const layer = opts.layer ?? 'features.12';
   const cam = tidy(() => {
     const xi = x.detach();
@@ -184,15 +206,64 @@ async function gradCam(model: Classifier, x: Tensor, classes: readonly number[],
     if (a.shape.length !== 4) throw new Error(`gradcam: layer '${layer}' has shape [${a.shape.join(', ')}]; a spatial layer [N, C, h, w] is needed`);
     const [gA] = grad(sum(gatherRows(logits, classes)), [a]);
     const alpha = mean(gA, [2, 3], { keepDims: true });
-    return relu(sum(mul(a, alpha), 1));
+    return sum(mul(a, alpha), 1);
   });
   const [n, h, w] = cam.shape;
-  const small = await cam.toArray();
+  const data = await cam.toArray();
   cam.dispose();
+  return { data, n, h, w };
+}
+
+/** The cam (ReLU'd first when `rectify`, as Grad-CAM's map) bilinearly upsampled to the input size. */
+function upsampleCam(cam: { data: Float32Array; n: number; h: number; w: number }, x: Tensor, rectify: boolean): Float32Array {
+  const { n, h, w } = cam;
+  const src = rectify ? cam.data.map((v) => Math.max(0, v)) : cam.data;
   const H = x.shape[2], W = x.shape[3];
   const maps = new Float32Array(n * H * W);
-  for (let i = 0; i < n; i++) bilinearResize(small.subarray(i * h * w, (i + 1) * h * w), h, w, maps.subarray(i * H * W, (i + 1) * H * W), H, W);
-  return { method: 'gradcam', maps, shape: [n, H, W], classes: [...classes] };
+  for (let i = 0; i < n; i++) bilinearResize(src.subarray(i * h * w, (i + 1) * h * w), h, w, maps.subarray(i * H * W, (i + 1) * H * W), H, W);
+  return maps;
+}
+
+export interface AttributionResult extends SaliencyResult {
+  /**
+   * The signed attribution before |·| and the channel max: the input gradient (vanilla), the mean gradient
+   * over the noisy copies (SmoothGrad) or (x − x₀) ⊙ mean gradient (Integrated Gradients), [N, 3, H, W];
+   * for Grad-CAM the class activation map before its ReLU, upsampled, [N, 1, H, W].
+   */
+  signed: Float32Array;
+  signedShape: [number, number, number, number];
+}
+
+/**
+ * saliency() and the signed attribution it is made from, from one computation: `maps` equals what saliency()
+ * returns with the same options (|signed| max over channels; for Grad-CAM ReLU(cam) upsampled), and
+ * `signed` keeps the sign (positive: raising that pixel raises the score).
+ */
+export async function attribution(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions = {}): Promise<AttributionResult> {
+  checkInput('attribution', x);
+  checkClasses('attribution', classes, x.shape[0], model.numClasses);
+  const method = opts.method ?? 'vanilla';
+  const [n, , H, W] = x.shape;
+  if (method === 'gradcam') {
+    const cam = await gradCamSmall(model, x, classes, opts);
+    return { method, maps: upsampleCam(cam, x, true), shape: [n, H, W], classes: [...classes], signed: upsampleCam(cam, x, false), signedShape: [n, 1, H, W] };
+  }
+  let raw: Tensor;
+  let extra: Partial<SaliencyResult> = {};
+  if (method === 'vanilla') raw = keep(inputGradient(model, x, classes));
+  else if (method === 'smoothgrad') raw = smoothGradMean(model, x, classes, opts);
+  else if (method === 'integrated-gradients') {
+    const { ig, gap } = integratedGradientsAttribution(model, x, classes, opts);
+    raw = ig;
+    extra = { completenessGap: Array.from(await gap.toArray()) };
+    gap.dispose();
+  } else throw new Error(`attribution: unknown method '${method}' (use ${SALIENCY_METHODS.join(', ')})`);
+  const m = tidy(() => channelMaxAbs(raw));
+  const signed = await raw.toArray();
+  const signedShape = [...raw.shape] as [number, number, number, number];
+  raw.dispose();
+  const res = await finish(method, m, classes, extra);
+  return { ...res, signed, signedShape };
 }
 
 /** Bilinear resize with align_corners = false (as torch.nn.functional.interpolate). */
