@@ -47,6 +47,7 @@ import { record, Storage, type Tensor } from '../tensor/tensor.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { emptyLike, fmtShape, groups1d, checkTensor, sameDevice, ITEMS } from './util.js';
 import { isCpuAdapter } from '../gpu/adapter.js';
+import { checkGemmTile, gemmBackwardInputRaw, gemmBackwardWeightRaw, gemmConfig, gemmForwardRaw } from './conv_gemm.js';
 
 export interface Conv2dOptions {
   stride?: number;
@@ -59,6 +60,11 @@ export interface ConvTile {
   wg: number;
   tc: number;
   tp: number;
+  /**
+   * The implicit-GEMM kernels tiled in workgroup memory (src/ops/conv_gemm.ts) instead of the register tiles:
+   * tc x tp is then the workgroup's output tile (32 or 64 channels x 32 or 64 pixels) and wg = tc * tp / 16.
+   */
+  gemm?: boolean;
 }
 
 /**
@@ -93,14 +99,20 @@ export const convTuning = {
   col2imTp: 8,
   /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 8). */
   subgroups: true,
-  /** Tiles on adapters that are not CPUs (measured on an NVIDIA H200 through Dawn's Vulkan backend). */
+  /** gemm tiles shrink (to 32 x 32) while their grid has fewer workgroups than this (small layers at batch 1). */
+  gemmMinGroups: 256,
+  /**
+   * Tiles on adapters that are not CPUs: the implicit-GEMM kernels in workgroup memory (conv_gemm.ts), 64 x 64
+   * output tiles per workgroup shrinking on small layers. (The register tiles measured on an NVIDIA H200 in the
+   * first session, { wg: 64, tc: 16, tp: 4 }, remain candidates of the tuner.)
+   */
   gpu: {
-    forward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-    forwardStrided: { wg: 64, tc: 8, tp: 4 } as ConvTile,
-    pointwise: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-    backwardInput: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-    pointwiseBackward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-    backwardWeight: { wg: 64, tc: 16, tp: 4, chunk: 512 } as ConvTile & { chunk: number },
+    forward: { wg: 256, tc: 64, tp: 64, gemm: true } as ConvTile,
+    forwardStrided: { wg: 256, tc: 64, tp: 64, gemm: true } as ConvTile,
+    pointwise: { wg: 256, tc: 64, tp: 64, gemm: true } as ConvTile,
+    backwardInput: { wg: 256, tc: 64, tp: 64, gemm: true } as ConvTile,
+    pointwiseBackward: { wg: 256, tc: 64, tp: 64, gemm: true } as ConvTile,
+    backwardWeight: { wg: 256, tc: 64, tp: 64, chunk: 512, gemm: true } as ConvTile & { chunk: number },
   },
 };
 
@@ -190,6 +202,16 @@ function tapVariant(rt: Runtime, tile: ConvTile): TapVariant {
     return tile.tc === 32 ? { src: tapSubgroup32Src + accSrc, suffix: '_sg32', pad } : { src: tapSubgroupSrc + accSrc, suffix: '_sg', pad };
   }
   return { src: tapVec4Src + accSrc, suffix: '', pad: 1 };
+}
+
+/** The tile of family `name` when it selects the gemm kernels (checked), else null. */
+function gemmTile(rt: Runtime, name: TileName): ConvTile | null {
+  const t: ConvTile = tileTable(rt)[name];
+  if (!t.gemm) return null;
+  checkGemmTile(name, t);
+  gemmConfig.minGroups = convTuning.gemmMinGroups;
+  gemmConfig.unrollTaps = convTuning.unrollTaps;
+  return t;
 }
 
 /** The tile of kernel `name` for `channels` channels on this runtime's adapter. */
@@ -307,6 +329,12 @@ function pointwiseRaw(
   x: GPUBuffer, w: Tensor, sO: number, sR: number, b: GPUBuffer | null, y: GPUBuffer,
   coOff: number, coTot: number, relu: boolean, acc: boolean,
 ): void {
+  const gt = gemmTile(rt, tileName);
+  if (gt) {
+    const g: ConvGeom = { N, Cin: R, H: 1, W: HW, Cout: O, KH: 1, KW: 1, stride: 1, pad: 0, Ho: 1, Wo: HW };
+    gemmForwardRaw(rt, gt, g, x, w.buffer, sO, sR, b, y, coOff, coTot, relu, acc);
+    return;
+  }
   const tile = tileFor(rt, tileName, O);
   // tp 8: the wide variant (two vec4 pixel groups per invocation).
   const wide = tile.tp === 8;
@@ -332,6 +360,12 @@ function forwardRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, w: Tensor, b: GPUBuf
   if (g.N === 0) return;
   if (isPointwise(g)) {
     pointwiseRaw(rt, 'pointwise', g.N, g.Cin, g.H * g.W, g.Cout, x, w, g.Cin, 1, b, out, coOff, coTot, relu, false);
+    return;
+  }
+  const gt = gemmTile(rt, g.stride === 1 ? 'forward' : 'forwardStrided');
+  if (gt) {
+    const K = g.Cin * g.KH * g.KW;
+    gemmForwardRaw(rt, gt, g, x, w.buffer, K, 1, b, out, coOff, coTot, relu, false);
     return;
   }
   const tile = tileFor(rt, g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
@@ -439,6 +473,11 @@ function backwardInputRaw(rt: Runtime, g: ConvGeom, gm: GPUBuffer, w: Tensor, dx
     rt.release(col);
     return;
   }
+  const gt = gemmTile(rt, 'backwardInput');
+  if (gt) {
+    gemmBackwardInputRaw(rt, gt, g, gm, w.buffer, dx, acc);
+    return;
+  }
   const tile = tileFor(rt, 'backwardInput', g.Cin);
   const tv = tapVariant(rt, tile);
   const wp = packedWeight(rt, w, g.Cin, g.Cout * KK, KK, KK, g.Cin * KK, 1, tile.tc);
@@ -467,6 +506,11 @@ function backwardWeightRaw(rt: Runtime, g: ConvGeom, x: GPUBuffer, gm: GPUBuffer
   const K = g.Cin * g.KH * g.KW;
   const HoWo = g.Ho * g.Wo;
   const R = g.N * HoWo;
+  const gt = gemmTile(rt, 'backwardWeight');
+  if (gt) {
+    gemmBackwardWeightRaw(rt, gt, g, x, gm, dw);
+    return;
+  }
   const t = tileFor(rt, 'backwardWeight', g.Cout);
   const items = Math.ceil(K / t.tp);
   // Narrow weights (conv1 has K = 27) waste fewer lanes with a smaller workgroup.
