@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { IMAGENET_CLASSES } from '../nn/classes.js';
 import { resolveWeights } from '../weights/node.js';
 import { parse, int, UsageError } from './args.js';
+import { tfjsVendorBundle } from './vendor.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -185,6 +186,11 @@ export async function startServer(o: ServeOptions): Promise<Served> {
       const file = IMAGE_EXT.has(ext) || rel === 'labels.json' ? fileInside(samplesDir, rel) : null;
       if (!file) send(res, 404, `no sample ${rel}\n`, 'text/plain; charset=utf-8', head);
       else sendFile(res, file, head);
+      return;
+    }
+    if (path === '/vendor/tfjs.js') {
+      // TensorFlow.js for the Bench view's side-by-side runs, bundled from node_modules (src/cli/vendor.ts).
+      tfjsVendorBundle(o.root).then((p) => sendFile(res, p, head), (e: Error) => send(res, 404, `${e.message}\n`, 'text/plain; charset=utf-8', head));
       return;
     }
     const file = fileInside(webDir, path.slice(1));

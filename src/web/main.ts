@@ -11,10 +11,11 @@ import { initFooling, runFooling } from './fooling.js';
 import { initClassViz, runClassViz } from './classviz.js';
 import { initTrace, runTrace } from './trace.js';
 import { initTiming, timingAdapterReady } from './timing.js';
+import { initBench, benchAdapterReady } from './bench.js';
 import { app, hook, isBusy } from './state.js';
 import { initWeights, isWeightsFile, loadServerWeights, loadWeightsFile } from './weights.js';
 
-const VIEWS = ['predict', 'saliency', 'fooling', 'classviz', 'trace', 'timing'];
+const VIEWS = ['predict', 'saliency', 'fooling', 'classviz', 'trace', 'timing', 'bench'];
 
 function showView(v: string): void {
   if (!VIEWS.includes(v)) v = 'predict';
@@ -95,6 +96,7 @@ function memoryFooter(): void {
 }
 
 async function start(): Promise<void> {
+  initBench(); // adds its tab: before the tabs are wired
   initTabs();
   initImages();
   initWeights();
@@ -138,6 +140,7 @@ async function start(): Promise<void> {
   hook.state.phase = 'ready';
   adapterPill();
   timingAdapterReady();
+  benchAdapterReady();
   if (isCpuAdapter(app.device.adapter)) {
     const note = $('adapter-note');
     note.hidden = false;
