@@ -20,21 +20,30 @@ export function isZip(bytes: Uint8Array): boolean {
 /** Deflate cannot compress by more than ~1032:1; an entry claiming more is corrupt (or a zip bomb). */
 const MAX_DEFLATE_RATIO = 1032;
 
-let crcTable: Uint32Array | null = null;
+let crcTables: Uint32Array | null = null;
 
-/** CRC-32 (IEEE 802.3, as zip uses). */
+/** CRC-32 (IEEE 802.3, as zip uses), eight bytes per step ("slicing by 8"). */
 export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
+  if (!crcTables) {
+    const t = new Uint32Array(256 * 8);
     for (let n = 0; n < 256; n++) {
       let c = n;
       for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
+      t[n] = c >>> 0;
     }
+    for (let k = 1; k < 8; k++) for (let n = 0; n < 256; n++) t[k * 256 + n] = (t[(k - 1) * 256 + n] >>> 8) ^ t[t[(k - 1) * 256 + n] & 0xff];
+    crcTables = t;
   }
-  const t = crcTable;
+  const t = crcTables;
+  const n = bytes.length;
   let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const a = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+    c = t[1792 + (a & 0xff)] ^ t[1536 + ((a >>> 8) & 0xff)] ^ t[1280 + ((a >>> 16) & 0xff)] ^ t[1024 + (a >>> 24)] ^
+      t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^ t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
+  }
+  for (; i < n; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 

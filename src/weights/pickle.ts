@@ -112,6 +112,7 @@ function toIntList(v: unknown, what: string): number[] {
 
 export function describe(v: unknown): string {
   if (v === null) return 'None';
+  if (v === undefined) return 'nothing (a missing argument)';
   if (v instanceof Map) return `dict(${v.size})`;
   if (Array.isArray(v)) return `tuple/list(${v.length})`;
   if (v instanceof PickleObject) return `${String(v.cls)} object`;
@@ -128,10 +129,12 @@ export function describe(v: unknown): string {
  */
 export function torchPersistentLoad(pid: unknown): StorageRef {
   if (!Array.isArray(pid) || pid[0] !== 'storage' || (pid.length !== 5 && pid.length !== 6)) {
-    throw new Error(`unsupported persistent id ${describe(pid)}${Array.isArray(pid) ? ` ('${String(pid[0])}')` : ''}; only torch storages are supported`);
+    const head = Array.isArray(pid) ? (typeof pid[0] === 'string' ? ` ('${pid[0].slice(0, 40)}')` : ` (starting with ${describe(pid[0])})`) : '';
+    throw new Error(`unsupported persistent id ${describe(pid)}${head}; only torch storages are supported`);
   }
   const [, type, key, location, numel, view] = pid;
-  if (!(type instanceof StorageType)) throw new Error(`persistent id for storage '${String(key)}' names an unsupported storage type ${String(type)}`);
+  if (typeof key !== 'string') throw new Error(`persistent id with a ${describe(key)} storage key; keys are strings`);
+  if (!(type instanceof StorageType)) throw new Error(`persistent id for storage '${key}' names an unsupported storage type ${describe(type)}`);
   const ref: StorageRef = {
     kind: 'storage',
     dtype: type.dtype,
@@ -141,7 +144,8 @@ export function torchPersistentLoad(pid: unknown): StorageRef {
   };
   if (view !== undefined && view !== null) {
     if (!Array.isArray(view) || view.length !== 3) throw new Error(`storage '${ref.key}': malformed view metadata ${describe(view)}`);
-    ref.view = { key: String(view[0]), offset: toCount(view[1], 'view offset'), numel: toCount(view[2], 'view size') };
+    if (typeof view[0] !== 'string') throw new Error(`storage '${ref.key}': view metadata names a ${describe(view[0])} root key`);
+    ref.view = { key: view[0], offset: toCount(view[1], 'view offset'), numel: toCount(view[2], 'view size') };
   }
   return ref;
 }
