@@ -1,8 +1,9 @@
 // Fuzzing the file readers: valid .pth (zip and legacy), .onnx, .safetensors, .npy, .npz, PNG and JPEG files
 // are damaged for a fixed seed and budget — truncated, bits flipped, length fields overwritten with edge
-// values, numbers in text headers made huge, bytes inserted and deleted, zip CRCs recomputed so the damage
-// reaches the parsers behind them. Every case must end in a load or in an Error that names the file; never a
-// TypeError/RangeError, an internal message, or a hang.
+// values, numbers in text headers and pickled integers (shapes, strides, offsets, sizes) made huge, bytes
+// inserted and deleted, zip CRCs recomputed so the damage reaches the parsers behind them. Every case must
+// end in a load or in an Error that names the file; never a TypeError/RangeError, an internal message, or a
+// hang. GRADSIGHT_FUZZ_SEED / GRADSIGHT_FUZZ_CASES run other seeds and longer budgets.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,7 +40,20 @@ function mutate(src: Uint8Array, r: () => number, zip: boolean): { bytes: Uint8A
   const int = (n: number) => Math.floor(r() * n);
   let b = src.slice();
   let how: string;
-  switch (int(7)) {
+  switch (int(8)) {
+    case 7: {
+      // Huge shapes, sizes and offsets in pickles: a BININT (0x4a) / BININT2 (0x4d) / BININT1 (0x4b) operand.
+      const at: number[] = [];
+      for (let i = 0; i + 5 <= b.length; i++) if (b[i] === 0x4a || b[i] === 0x4b || b[i] === 0x4d) at.push(i);
+      if (!at.length) return mutate(src, r, zip);
+      const i = at[int(at.length)];
+      const dv = new DataView(b.buffer);
+      if (b[i] === 0x4a) dv.setInt32(i + 1, [0x7fffffff, -1, -0x80000000, 0x10000000, 65536][int(5)], true);
+      else if (b[i] === 0x4d) dv.setUint16(i + 1, [0xffff, 0x8000, 0][int(3)], true);
+      else b[i + 1] = [255, 0, 128][int(3)];
+      how = `pickle integer operand at ${i} (opcode 0x${b[i].toString(16)}) set to an edge value`;
+      break;
+    }
     case 0: {
       const n = int(b.length);
       b = b.slice(0, n);
