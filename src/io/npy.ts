@@ -24,6 +24,9 @@ export function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
+/** Longest header read, as numpy's default max_header_size. */
+const MAX_HEADER = 10000;
+
 /** Largest element count accepted from a header (the data must be in the file anyway). */
 const MAX_ELEMENTS = 2 ** 40;
 
@@ -72,6 +75,8 @@ export function readNpy(bytes: Uint8Array, what = 'npy'): NpyArray {
     start = 12;
   } else throw new Error(`${what}: unsupported .npy version ${major}`);
   if (start + hlen > bytes.length) throw new Error(`${what}: truncated .npy header`);
+  // numpy itself refuses headers over 10000 bytes by default (np.load's max_header_size): a plain array's is < 200.
+  if (hlen > MAX_HEADER) throw new Error(`${what}: .npy header of ${hlen} bytes; at most ${MAX_HEADER} are read (as numpy's max_header_size)`);
   const header = new TextDecoder('latin1').decode(bytes.subarray(start, start + hlen));
   const { descr, fortran, shape } = parseHeader(header, what);
   let n = 1;

@@ -130,6 +130,7 @@ describe('Fortran-order arrays', () => {
     expect(() => readNpy(make("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,), }"), 'm.npy')).toThrow(/^m\.npy: malformed \.npy header \('fortran_order' is not True or False\)/);
     expect(() => readNpy(make("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }"), 'm.npy')).toThrow(/shape entry '-2' is not a non-negative integer/);
     expect(() => readNpy(make("{'descr': '<f4', 'fortran_order': False, 'shape': (100000000, 100000000), }"), 'm.npy')).toThrow(/^m\.npy: shape \(100000000, 100000000\) holds 10000000000000000 elements, more than 1099511627776$/);
+    expect(() => readNpy(make(`{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }${'}'.repeat(20000)}x`), 'm.npy')).toThrow(/^m\.npy: \.npy header of 20\d{3} bytes; at most 10000 are read/);
     expect(Array.from(readNpy(make("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"), 'm.npy').data as Float32Array)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });
