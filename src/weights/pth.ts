@@ -39,7 +39,18 @@ function zipFile(bytes: Uint8Array, what: string): TorchFile {
     const order = new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim();
     if (order !== 'little') throw new Error(`${what}: saved with byte order '${order}'; only little-endian files are supported`);
   }
-  const root = unpickle(zip.read(pkl[0]), 0, { what: `${what}: ${pkl[0]}` }).value;
+  /**
+   * torch stores its entries uncompressed; a deflated one (a re-zipped file) may expand at most 8× (float
+   * data hardly compresses) and data.pkl to at most 64 MiB, so a small file cannot ask for gigabytes.
+   */
+  const bounded = (name: string, limit: number) => {
+    const e = zip.entries.get(name)!;
+    if (e.method !== 0 && e.size > limit) {
+      throw new Error(`${what}: compressed entry '${name}' claims ${e.size} bytes from ${e.compressedSize}; refused (torch stores its entries uncompressed)`);
+    }
+    return zip.read(name);
+  };
+  const root = unpickle(bounded(pkl[0], 64 * 2 ** 20), 0, { what: `${what}: ${pkl[0]}` }).value;
   const entry = (ref: StorageRef) => {
     const name = `${prefix}data/${ref.key}`;
     const e = zip.entries.get(name);
@@ -51,7 +62,10 @@ function zipFile(bytes: Uint8Array, what: string): TorchFile {
   return {
     root,
     storageSize: (ref) => entry(ref).size,
-    storage: (ref) => zip.read(entry(ref).name),
+    storage: (ref) => {
+      const e = zip.entries.get(entry(ref).name)!;
+      return bounded(e.name, 8 * e.compressedSize + 2 ** 20);
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { importSqueezeNet, loadStateDict, readSafetensors, writeSafetensors } from '../../src/weights/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import { readNpz, npzImages } from '../../src/image/npz.js';
-import { zipSync } from 'fflate';
+import { zipSync, unzipSync } from 'fflate';
 import { ZipArchive } from '../../src/io/zip.js';
 import { REPO, TINY, expectTiny, fixture } from './fixtures.js';
 
@@ -54,6 +54,21 @@ describe('sizes checked before anything is allocated', () => {
     new DataView(file.buffer).setBigUint64(0, BigInt(header.length), true);
     file.set(header, 8);
     expect(() => readSafetensors(file, 'o.safetensors')).toThrow("o.safetensors: tensor 'b' data [8, 16] overlaps tensor 'a' (which ends at 16)");
+  });
+
+  it('reads a re-zipped (deflated) .pth, but refuses deflated storages that expand far beyond the file', () => {
+    const entries = unzipSync(fixture('tiny.pth'));
+    const deflated = zipSync(Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, [v, { level: 6 }]])));
+    expect(expectTiny(importSqueezeNet(deflated, 'z.pth', TINY).dict)).toEqual([]);
+    const padded = Object.fromEntries(Object.entries(entries).map(([k, v]) => {
+      if (!/\/data\/\d+$/.test(k)) return [k, [v, { level: 6 }]];
+      const big = new Uint8Array(4 * 2 ** 20);
+      big.set(v);
+      return [k, [big, { level: 9 }]];
+    }));
+    const bomb = zipSync(padded as Parameters<typeof zipSync>[0]);
+    expect(bomb.length).toBeLessThan(200_000);
+    expect(() => importSqueezeNet(bomb, 'b.pth', TINY)).toThrow(/^b\.pth: compressed entry '\S+\/data\/\d+' claims 4194304 bytes from \d+; refused \(torch stores its entries uncompressed\)$/);
   });
 
   it('refuses a deflated zip entry that claims more than deflate can expand to', () => {
