@@ -128,6 +128,8 @@ export class Runtime {
   private readPool: GPUBuffer[] = [];
   private kernels = new Map<string, Kernel>();
   private uniforms = new Map<string, GPUBuffer>();
+  /** Staging buffers of small uploads recorded between dispatches (see write), by content. */
+  private stagedWrites = new Map<string, GPUBuffer>();
   private bindGroups = new Map<string, GPUBindGroup>();
   private bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 1;
@@ -252,9 +254,30 @@ export class Runtime {
     this.stats.peak = this.stats.liveBytes + this.stats.pooledBytes;
   }
 
-  /** Upload data into a buffer. Pending commands are submitted first so the write cannot overtake them. */
+  /**
+   * Upload data into a buffer, in command order. With nothing recorded: queue.writeBuffer. With commands
+   * recorded and a small upload (<= 16 KiB, a multiple of 4 bytes: class indices, gather lists): a copy from a
+   * staging buffer holding the same bytes (cached by content, like the parameter blocks), recorded in the
+   * encoder, so the step is not cut into two submits. Otherwise the pending commands are submitted first so
+   * that the write cannot overtake them.
+   */
   write(buf: GPUBuffer, data: ArrayBufferView, offset = 0): void {
     this.check();
+    if (this.pending && data.byteLength <= 16384 && data.byteLength % 4 === 0 && offset % 4 === 0 && data.byteLength > 0) {
+      const words = new Uint32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+      let key = '';
+      for (let j = 0; j < words.length; j++) key += `${words[j]},`;
+      let src = this.stagedWrites.get(key);
+      if (!src) {
+        src = this.device.createBuffer({ size: data.byteLength, usage: 0x04 /* COPY_SRC */, mappedAtCreation: true, label: 'upload' });
+        new Uint8Array(src.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        src.unmap();
+        if (this.stagedWrites.size > 2000) this.stagedWrites.clear(); // many distinct uploads: let GC reclaim
+        this.stagedWrites.set(key, src);
+      }
+      this.copy(src, 0, buf, offset, data.byteLength);
+      return;
+    }
     if (this.pending) this.flush();
     this.device.queue.writeBuffer(buf, offset, data.buffer, data.byteOffset, data.byteLength);
   }
@@ -406,29 +429,50 @@ export class Runtime {
     return k;
   }
 
+  /**
+   * Per kernel: a scratch parameter block (zeroed and refilled per dispatch, no allocation) and its members
+   * without the padding, with the typed view each one is written through.
+   */
+  private paramScratch = new Map<number, { ui: Uint32Array; members: { m: UniformMember; arr: Float32Array | Int32Array | Uint32Array }[] }>();
+
   private uniformBuffer(k: Kernel, params: Record<string, number | readonly number[]>): GPUBuffer {
     const u = k.uniform!;
-    const bytes = new ArrayBuffer(u.size);
-    const f = new Float32Array(bytes);
-    const i = new Int32Array(bytes);
-    const ui = new Uint32Array(bytes);
-    for (const m of u.members) {
-      if (m.name.startsWith('_')) continue; // padding
+    let sc = this.paramScratch.get(k.id);
+    if (!sc) {
+      const bytes = new ArrayBuffer(u.size);
+      const f = new Float32Array(bytes);
+      const i = new Int32Array(bytes);
+      const ui = new Uint32Array(bytes);
+      const members = u.members.filter((m) => !m.name.startsWith('_')) // padding
+        .map((m) => ({ m, arr: m.type === 'f32' ? f : m.type === 'i32' ? i : ui }));
+      sc = { ui, members };
+      this.paramScratch.set(k.id, sc);
+    }
+    const ui = sc.ui;
+    ui.fill(0);
+    for (const { m, arr } of sc.members) {
       const v = params[m.name];
       if (v === undefined) throw new Error(`kernel '${k.name}': missing parameter '${m.name}'`);
-      const vals = typeof v === 'number' ? [v] : v;
-      if (vals.length > m.count) throw new Error(`kernel '${k.name}': parameter '${m.name}' has ${vals.length} values, room for ${m.count}`);
-      const arr = m.type === 'f32' ? f : m.type === 'i32' ? i : ui;
-      for (let j = 0; j < vals.length; j++) arr[m.offset / 4 + j] = vals[j];
+      if (typeof v === 'number') {
+        arr[m.offset >> 2] = v;
+        continue;
+      }
+      if (v.length > m.count) throw new Error(`kernel '${k.name}': parameter '${m.name}' has ${v.length} values, room for ${m.count}`);
+      for (let j = 0; j < v.length; j++) arr[(m.offset >> 2) + j] = v[j];
     }
-    for (const name of Object.keys(params)) {
-      if (!u.members.some((m) => m.name === name)) throw new Error(`kernel '${k.name}': unknown parameter '${name}'`);
+    let given = 0;
+    for (const _ in params) given++;
+    if (given !== sc.members.length) {
+      for (const name of Object.keys(params)) {
+        if (!u.members.some((m) => m.name === name)) throw new Error(`kernel '${k.name}': unknown parameter '${name}'`);
+      }
     }
-    const key = `${k.id}:${Array.from(ui).join(',')}`;
+    let key = `${k.id}:`;
+    for (let j = 0; j < ui.length; j++) key += `${ui[j]},`;
     let buf = this.uniforms.get(key);
     if (!buf) {
       buf = this.device.createBuffer({ size: u.size, usage: UNIFORM_USAGE, mappedAtCreation: true, label: `${k.name}-params` });
-      new Uint8Array(buf.getMappedRange()).set(new Uint8Array(bytes));
+      new Uint8Array(buf.getMappedRange()).set(new Uint8Array(ui.buffer));
       buf.unmap();
       this.bufferIds.set(buf, this.nextBufferId++);
       if (this.uniforms.size > 20000) this.uniforms.clear(); // runaway distinct parameters: let GC reclaim
@@ -452,26 +496,30 @@ export class Runtime {
     if (gx === 0 || gy === 0 || gz === 0) return;
     const maxG = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (gx > maxG || gy > maxG || gz > maxG) throw new Error(`kernel '${k.name}': dispatch (${gx},${gy},${gz}) exceeds ${maxG} workgroups per dimension`);
-    const entries: GPUBindGroupEntry[] = [];
-    const keyParts: (number | string)[] = [];
+    // The bind group is cached by kernel and bound buffers (ids, offsets, sizes); entries are built on a miss only.
+    const bound: ({ buffer: GPUBuffer; offset?: number; size?: number })[] = [];
+    let bgKey = `${k.id}#`;
     for (const b of k.bindings) {
+      let res: { buffer: GPUBuffer; offset?: number; size?: number };
       if (b.kind === 'uniform') {
         if (!params) throw new Error(`kernel '${k.name}': parameters required`);
-        const ub = this.uniformBuffer(k, params);
-        entries.push({ binding: b.binding, resource: { buffer: ub } });
-        keyParts.push(this.bufferIds.get(ub)!);
-        continue;
+        res = { buffer: this.uniformBuffer(k, params) };
+      } else {
+        const arg = buffers[b.name];
+        if (!arg) throw new Error(`kernel '${k.name}': no buffer bound to '${b.name}'`);
+        const id = this.bufferIds.get(arg as GPUBuffer);
+        // Pool and uniform buffers are known by id; anything else is a { buffer, offset, size } view or a foreign buffer.
+        res = id !== undefined ? { buffer: arg as GPUBuffer } : 'mapState' in arg ? { buffer: arg as GPUBuffer } : (arg as { buffer: GPUBuffer; offset?: number; size?: number });
       }
-      const arg = buffers[b.name];
-      if (!arg) throw new Error(`kernel '${k.name}': no buffer bound to '${b.name}'`);
-      const res = 'mapState' in arg ? { buffer: arg as GPUBuffer } : (arg as { buffer: GPUBuffer; offset?: number; size?: number });
-      const buffer = res.buffer;
-      entries.push({ binding: b.binding, resource: { buffer, offset: res.offset ?? 0, size: res.size } });
-      keyParts.push(this.bufferIds.get(buffer) ?? -1, res.offset ?? 0, res.size ?? -1);
+      bound.push(res);
+      bgKey += `${this.bufferIds.get(res.buffer) ?? -1}:${res.offset ?? 0}:${res.size ?? -1},`;
     }
-    const bgKey = `${k.id}#${keyParts.join(',')}`;
     let bg = this.bindGroups.get(bgKey);
     if (!bg) {
+      const entries: GPUBindGroupEntry[] = k.bindings.map((b, j) => ({
+        binding: b.binding,
+        resource: b.kind === 'uniform' ? { buffer: bound[j].buffer } : { buffer: bound[j].buffer, offset: bound[j].offset ?? 0, size: bound[j].size },
+      }));
       bg = this.device.createBindGroup({ layout: k.layout, entries, label: k.name });
       if (this.bindGroups.size > 50000) this.bindGroups.clear();
       this.bindGroups.set(bgKey, bg);
