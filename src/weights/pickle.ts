@@ -223,7 +223,7 @@ function findClass(module: string, name: string, allowAny: boolean): unknown {
   const shown = JSON.stringify(full.length > 120 ? `${full.slice(0, 120)}...` : full);
   if (TORCH_ONLY.test(full)) throw new Refused(`names the global ${shown}, a tensor kind this reader does not support (only dense float and integer tensors)`);
   const hint = /^[A-Z]/.test(name) && !/^(os|posix|nt|subprocess|builtins|__builtin__|sys)$/.test(module)
-    ? ' (a whole pickled model? save model.state_dict() instead)' : '';
+    ? ' (a pickled model or other object? save model.state_dict() instead)' : '';
   throw new Refused(`names the global ${shown}, which a state dict never needs (torch.load(weights_only=True) refuses it too)${hint}`);
 }
 

@@ -58,7 +58,7 @@ describe('unpickle', () => {
 
   it('refuses globals a state dict does not need, naming them; with allowAnyGlobal keeps them inert', () => {
     expect(() => unpickle(hex(P2OBJ), 0, { what: 'x.pkl' })).toThrow(
-      'x.pkl: refused: the pickle at byte 6 (GLOBAL) names the global "mymod.Foo", which a state dict never needs (torch.load(weights_only=True) refuses it too) (a whole pickled model? save model.state_dict() instead)',
+      'x.pkl: refused: the pickle at byte 6 (GLOBAL) names the global "mymod.Foo", which a state dict never needs (torch.load(weights_only=True) refuses it too) (a pickled model or other object? save model.state_dict() instead)',
     );
     const v = unpickle(hex(P2OBJ), 0, { allowAnyGlobal: true }).value as PickleObject[];
     expect(v.length).toBe(2);
