@@ -121,5 +121,5 @@ describe('the embedded default weights', () => {
     let differ = 0;
     for (let i = 0; i < mine.length; i++) if (mine[i] !== theirs[i]) differ++;
     expect(differ).toBe(0);
-  });
+  }, 600_000);
 });
