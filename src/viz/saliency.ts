@@ -14,6 +14,11 @@ import { checkClasses, checkInput, classScores, LO, type Classifier } from './co
 export type SaliencyMethod = 'vanilla' | 'smoothgrad' | 'integrated-gradients' | 'gradcam';
 export const SALIENCY_METHODS: readonly SaliencyMethod[] = ['vanilla', 'smoothgrad', 'integrated-gradients', 'gradcam'];
 
+/** The defaults of SaliencyOptions (one definition: the CLI's help and JSON show these). */
+export const SALIENCY_DEFAULTS = {
+  method: 'vanilla', smoothgradSamples: 25, igSteps: 32, noise: 0.15, seed: 0, baseline: 'zeros', rule: 'riemann', blurSigma: 10, layer: 'features.12',
+} as const;
+
 export interface SaliencyOptions {
   method?: SaliencyMethod;
   /** SmoothGrad / Integrated Gradients: number of samples or steps (default 25 / 32). */
@@ -69,7 +74,7 @@ async function finish(method: SaliencyMethod, t: Tensor, classes: readonly numbe
 export async function saliency(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions = {}): Promise<SaliencyResult> {
   checkInput('saliency', x);
   checkClasses('saliency', classes, x.shape[0], model.numClasses);
-  const method = opts.method ?? 'vanilla';
+  const method = opts.method ?? SALIENCY_DEFAULTS.method;
   switch (method) {
     case 'vanilla': {
       const m = tidy(() => channelMaxAbs(inputGradient(model, x, classes)));
@@ -104,9 +109,9 @@ async function smoothGrad(model: Classifier, x: Tensor, classes: readonly number
 
 /** SmoothGrad's mean gradient over the noisy copies, [N, 3, H, W] (signed; the caller disposes it). */
 function smoothGradMean(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Tensor {
-  const n = opts.samples ?? 25;
-  const noise = opts.noise ?? 0.15;
-  const seed = opts.seed ?? 0;
+  const n = opts.samples ?? SALIENCY_DEFAULTS.smoothgradSamples;
+  const noise = opts.noise ?? SALIENCY_DEFAULTS.noise;
+  const seed = opts.seed ?? SALIENCY_DEFAULTS.seed;
   if (!(n >= 1)) throw new Error(`smoothgrad: samples must be >= 1; got ${n}`);
   const sigma = keep(tidy(() => affine(valueRange(x), noise)));
   let acc: Tensor | null = null;
@@ -132,7 +137,7 @@ export function smoothGradSeed(seed: number, s: number): number {
 }
 
 /** The IG baseline for x. */
-export function igBaseline(x: Tensor, kind: 'zeros' | 'black' | 'blur', blurSigma = 10): Tensor {
+export function igBaseline(x: Tensor, kind: 'zeros' | 'black' | 'blur', blurSigma: number = SALIENCY_DEFAULTS.blurSigma): Tensor {
   if (kind === 'zeros') return x.device.zeros(x.shape);
   if (kind === 'black') {
     const [n, c, h, w] = x.shape;
@@ -163,8 +168,8 @@ async function integratedGradients(model: Classifier, x: Tensor, classes: readon
 
 /** IG's signed attributions (x − x₀) ⊙ mean gradient, [N, 3, H, W], and the completeness gap per image [N]. */
 function integratedGradientsAttribution(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): { ig: Tensor; gap: Tensor } {
-  const sched = igSchedule(opts.samples ?? 32, opts.rule ?? 'riemann');
-  const base = keep(tidy(() => igBaseline(x, opts.baseline ?? 'zeros', opts.blurSigma)));
+  const sched = igSchedule(opts.samples ?? SALIENCY_DEFAULTS.igSteps, opts.rule ?? SALIENCY_DEFAULTS.rule);
+  const base = keep(tidy(() => igBaseline(x, opts.baseline ?? SALIENCY_DEFAULTS.baseline, opts.blurSigma)));
   const delta = keep(tidy(() => sub(x, base)));
   let acc: Tensor | null = null;
   for (let k = 0; k < sched.length; k++) {
@@ -197,7 +202,7 @@ async function gradCam(model: Classifier, x: Tensor, classes: readonly number[],
 
 /** The signed class activation map Σ_c mean_hw(∂score/∂A_c) · A_c at the layer's resolution, [N, h, w]. */
 async function gradCamSmall(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<{ data: Float32Array; n: number; h: number; w: number }> {
-  const layer = opts.layer ?? 'features.12';
+  const layer = opts.layer ?? SALIENCY_DEFAULTS.layer;
   const cam = tidy(() => {
     const xi = x.detach();
     xi.requiresGrad = true; // so the captured activation is part of the graph
@@ -242,7 +247,7 @@ export interface AttributionResult extends SaliencyResult {
 export async function attribution(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions = {}): Promise<AttributionResult> {
   checkInput('attribution', x);
   checkClasses('attribution', classes, x.shape[0], model.numClasses);
-  const method = opts.method ?? 'vanilla';
+  const method = opts.method ?? SALIENCY_DEFAULTS.method;
   const [n, , H, W] = x.shape;
   if (method === 'gradcam') {
     const cam = await gradCamSmall(model, x, classes, opts);
