@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { args, CACHE, fmtNum, intList, median, posInt, ROOT, SHARED, sourcesMtime, table, today, machineLine, adapterLine } from './common.mjs';
 
-const HELP = "npm run bench -- browser [--runs 5] [--warmup 3] [--batches 1,5] [--engines gradsight,tfjs,jax,ort] [--jax-pool slices|window] [--tiles '<json>'] [--headed] [--serve] [--json]";
+const HELP = "npm run bench -- browser [--runs 5] [--warmup 3] [--batches 1,5] [--engines gradsight,tfjs,jax,ort] [--jax-pool slices|window] [--tiles '<json>' | --tune ROUNDS] [--headed] [--serve] [--json]";
 const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 const ENGINES = ['gradsight', 'tfjs', 'jax', 'ort'];
 const NAME = { gradsight: 'gradsight', tfjs: 'tfjs-webgpu', jax: 'jax-js', ort: 'ORT-web' };
@@ -91,7 +91,7 @@ function serve(pageJs) {
 export async function run(argv) {
   const o = args('browser', argv, {
     runs: { type: 'string' }, warmup: { type: 'string' }, batches: { type: 'string' }, engines: { type: 'string' },
-    'jax-pool': { type: 'string' }, tiles: { type: 'string' }, headed: { type: 'boolean' }, serve: { type: 'boolean' },
+    'jax-pool': { type: 'string' }, tiles: { type: 'string' }, headed: { type: 'boolean' }, serve: { type: 'boolean' }, tune: { type: 'string' },
   });
   if (o.help) return console.log(HELP);
   const runs = posInt('browser', 'runs', o.runs, 5);
@@ -153,6 +153,15 @@ export async function run(argv) {
       log(`  ORT node placement: ${ortPlacement.line || 'no placement line in the session log'}`);
       if (!ortPlacement.allOnWebGPU) log('  note: not every ORT node runs on the WebGPU EP');
     }
+    let tuning = null;
+    if (o.tune) {
+      // The conv tiles tuned for this adapter in the page first (autotuneConv, as the Bench view's Tune button).
+      const rounds = posInt('browser', 'tune', o.tune, 2);
+      log(`  tuning gradsight's conv tiles in the page (${rounds} rounds per family)`);
+      tuning = await page.evaluate((r) => window.B.tune(r), rounds);
+      info.tiles = tuning.tiles;
+      log(`  tuned in ${(tuning.ms / 1000).toFixed(0)} s`);
+    }
     log(`  adapter: ${adapterLine(info.adapter)}; gradsight tiles ${JSON.stringify(info.tiles)}; idle waits ${info.idleWaits}`);
 
     const agree = await page.evaluate(() => window.B.agreement());
@@ -181,14 +190,14 @@ export async function run(argv) {
     }
     const ua = await page.evaluate(() => navigator.userAgent);
     const result = {
-      date: today(), browser: ua.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? ua, adapter: info.adapter, tiles: info.tiles, idleWaits: info.idleWaits,
+      date: today(), browser: ua.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? ua, adapter: info.adapter, tiles: info.tiles, tilesFrom: tiles ? '--tiles' : tuning ? `tuned in the page (--tune ${o.tune})` : 'defaults', tuning: tuning && tuning.results.map((r) => ({ family: r.family, chosen: r.chosen, candidates: r.candidates })), idleWaits: info.idleWaits,
       versions: { tfjs: info.tfjs, jax: '@jax-js/jax', jaxPool, ort: info.ort }, runs, warmup, logitsAgreement: agree, saliencyAgreement: salAgree, ortPlacement,
       work: { forward: 'all 1000 logits, read back', saliency: 'one-class scores (classifier conv for the selected class only) in every engine; |grad| max over channels, read back' },
       results: rows,
     };
     if (!o.json) {
       console.log(`\ngradsight vs ${peers.map((p) => NAME[p]).join(', ')} in one headless Chromium page (${result.browser}) on ${adapterLine(info.adapter)}; ${today()}`);
-      console.log(`median ms of ${runs} alternating rounds after ${warmup} warm-ups; saliency with one-class scores everywhere; ${machineLine()}`);
+      console.log(`median ms of ${runs} alternating rounds after ${warmup} warm-ups; saliency with one-class scores everywhere; gradsight tiles: ${result.tilesFrom}; ${machineLine()}`);
       table(
         ['workload', 'gradsight ms', ...peers.flatMap((p) => [`${NAME[p]} ms`, `${NAME[p]}/ours`])],
         rows.map((r) => [r.workload, r.gradsight.median_ms, ...peers.flatMap((p) => (r[p] ? [r[p].median_ms, r[`${p}_over_gradsight`]] : ['—', '—']))]),

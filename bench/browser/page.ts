@@ -12,6 +12,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as jax from '@jax-js/jax';
 import * as ort from 'onnxruntime-web/webgpu';
+// @ts-expect-error: a plain JS module of the Node benchmarks (no type declarations)
 import { TfjsSqueezeNet } from '../tfjs_squeezenet.mjs';
 import { JaxSqueezeNet, type JaxPool, type StateTensor } from './jax_squeezenet.js';
 
@@ -328,4 +329,14 @@ async function tileAB(workload: Workload, n: number, variants: unknown[], rounds
   return times;
 }
 
-(window as unknown as { B: unknown }).B = { setup, agreement, saliencyAgreement, bench, profile, tileAB, ready: true };
+/** autotuneConv on gradsight's device (as the page's Bench view does): what it timed and chose. */
+async function tune(rounds: number): Promise<unknown> {
+  const g = engines.get('gradsight') as Runner & { device: Device };
+  const { autotuneConv, currentConvTiles } = await import('../../src/ops/conv_tune.js');
+  const t0 = performance.now();
+  const results = await autotuneConv(g.device, { rounds, onProgress: (f, done, total) => log(`tuning ${f}: ${done}/${total}`) });
+  info.tiles = currentConvTiles(g.device);
+  return { ms: performance.now() - t0, tiles: info.tiles, results };
+}
+
+(window as unknown as { B: unknown }).B = { setup, agreement, saliencyAgreement, bench, profile, tileAB, tune, ready: true };
