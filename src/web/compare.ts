@@ -9,7 +9,7 @@ import { ClassPicker } from './picker.js';
 import { afterPredict } from './predict.js';
 import { defaultClass, resultJson, suggestFromPredict } from './saliency.js';
 import { app, hook, onBusy, onImage, runJob, setBusyText } from './state.js';
-import { computeOne, drawAttribution, initSign, LABELS, METHODS, methodSettings, readSettings, setLegend, settingsText, signText, type Computed } from './attrib.js';
+import { computeOne, drawAttribution, initSign, LABELS, METHODS, methodSettings, readSettings, setLegend, settingsText, type Computed } from './attrib.js';
 
 let picker: ClassPicker;
 let sign: SignMode = 'abs';
@@ -17,6 +17,13 @@ let results: Computed[] = [];
 let stopRequested = false;
 
 const slot = (m: string): string => m.replace(/[^a-z]/g, '');
+
+const SIGN_TITLES: Record<SignMode, string> = {
+  abs: '|attribution|, max over channels',
+  positive: 'positive attribution (raises the score)',
+  negative: 'negative attribution (lowers the score)',
+  blended: 'attribution: red raises the score, blue lowers it',
+};
 
 function opacity(): number {
   return Number($<HTMLInputElement>('cmp-opacity').value) / 100;
@@ -83,7 +90,7 @@ function allInOne(): HTMLCanvasElement {
   ctx.fillStyle = '#1b1e27';
   ctx.font = '600 15px system-ui, sans-serif';
   const cls = results[0]?.cls ?? picker.value;
-  ctx.fillText(`${app.image?.name ?? ''} · class ${cls} (${IMAGENET_CLASSES[cls]}) · ${signText(sign, 'vanilla').split(';')[0]}`, gap, 22);
+  ctx.fillText(`${app.image?.name ?? ''} · class ${cls} (${IMAGENET_CLASSES[cls]}) · ${SIGN_TITLES[sign]}`, gap, 22);
   const panels: [HTMLCanvasElement, string, string][] = [[composite($<HTMLCanvasElement>(`cmp-img-${slot('vanilla')}`), null, 1), 'input', '224×224']];
   for (const r of results) {
     const s = slot(r.method);

@@ -33,7 +33,7 @@ export function downloadJson(value: unknown, filename: string): void {
 }
 
 function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'number' ? (Number.isFinite(v) ? String(v) : String(v)) : String(v);
+  const s = v === null || v === undefined ? '' : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -5,6 +5,10 @@
 // `N passed, M failed` and exits non-zero on failure. Without ../shared (weights and sample images) the
 // model-dependent checks are skipped with a loud message; the rest still runs.
 //
+// Besides every view's numbers: the Compare view, downloads (files checked byte by byte against the page's
+// numbers), the backward-pass explorer, 400 px width (no sideways scrolling on any tab) and keyboard access (tabs
+// with arrow keys, file pickers reached with Tab and opened with Enter).
+//
 // Environment: E2E_IMAGE (sample file, default 00_958.png), E2E_CHROMIUM (default /usr/bin/chromium),
 // E2E_HEADED=1 (show the browser), E2E_ONLY=name,name (run only these checks; server and adapter always run).
 import { spawn, spawnSync } from 'node:child_process';
