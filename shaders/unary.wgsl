@@ -12,6 +12,10 @@ override WG: u32 = 256u;
 
 override E: u32 = 4u;
 
+// NaN test on the bits (U / B: u32 / bool or their vec4s, set with T): compilers may fold v != v to false
+// (Mesa's lavapipe does), so it cannot be used.
+fn isNan(v: T) -> B { return (bitcast<U>(v) & U(0x7fffffffu)) > U(0x7f800000u); }
+
 fn f(v: T) -> T {
   switch OP {
     case 0u: { return v; }                          // copy
@@ -21,10 +25,12 @@ fn f(v: T) -> T {
     case 4u: { return sqrt(v); }                    // sqrt
     case 5u: { return exp(v); }                     // exp
     case 6u: { return log(v); }                     // log
-    case 7u: { return max(v, T(0.0)); }              // relu
-    case 8u: { return sign(v); }                    // sign
+    // NaN semantics as PyTorch (WGSL's max/clamp/sign leave NaN unspecified, and lavapipe's max(NaN, 0) is 0):
+    // ordered comparisons are false for NaN, so NaN passes through relu and clamp; sign(NaN) is 0 (torch 1.13).
+    case 7u: { return select(v, T(0.0), v <= T(0.0)); } // relu: x <= 0 ? 0 : x (torch's threshold)
+    case 8u: { return select(sign(v), T(0.0), isNan(v)); } // sign
     case 9u: { return p.a * v + p.b; }              // affine
-    case 10u: { return clamp(v, T(p.a), T(p.b)); }  // clamp
+    case 10u: { return select(select(v, T(p.a), v < T(p.a)), T(p.b), v > T(p.b)); } // clamp (NaN stays NaN)
     case 11u: { return select(T(0.0), T(1.0), v > T(p.a)); } // step: 1 where v > a
     case 12u: { return 1.0 / v; }                   // reciprocal
     default: { return v; }

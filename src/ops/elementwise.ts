@@ -11,12 +11,15 @@ import { sumTo } from './reduce.js';
 const U = { copy: 0, neg: 1, abs: 2, square: 3, sqrt: 4, exp: 5, log: 6, relu: 7, sign: 8, affine: 9, clamp: 10, step: 11, recip: 12 } as const;
 type UnaryName = keyof typeof U;
 
-const B = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, maskPos: 6, ge: 7, lt: 8, expand: 9 } as const;
+const B = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, maskPos: 6, ge: 7, lt: 8, expand: 9, maxShareA: 10, maxShareB: 11 } as const;
 type BinaryName = keyof typeof B;
 
-/** Element type put in front of unary.wgsl / binary.wgsl: vec4 when the size is a multiple of 4. */
-const T_F32 = 'alias T = f32;\n';
-const T_VEC4 = 'alias T = vec4<f32>;\n';
+/**
+ * Element type put in front of unary.wgsl / binary.wgsl: vec4 when the size is a multiple of 4 (with the u32 and
+ * bool types of the same width, for the NaN test on the bits).
+ */
+const T_F32 = 'alias T = f32;\nalias U = u32;\nalias B = bool;\n';
+const T_VEC4 = 'alias T = vec4<f32>;\nalias U = vec4<u32>;\nalias B = vec4<bool>;\n';
 
 /** @internal y = f(x) with no graph. */
 export function unaryRaw(x: Tensor, op: UnaryName, a = 0, b = 0): Tensor {
@@ -116,7 +119,7 @@ function unaryOp(name: UnaryName, grad: (g: Tensor, x: Tensor, y: Tensor) => Ten
 
 /** −x */
 export const neg = unaryOp('neg', (g) => unaryRaw(g, 'neg'));
-/** |x| (gradient sign(x): 0 at 0, as PyTorch) */
+/** |x| (gradient sign(x): 0 at 0 and at NaN, as PyTorch) */
 export const abs = unaryOp('abs', (g, x) => mulFree(g, unaryRaw(x, 'sign')));
 /** x² */
 export const square = unaryOp('square', (g, x) => mulFree(g, unaryRaw(x, 'affine', 2, 0)));
@@ -126,10 +129,10 @@ export const sqrt = unaryOp('sqrt', (g, _x, y) => divFree(g, unaryRaw(y, 'affine
 export const exp = unaryOp('exp', (g, _x, y) => binaryRaw(g, y, 'mul'));
 /** ln x */
 export const log = unaryOp('log', (g, x) => binaryRaw(g, x, 'div'));
-/** max(x, 0); the gradient passes where the output is positive. */
+/** max(x, 0) with NaN passed through (PyTorch); the gradient is 0 where the output is <= 0 (so it passes at NaN). */
 export const relu = unaryOp('relu', (g, _x, y) => binaryRaw(g, y, 'maskPos'));
 
-/** clamp(x, lo, hi); the gradient passes where lo <= x <= hi (as PyTorch). */
+/** clamp(x, lo, hi), NaN staying NaN; the gradient passes where lo <= x <= hi (as PyTorch: not at NaN). */
 export function clamp(x: Tensor, lo: number, hi: number): Tensor {
   checkTensor('clamp', 'x', x);
   if (!(lo <= hi)) throw new Error(`clamp: lo (${lo}) must be <= hi (${hi})`);
@@ -228,11 +231,14 @@ export const div = binaryOp(
     return r;
   },
 );
-/** Elementwise max(a, b); the gradient goes to the larger one (to a on ties). */
+/**
+ * Elementwise max(a, b), NaN where either is NaN (torch.maximum). The gradient goes to the larger one, half to
+ * each on ties, and whole to both where either is NaN (torch 1.13's rule).
+ */
 export const maximum = binaryOp(
   'max',
-  (g, a, b) => mulFree(g, binaryRaw(a, b, 'ge')),
-  (g, a, b) => mulFree(g, binaryRaw(a, b, 'lt')),
+  (g, a, b) => mulFree(g, binaryRaw(a, b, 'maxShareA')),
+  (g, a, b) => mulFree(g, binaryRaw(a, b, 'maxShareB')),
   'maximum',
 );
 

@@ -46,15 +46,16 @@ export function conv2dCpu(
           for (let ci = 0; ci < Cin; ci++) {
             for (let kh = 0; kh < KH; kh++) {
               const iy = oy * stride - pad + kh;
-              if (iy < 0 || iy >= H) continue;
               for (let kw = 0; kw < KW; kw++) {
                 const ix = ox * stride - pad + kw;
-                if (ix < 0 || ix >= W) continue;
-                acc += x[((n * Cin + ci) * H + iy) * W + ix] * w[((co * Cin + ci) * KH + kh) * KW + kw];
+                // Padding taps add 0 · w, as PyTorch's zero padding does: a NaN weight makes every output NaN.
+                const xv = iy < 0 || iy >= H || ix < 0 || ix >= W ? 0 : x[((n * Cin + ci) * H + iy) * W + ix];
+                acc += xv * w[((co * Cin + ci) * KH + kh) * KW + kw];
               }
             }
           }
-          y[((n * Cout + co) * Ho + oy) * Wo + ox] = activation === 'relu' ? Math.max(acc, 0) : acc;
+          // torch's relu (x <= 0 ? 0 : x): NaN passes.
+          y[((n * Cout + co) * Ho + oy) * Wo + ox] = activation === 'relu' && acc <= 0 ? 0 : acc;
         }
       }
     }
@@ -70,7 +71,7 @@ export interface ConvGrads {
 
 /**
  * Gradients of conv2d given the gradient dy of its output. With activation 'relu' pass the forward output
- * y: dy is masked by y > 0 first (the fused ReLU's gradient).
+ * y: dy is zeroed where y <= 0 first (the fused ReLU's gradient; it passes where y is NaN, as torch).
  */
 export function conv2dBackwardCpu(
   x: ArrayLike<number>,
@@ -89,18 +90,21 @@ export function conv2dBackwardCpu(
       for (let oy = 0; oy < Ho; oy++) {
         for (let ox = 0; ox < Wo; ox++) {
           const o = ((n * Cout + co) * Ho + oy) * Wo + ox;
-          const g = reluOutput && !(reluOutput[o] > 0) ? 0 : dy[o];
-          if (g === 0) continue;
+          const g = reluOutput && reluOutput[o] <= 0 ? 0 : dy[o]; // a NaN output passes its gradient (torch)
           db[co] += g;
+          // Every product is formed, also for g = 0 and padding taps (x = 0), as PyTorch's GEMMs do: 0 · Inf and
+          // 0 · NaN are NaN, so non-finite inputs or weights give the same NaN pattern as torch.
           for (let ci = 0; ci < Cin; ci++) {
             for (let kh = 0; kh < KH; kh++) {
               const iy = oy * stride - pad + kh;
-              if (iy < 0 || iy >= H) continue;
               for (let kw = 0; kw < KW; kw++) {
                 const ix = ox * stride - pad + kw;
-                if (ix < 0 || ix >= W) continue;
-                const xi = ((n * Cin + ci) * H + iy) * W + ix;
                 const wi = ((co * Cin + ci) * KH + kh) * KW + kw;
+                if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
+                  dw[wi] += g * 0;
+                  continue;
+                }
+                const xi = ((n * Cin + ci) * H + iy) * W + ix;
                 dx[xi] += g * w[wi];
                 dw[wi] += g * x[xi];
               }
