@@ -176,6 +176,21 @@ function renderExplorer(): void {
         : `; ${s.nonzeroWhereBlocked} values that are no maximum still carry gradient.`));
     info.routing = { blocked: s.blocked, gradZeros: s.gradZeros, nonzeroWhereBlocked: s.nonzeroWhereBlocked };
   }
+  if (ch !== null && n > 1) {
+    // The same numbers for the channel on show.
+    const off = ch * n;
+    let inactive = 0, gz = 0, gated = 0, blocked = 0;
+    const routing = l.pooledBy ? routingFor(l) : null;
+    for (let i = off; i < off + n; i++) {
+      if (!(act[i] > 0)) inactive++;
+      if (grad[i] === 0) gz++;
+      if (grad[i] === 0 || !(act[i] > 0)) gated++;
+      if (routing && routing[i] === 0) blocked++;
+    }
+    text.push(`Channel ${ch} alone: the gradient arriving is zero at ${pct(gz / n)} of its ${n.toLocaleString('en-US')} values` +
+      (l.kind === 'relu' ? `; ${pct(inactive / n)} of its units are inactive, and after the gate the gradient is zero at ${pct(gated / n)}` : '') +
+      (routing ? `; ${pct(blocked / n)} of its values are no window maximum of ${l.pooledBy}` : '') + '.');
+  }
   if (l.kind === 'maxpool') text.push(`This is a max pool's output: the gradient arriving here goes on only to the window maxima of the layer below it (the next row).`);
   if (l.kind === 'avgpool') text.push(`Global average pool: backward, each channel's gradient is spread evenly over the positions of classifier.2, so only channel ${current.cls} (the class) carries gradient: ${pct(1 - l.gradient.zeros)} of the values are nonzero.`);
   if (l.kind === 'flatten') text.push(`∂score/∂logits is one-hot: 1 at class ${current.cls} (${IMAGENET_CLASSES[current.cls]}), 0 at the other ${l.shape[1] - 1} — ${pct(l.gradient.zeros)} zeros.`);

@@ -563,6 +563,7 @@ try {
     const ex5 = await hookOf(() => window.gradsight.last.explorer);
     assert(ex5.channel === 5 && ex5.layer === 'features.4', `channel view: ${JSON.stringify({ layer: ex5.layer, channel: ex5.channel })}`);
     assert((await page.textContent('#ex-channels')).includes('channel 5'), 'the explorer does not say which channel it shows');
+    assert(/Channel 5 alone: the gradient arriving is zero at \d+\.\d% .* no window maximum of features\.5/.test(ex5.text), `the channel's own numbers are missing: ${ex5.text}`);
     await shot('explorer-channel');
     await page.click('#ex-all');
     // A ReLU layer that feeds convs: the gate's zeros are stated.
