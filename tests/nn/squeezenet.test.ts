@@ -34,6 +34,15 @@ describe('SqueezeNet 1.1 architecture', () => {
     const sd2 = randomStateDict(2);
     sd2.set('features.0.weight', { shape: [64, 3, 5, 5], data: new Float32Array(64 * 75) });
     expect(() => SqueezeNet.fromStateDict(d, sd2)).toThrow(/features\.0\.weight.*\[64, 3, 5, 5\].*\[64, 3, 3, 3\]/);
+    // Non-finite weights are refused with the tensor and the first bad index (issue 12: one NaN gave "95% hay").
+    for (const [v, word] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity']] as const) {
+      const sd3 = randomStateDict(2);
+      const w = sd3.get('features.3.expand3x3.weight')!;
+      const data = Float32Array.from(w.data);
+      data[1 * 16 * 9 + 2 * 9 + 4] = v; // [1, 2, 1, 1]
+      (sd3 as Map<string, { shape: number[]; data: Float32Array }>).set('features.3.expand3x3.weight', { shape: [...w.shape], data });
+      expect(() => SqueezeNet.fromStateDict(d, sd3)).toThrow(`SqueezeNet 1.1: tensor 'features.3.expand3x3.weight' holds ${word} at index [1, 2, 1, 1] (1 non-finite value)`);
+    }
   });
 
   it('fused fire modules equal the textbook conv + concat graph; captures every layer', async () => {
