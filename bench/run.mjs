@@ -5,13 +5,14 @@
 //   model     forward at batch 1, 5, 25 (ms, images/s) and weight import time per file format
 //   viz       saliency per method, fooling and class visualization ms per iteration
 //   peers     gradsight bench's workloads against TensorFlow.js (WebGPU, same adapter) and PyTorch (CPU)
+//   browser   gradsight vs tfjs-webgpu, jax-js and ONNX Runtime Web in one headless Chromium page (SwiftShader)
 //   cli       `gradsight bench` itself (options passed through: --batch N --runs R --json ...)
 // Builds dist/ first when it is missing or older than the sources. See bench/README.md.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureBuilt, ROOT } from './common.mjs';
 
-const WHICH = ['kernels', 'model', 'viz', 'peers', 'cli'];
+const WHICH = ['kernels', 'model', 'viz', 'peers', 'browser', 'cli'];
 const [which, ...argv] = process.argv.slice(2);
 
 const USAGE = `usage: npm run bench -- <${WHICH.join('|')}> [options]   (add --help after the name for its options)`;

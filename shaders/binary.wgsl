@@ -3,7 +3,7 @@
 // BCAST = 0: a, b and out share one
 // (BCAST = 2: each operand's shape is a prefix of the output's followed by 1s: a[i / divA], b[i / divB])
 // shape (contiguous fast path); BCAST = 1: strides sa/sb (0 on broadcast dimensions) map each output index.
-//! alias: T
+//! alias: T, U, B
 struct Params {
   n: u32, rank: u32, divA: u32, divB: u32,
   shape: array<vec4<u32>, 2>,
@@ -21,16 +21,25 @@ struct Params {
 // Items per invocation.
 //! const: E
 
+// NaN test on the bits (U / B: u32 / bool or their vec4s, set with T): compilers may fold v != v to false
+// (Mesa's lavapipe does), so it cannot be used.
+fn isNan(v: T) -> B { return (bitcast<U>(v) & U(0x7fffffffu)) > U(0x7f800000u); }
+
 fn op(x: T, y: T) -> T {
   switch OP {
     case 0u: { return x + y; }
     case 1u: { return x - y; }
     case 2u: { return x * y; }
     case 3u: { return x / y; }
-    case 4u: { return max(x, y); }
-    case 6u: { return select(T(0.0), x, y > T(0.0)); }   // x masked where y > 0 (ReLU backward)
+    // maximum: NaN when either operand is NaN (torch.maximum); x + y is that NaN.
+    case 4u: { return select(max(x, y), x + y, isNan(x) | isNan(y)); }
+    case 6u: { return select(x, T(0.0), y <= T(0.0)); }  // ReLU backward: x, 0 where y <= 0 (a NaN y passes x, as torch)
     case 7u: { return select(T(0.0), T(1.0), x >= y); }  // ge mask
     case 8u: { return select(T(0.0), T(1.0), x < y); }   // lt mask
+    // Gradient share of maximum's a (10) and b (11), as torch: 1/2 on ties, 0 for the smaller operand, 1 else
+    // (so both get the whole gradient where either is NaN).
+    case 10u: { return select(select(T(1.0), T(0.0), x < y), T(0.5), x == y); }
+    case 11u: { return select(select(T(1.0), T(0.0), x > y), T(0.5), x == y); }
     default: { return x; }
   }
 }

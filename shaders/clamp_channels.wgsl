@@ -27,7 +27,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var e = 0u; e < E; e++) {
     let i = i0 + e;
     if (i >= p.n) { return; }
-    out[i] = min(max(a[i], lo), hi);
+    // Comparisons, not min/max: NaN stays NaN (torch.clamp); WGSL leaves min/max of NaN unspecified.
+    let v = a[i];
+    out[i] = select(select(v, lo, v < lo), hi, v > hi);
     k++;
     if (k == p.inner) {
       k = 0u;

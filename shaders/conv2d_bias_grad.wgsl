@@ -1,5 +1,5 @@
 // Gradient preparation of a conv's output gradient g, in one pass over it:
-//   MASK: gm = g * (y > 0) (the fused ReLU's gradient), written compactly as [N, Cout, HW];
+//   MASK: gm = (y <= 0 ? 0 : g) (the fused ReLU's gradient; NaN outputs pass it, as torch), written compactly as [N, Cout, HW];
 //   BIAS: partial bias gradients part[n * nSeg + sg, co] = sum over segment sg (`seg` pixels) of gm
 //         (conv2d_reduce.wgsl sums the N*nSeg rows into db).
 // g and y may be a channel slice [cOff, cOff + Cout) of a tensor with cTot channels (fire-module expand).
@@ -19,7 +19,7 @@ struct Params {
 fn one(src: u32, dst: u32) -> f32 {
   var v = g[src];
   if (MASK) {
-    v = select(0.0, v, y[src] > 0.0);
+    v = select(v, 0.0, y[src] <= 0.0); // a NaN output passes its gradient (torch)
     gm[dst] = v;
   }
   return v;

@@ -39,7 +39,8 @@ fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
   for (var j = 0u; j < TP; j++) {
     if (j < nv) {
       var v = a[j] + bias;
-      if (p.relu != 0u) { v = max(v, 0.0); }
+      // v <= 0 ? 0 : v, so NaN passes (torch's relu); max(v, 0.0) may turn NaN into 0.
+      if (p.relu != 0u) { v = select(v, 0.0, v <= 0.0); }
       if (p.acc != 0u) { v += y[row + j]; }
       y[row + j] = v;
     }

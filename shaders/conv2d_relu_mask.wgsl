@@ -1,4 +1,4 @@
-// ReLU mask of an output gradient, vec4 at a time: gm = g * (y > 0) over the channel slice [cOff, cOff + Cout)
+// ReLU mask of an output gradient, vec4 at a time: gm = (y <= 0 ? 0 : g) over the channel slice [cOff, cOff + Cout)
 // of [N, cTot, HW] tensors (g and y), written compact as [N, Cout, HW]. Per image the slice is one contiguous
 // run, so the pass is flat; conv2d.ts uses it when every run starts and ends on a multiple of 4 (else, or with
 // a bias gradient, conv2d_bias_grad.wgsl). Each invocation does V consecutive vec4s (index arithmetic and
@@ -23,7 +23,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let i = i0 + j;
     if (i >= p.total4) { return; }
     let src = n * p.stride4 + p.off4 + k;
-    gm[i] = select(vec4<f32>(0.0), g[src], y[src] > vec4<f32>(0.0));
+    // 0 where y <= 0: a NaN output passes its gradient, as torch's threshold_backward.
+    gm[i] = select(g[src], vec4<f32>(0.0), y[src] <= vec4<f32>(0.0));
     k++;
     if (k == p.run4) {
       k = 0u;

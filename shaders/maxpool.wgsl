@@ -1,6 +1,6 @@
 // Max pooling over NCHW. The window of output (oh, ow) starts at (oh·sH − pH, ow·sW − pW) and is clipped to
-// the input (padding is −∞); the FIRST maximum in row-major window order wins (strict >, a NaN wins as in
-// PyTorch). SAVE = 1 also writes the arg-max (h·W + w within the plane) for the backward.
+// the input (padding is −∞); the FIRST maximum in row-major window order wins (strict >), except that a NaN
+// always wins: the LAST NaN of the window, as PyTorch's CPU kernel (`val > max || isnan(val)`). SAVE = 1 also writes the arg-max (h·W + w within the plane) for the backward.
 // One invocation per segment of TPO consecutive outputs of one output row (n, c, oh): per window row it loads
 // the SPAN input columns their windows cover once (17 loads for 8 outputs of a 3/2 pool instead of 24), then
 // takes each output's maximum from those registers. The window width KW and stride SW are constants, so the
@@ -19,6 +19,9 @@ struct Params {
 // Outputs per invocation (TPO), window width and stride.
 //! const: TPO, KW, SW
 const SPAN: u32 = (TPO - 1u) * SW + KW;
+
+// NaN test on the bits: compilers may fold v != v to false (Mesa's lavapipe does), so it cannot be used.
+fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -58,7 +61,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         let t = j * SW + k;
         let v = rowv[t];
         // Clipped columns hold −∞ and never win (a window always has an element inside: PyTorch's rule).
-        if (v > best[j] || v != v) {
+        if (v > best[j] || isNan(v)) {
           best[j] = v;
           bi[j] = rb + u32(c0 + i32(t));
         }

@@ -1,5 +1,6 @@
 // Reduce over any set of axes: out[o] = scale * sum_r x[base(o) + off(r)]  (OP 0)
-//                          or out[o] = max_r x[...] with the first arg-max in idx[o]  (OP 1).
+//                          or out[o] = max_r x[...] with the first arg-max in idx[o]  (OP 1; a NaN is the
+//                          maximum, the first NaN of the group, as torch.max(dim)).
 // Kept axes (kShape/kStride) give base(o); reduced axes (rShape/rStride) give off(r).
 // Entry `main`: one thread per output (short reductions); `main_wg`: one workgroup per output, tree-combined.
 struct Params {
@@ -24,6 +25,9 @@ var<workgroup> sv: array<f32, WG>;
 var<workgroup> si: array<u32, WG>;
 
 fn dim(arr: array<vec4<u32>, 2>, d: u32) -> u32 { return arr[d / 4u][d % 4u]; }
+
+// NaN test on the bits: compilers may fold v != v to false (Mesa's lavapipe does), so it cannot be used.
+fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
 fn baseOf(o: u32) -> u32 {
   var rem = o;
@@ -54,7 +58,11 @@ fn offset(r: u32) -> u32 {
   return offOf(r);
 }
 
+// NaN wins (torch.max(dim) returns the first NaN of a group); otherwise the larger value, the smaller index on ties.
 fn better(v: f32, i: u32, acc: f32, ai: u32) -> bool {
+  let vn = isNan(v);
+  let an = isNan(acc);
+  if (vn || an) { return vn && (!an || i < ai); }
   return v > acc || (v == acc && i < ai);
 }
 
@@ -81,7 +89,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       var ai = 0u;
       for (var r = 1u; r < p.nRed; r++) {
         let v = x[base + offset(r)];
-        if (v > acc) { acc = v; ai = r; }
+        if (v > acc || (isNan(v) && !isNan(acc))) { acc = v; ai = r; } // the first NaN wins
       }
       out[o] = acc;
       idx[o] = ai;
@@ -109,7 +117,7 @@ fn main_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   if (valid) {
     for (var r = lid; r < p.nRed; r += WG) {
       let v = x[base + offset(r)];
-      if (OP == 0u) { acc += v; } else if (v > acc || ai == 0xffffffffu) { acc = v; ai = r; }
+      if (OP == 0u) { acc += v; } else if (ai == 0xffffffffu || v > acc || (isNan(v) && !isNan(acc))) { acc = v; ai = r; }
     }
   }
   sv[lid] = acc;

@@ -6,7 +6,9 @@
 //   classviz_step    one step of src/viz/classviz.ts, its ops inline: roll by a jitter, forward,
 //                    ∂(score − l2‖x‖²)/∂x, x + lr·g, roll back, clampChannels, gaussianBlur (the step that
 //                    blurs — classviz blurs on steps 0, 10, 20, ...) — at batch N (the algorithm itself uses 1)
-// Each run awaits a read-back of its output; median and min over --runs after --warmup. Per workload the
+// Each run awaits a read-back of its output; median and min over --runs after --warmup. Host cost per step
+// (host_ms): the JavaScript from the start of the step to the return of its queue.submit, without the GPU work,
+// the read-back or the wait. --profile adds GPU timestamps per kernel (gpu_ms, gpu_conv_ms, gpu_kernels_ms). Per workload the
 // peak pool allocation (the pool is trimmed before it, so the peak is the weights plus the workload's own
 // buffers) and GFLOP/s from the convolution shapes (forward ≈ 0.70 GFLOP per 224×224 image; workloads with
 // an input gradient count 2× the forward).
@@ -37,6 +39,54 @@ export interface BenchStat {
   gflop: number;
   /** gflop / median seconds. */
   gflop_per_s: number;
+  /**
+   * Host-side cost of one step, ms (median and min over the runs): the JavaScript that builds the step's graph
+   * and records its dispatches (bind groups, uniforms, passes) up to and including the queue.submit of its
+   * command buffer; not the GPU's work, the read-back or the wait for it.
+   */
+  host_ms: number;
+  host_min_ms: number;
+  /** Compute dispatches recorded per step. */
+  dispatches: number;
+  /**
+   * With --profile on an adapter with timestamp queries: GPU time of one step (the sum of its dispatches'
+   * timestamps, each dispatch in its own pass; median over 5 profiled runs after the timed ones), in total,
+   * of the conv kernels (conv2d_*), and per kernel name.
+   */
+  gpu_ms?: number;
+  gpu_conv_ms?: number;
+  gpu_kernels_ms?: Record<string, number>;
+}
+
+/** GPU time per kernel name of one step, median over `runs` profiled runs (see BenchStat.gpu_ms). */
+export async function profileStep(device: Device, step: BenchStep, runs = 5): Promise<{ total: number; conv: number; kernels: Record<string, number> } | null> {
+  const rt = device.runtime;
+  if (!rt.setProfiling(true)) return null;
+  const perRun: Map<string, number>[] = [];
+  try {
+    for (let r = 0; r < runs + 1; r++) {
+      const out = step();
+      await out.toArray();
+      out.dispose();
+      const t = await rt.takeTimings();
+      if (r === 0) continue; // the first profiled run pays for the extra passes' setup
+      const m = new Map<string, number>();
+      for (const { name, ms } of t) m.set(name, (m.get(name) ?? 0) + ms);
+      perRun.push(m);
+    }
+  } finally {
+    rt.setProfiling(false);
+  }
+  const names = [...new Set(perRun.flatMap((m) => [...m.keys()]))];
+  const kernels: Record<string, number> = {};
+  for (const n of names) kernels[n] = round(median(perRun.map((m) => m.get(n) ?? 0)), 4);
+  const sum = (m: Map<string, number>, f: (n: string) => boolean) => [...m].reduce((a, [n, v]) => a + (f(n) ? v : 0), 0);
+  const sorted = Object.fromEntries(Object.entries(kernels).sort((a, b) => b[1] - a[1]));
+  return {
+    total: round(median(perRun.map((m) => sum(m, () => true))), 4),
+    conv: round(median(perRun.map((m) => sum(m, (n) => n.startsWith('conv2d_')))), 4),
+    kernels: sorted,
+  };
 }
 
 /** Output size of a conv / pool window along one dim. */
@@ -130,20 +180,34 @@ export function benchSteps(model: SqueezeNet, x: Tensor): Record<BenchWorkload, 
   };
 }
 
-/** Time `step`: warm-up runs, then `runs` timed runs, each awaiting a read-back of its output. */
-export async function timeStep(device: Device, step: BenchStep, runs: number, warmup: number): Promise<{ times: number[]; peakBytes: number }> {
-  device.runtime.trim();
-  device.runtime.resetPeak();
+/**
+ * Time `step`: warm-up runs, then `runs` timed runs, each awaiting a read-back of its output. `host` per run:
+ * from the start of the step to the return of the submit of everything it recorded (runtime.flush), before the
+ * read-back is recorded and awaited (see BenchStat.host_ms).
+ */
+export async function timeStep(device: Device, step: BenchStep, runs: number, warmup: number): Promise<{ times: number[]; host: number[]; dispatches: number; peakBytes: number }> {
+  const rt = device.runtime;
+  rt.trim();
+  rt.resetPeak();
   const times: number[] = [];
+  const host: number[] = [];
+  let dispatches = 0;
   for (let r = 0; r < warmup + runs; r++) {
+    const d0 = rt.dispatches;
     const t0 = performance.now();
     const out = step();
+    rt.flush();
+    const t1 = performance.now();
     await out.toArray();
     const ms = performance.now() - t0;
     out.dispose();
-    if (r >= warmup) times.push(ms);
+    if (r >= warmup) {
+      times.push(ms);
+      host.push(t1 - t0);
+      dispatches = rt.dispatches - d0;
+    }
   }
-  return { times, peakBytes: device.memory().peakBytes };
+  return { times, host, dispatches, peakBytes: device.memory().peakBytes };
 }
 
 export function median(v: readonly number[]): number {
@@ -166,7 +230,7 @@ export async function benchCommand(
 ): Promise<void> {
   const { values, positionals } = parse('bench', argv, {
     batch: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, weights: { type: 'string' },
-    'random-weights': { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' },
+    'random-weights': { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' }, profile: { type: 'boolean' },
   });
   if (positionals.length) throw new UsageError(`gradsight bench: unexpected argument '${positionals[0]}'`);
   const batch = int('bench', 'batch', values.batch, 1, 1);
@@ -195,7 +259,7 @@ export async function benchCommand(
   } else {
     try {
       model = await getModel();
-      weights = 'default (--weights / $GRADSIGHT_WEIGHTS / weights/ cache / ../shared/weights)';
+      weights = 'default (--weights / $GRADSIGHT_WEIGHTS / user cache / embedded weights/)';
     } catch (e) {
       if (!json) log(`no weights file usable (${(e as Error).message.split('\n')[0]}); timing with random weights`);
       model = SqueezeNet.fromStateDict(device, randomSqueezeNetWeights());
@@ -216,14 +280,21 @@ export async function benchCommand(
   if (!json) log(`gradsight bench: batch ${batch}, ${runs} runs after ${warmup} warm-up; ${adapter.vendor} ${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ''}; weights: ${weights}; conv tiles: ${tilesSource()}`);
   try {
     for (const w of only) {
-      const { times, peakBytes } = await timeStep(device, steps[w], runs, warmup);
+      const { times, host, dispatches, peakBytes } = await timeStep(device, steps[w], runs, warmup);
       const med = median(times);
       const gflop = w === 'forward' ? fwdGflop : 2 * fwdGflop;
       results[`${KEY[w]}_b${batch}`] = {
         median_ms: round(med), min_ms: round(Math.min(...times)), runs, per_image_ms: round(med / batch),
         peak_bytes: peakBytes, gflop: round(gflop, 4), gflop_per_s: round(gflop / (med / 1000), 2),
+        host_ms: round(median(host)), host_min_ms: round(Math.min(...host)), dispatches,
       };
-      if (!json) log(`  ${KEY[w]}_b${batch}: ${med.toFixed(1)} ms`);
+      if (values.profile) {
+        const p = await profileStep(device, steps[w]);
+        if (p) Object.assign(results[`${KEY[w]}_b${batch}`], { gpu_ms: p.total, gpu_conv_ms: p.conv, gpu_kernels_ms: p.kernels });
+        else if (!json) log('  --profile: this adapter has no timestamp queries');
+      }
+      const gp = results[`${KEY[w]}_b${batch}`].gpu_ms;
+      if (!json) log(`  ${KEY[w]}_b${batch}: ${med.toFixed(1)} ms (host ${median(host).toFixed(2)} ms, ${dispatches} dispatches${gp !== undefined ? `, GPU ${gp.toFixed(2)} ms` : ''})`);
     }
   } finally {
     x.dispose();
@@ -234,9 +305,10 @@ export async function benchCommand(
     console.log(JSON.stringify({ adapter, config: { batch, runs, warmup, weights, size: 224, tiles: currentConvTiles(device), tiles_from: tilesSource() }, results }));
     return;
   }
-  const head = ['workload', 'median ms', 'min ms', 'ms/image', 'GFLOP/s', 'peak MiB'];
+  const head = ['workload', 'median ms', 'min ms', 'ms/image', 'GFLOP/s', 'peak MiB', 'host ms', 'dispatches'];
   const rows = Object.entries(results).map(([k, r]) => [
     k, r.median_ms.toFixed(1), r.min_ms.toFixed(1), r.per_image_ms.toFixed(1), r.gflop_per_s.toFixed(1), mb(r.peak_bytes),
+    r.host_ms.toFixed(2), String(r.dispatches),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -245,4 +317,5 @@ export async function benchCommand(
   for (const r of rows) console.log(line(r));
   console.log(`forward = ${fwdGflop.toFixed(2)} GFLOP (convolutions, ${batch} × 224×224); saliency, fooling and classviz count 2× (forward + input gradient).`);
   console.log(`peak = the most GPU memory the buffer pool held during the workload, the ${mb(weightBytes)} MiB of weights included.`);
+  console.log('host = median JavaScript time per step from its start to the return of its queue.submit (graph, autograd, dispatch recording, submit), without the GPU work, the read-back or the wait.');
 }

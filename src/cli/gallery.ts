@@ -1,5 +1,5 @@
-// `npm start` / `gradsight gallery`: all three visualizations on five sample images (from ../shared when
-// present, else the images passed with --image), written as PNG figures plus out/index.html.
+// `npm start` / `gradsight gallery`: all three visualizations on five images (the first five of the samples
+// embedded in the package, samples/, unless --image names others), written as PNG figures plus out/index.html.
 import { existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { keep, tidy, type Device } from '../core.js';
@@ -25,8 +25,8 @@ export async function galleryCommand(
   });
   let images = (values.image as string[] | undefined) ?? [];
   if (!images.length) {
-    const dir = resolve(root, '..', 'shared', 'images', 'imagenet_val_25');
-    if (!existsSync(dir)) throw new UsageError('gradsight gallery: no sample images (../shared/images/imagenet_val_25 is absent): pass --image <files>');
+    const dir = resolve(root, 'samples');
+    if (!existsSync(dir)) throw new UsageError(`gradsight gallery: no sample images (${dir} is absent): pass --image <files>`);
     images = readdirSync(dir).filter((f) => f.endsWith('.png')).sort().slice(0, 5).map((f) => join(dir, f));
   }
   const iterations = int('gallery', 'iterations', values.iterations, 100, 1);

@@ -15,6 +15,7 @@ import { writeNpy } from '../io/npy.js';
 import { loadInputs, type InputBatch } from './inputs.js';
 import { parse, num, int, UsageError } from './args.js';
 import { Progress } from './progress.js';
+import { runFiltered, wantsFilter } from './quiet.js';
 import { loadModelWeights, importCommand, weightsCommand } from './weights.js';
 import { loadTuning, tuneCommand } from './tune.js';
 import { saliencyFigure, foolingFigure, classVizFigure, framesStrip, imageFromInput } from './figures.js';
@@ -42,8 +43,8 @@ Usage: gradsight <command> [options]
   serve     [--port 8080] [--weights file]   the interactive page on http://127.0.0.1
   gallery   [--out out/] [--image ...]       all three visualizations on five sample images
 
-Every command that runs the model takes --weights <file> (else $GRADSIGHT_WEIGHTS, the imported cache in
-weights/, ../shared/weights/squeezenet1_1.pth).`;
+Every command that runs the model takes --weights <file> (else $GRADSIGHT_WEIGHTS, else the file that
+\`gradsight import\` wrote to ~/.cache/gradsight (\$GRADSIGHT_CACHE), else the default weights/squeezenet1_1.safetensors).`;
 
 let device: Device | null = null;
 /** Where the conv tiles come from: the built-in defaults or the tuning cache (see tune.ts). */
@@ -419,6 +420,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   gallery: async (argv) => (await import('./gallery.js')).galleryCommand(argv, ROOT, getDevice, (w) => getModel(w)),
 };
 
+const GPU_COMMANDS = new Set(['predict', 'saliency', 'fool', 'classviz', 'trace', 'doctor', 'bench', 'tune', 'gallery']);
+
 async function main(): Promise<number> {
   const [cmd, ...argv] = process.argv.slice(2);
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -438,6 +441,8 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  // Commands that open a GPU device run behind a filter for Dawn's stderr noise (src/cli/quiet.ts).
+  if (GPU_COMMANDS.has(cmd) && wantsFilter()) return runFiltered();
   try {
     await run(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

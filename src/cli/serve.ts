@@ -1,5 +1,5 @@
 // `gradsight serve`: a small static server for the interactive page (dist/web/), the sample images from
-// ../shared, the weights file the CLI would use, and the ImageNet class names. Bound to 127.0.0.1 by
+// samples/, the weights file the CLI would use, and the ImageNet class names. Bound to 127.0.0.1 by
 // default: browsers expose WebGPU only in secure contexts, and http://127.0.0.1 / localhost count as one.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { IMAGENET_CLASSES } from '../nn/classes.js';
 import { resolveWeights } from '../weights/node.js';
 import { parse, int, UsageError } from './args.js';
+import { tfjsVendorBundle } from './vendor.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -121,7 +122,7 @@ export async function startServer(o: ServeOptions): Promise<Served> {
   if (!existsSync(join(webDir, 'index.html')) || !existsSync(join(webDir, 'app.js'))) {
     throw new UsageError(`gradsight serve: the page is not built (${join(webDir, 'index.html')} or app.js is missing): run npm run build`);
   }
-  const samplesDir = resolve(o.root, '..', 'shared', 'images', 'imagenet_val_25');
+  const samplesDir = resolve(o.root, 'samples');
   // Which weights: decided per request, so a file imported while the server runs is picked up; a --weights
   // flag naming a missing file is an error now.
   const weights = (): { path: string; source: string } | { error: string } => {
@@ -187,6 +188,11 @@ export async function startServer(o: ServeOptions): Promise<Served> {
       else sendFile(res, file, head);
       return;
     }
+    if (path === '/vendor/tfjs.js') {
+      // TensorFlow.js for the Bench view's side-by-side runs, bundled from node_modules (src/cli/vendor.ts).
+      tfjsVendorBundle(o.root).then((p) => sendFile(res, p, head), (e: Error) => send(res, 404, `${e.message}\n`, 'text/plain; charset=utf-8', head));
+      return;
+    }
     const file = fileInside(webDir, path.slice(1));
     if (file) sendFile(res, file, head);
     else send(res, 404, `not found: ${path}\n`, 'text/plain; charset=utf-8', head);
@@ -233,10 +239,10 @@ export async function serveCommand(argv: string[], root: string): Promise<void> 
   } catch (e) {
     w = `weights: none on the server (${(e as Error).message.split('\n')[0]}); the page can load a file from disk`;
   }
-  const samples = listSamples(resolve(root, '..', 'shared', 'images', 'imagenet_val_25')).length;
+  const samples = listSamples(resolve(root, 'samples')).length;
   console.log(`gradsight serve: ${served.url}`);
   console.log(`  ${w}`);
-  console.log(`  samples: ${samples ? `${samples} images from ../shared/images/imagenet_val_25` : 'none (../shared is absent); pick or drop your own images'}`);
+  console.log(`  samples: ${samples ? `${samples} images from samples/` : 'none (the package has no samples/); pick or drop your own images'}`);
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
     console.log('  note: browsers expose WebGPU only in secure contexts (https, or http on localhost/127.0.0.1): over plain http on another address the page will report that WebGPU is missing');
   }

@@ -40,7 +40,15 @@ export async function importCommand(argv: string[], root: string): Promise<void>
   }
   if (!st.isFile()) throw new UsageError(`gradsight import: ${positionals[0]} is not a file`);
   const t0 = performance.now();
-  const r = await importToCache(positionals[0], typeof values.out === 'string' ? values.out : undefined, root);
+  let r;
+  try {
+    r = await importToCache(positionals[0], typeof values.out === 'string' ? values.out : undefined);
+  } catch (e) {
+    // A file the importer refuses (corrupt, hostile, non-finite, another model) is the user's input: exit 2.
+    // System errors (writing the cache) and internal faults stay as they are.
+    if (e instanceof Error && e.constructor === Error && !(e as NodeJS.ErrnoException).code) throw new UsageError(`gradsight import: ${e.message}`);
+    throw e;
+  }
   console.log(`imported ${positionals[0]} → ${r.out} (${r.tensors} tensors, ${r.parameters.toLocaleString('en-US')} parameters, ${(performance.now() - t0).toFixed(0)} ms)`);
   if (r.extras.length) console.log(`note: ${r.extras.length} extra tensor(s) ignored: ${r.extras.join(', ')}`);
 }
@@ -49,7 +57,7 @@ export async function weightsCommand(argv: string[], root: string): Promise<void
   const [sub, ...rest] = argv;
   if (sub === 'download') {
     parse('weights download', rest, {});
-    const r = await downloadTorchvision({ repoRoot: root, log: (m: string) => console.error(m) });
+    const r = await downloadTorchvision({ log: (m: string) => console.error(m) });
     console.log(`downloaded and imported torchvision's squeezenet1_1 → ${r.out}`);
     return;
   }

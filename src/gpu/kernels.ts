@@ -130,30 +130,51 @@ export class KernelCache {
     return k;
   }
 
+  /**
+   * Per kernel: a scratch parameter block (zeroed and refilled per dispatch, no allocation) and its members
+   * without the padding, with the typed view each one is written through.
+   */
+  private paramScratch = new Map<number, { ui: Uint32Array; members: { m: UniformMember; arr: Float32Array | Int32Array | Uint32Array }[] }>();
+
   /** The uniform buffer holding `params` for kernel `k` (one per distinct block, cached). */
   private uniformBuffer(k: Kernel, params: Params): GPUBuffer {
     const u = k.uniform!;
-    const bytes = new ArrayBuffer(u.size);
-    const f = new Float32Array(bytes);
-    const i = new Int32Array(bytes);
-    const ui = new Uint32Array(bytes);
-    for (const m of u.members) {
-      if (m.name.startsWith('_')) continue; // padding
+    let sc = this.paramScratch.get(k.id);
+    if (!sc) {
+      const bytes = new ArrayBuffer(u.size);
+      const f = new Float32Array(bytes);
+      const i = new Int32Array(bytes);
+      const ui = new Uint32Array(bytes);
+      const members = u.members.filter((m) => !m.name.startsWith('_')) // padding
+        .map((m) => ({ m, arr: m.type === 'f32' ? f : m.type === 'i32' ? i : ui }));
+      sc = { ui, members };
+      this.paramScratch.set(k.id, sc);
+    }
+    const ui = sc.ui;
+    ui.fill(0);
+    for (const { m, arr } of sc.members) {
       const v = params[m.name];
       if (v === undefined) throw new Error(`kernel '${k.name}': missing parameter '${m.name}'`);
-      const vals = typeof v === 'number' ? [v] : v;
-      if (vals.length > m.count) throw new Error(`kernel '${k.name}': parameter '${m.name}' has ${vals.length} values, room for ${m.count}`);
-      const arr = m.type === 'f32' ? f : m.type === 'i32' ? i : ui;
-      for (let j = 0; j < vals.length; j++) arr[m.offset / 4 + j] = vals[j];
+      if (typeof v === 'number') {
+        arr[m.offset >> 2] = v;
+        continue;
+      }
+      if (v.length > m.count) throw new Error(`kernel '${k.name}': parameter '${m.name}' has ${v.length} values, room for ${m.count}`);
+      for (let j = 0; j < v.length; j++) arr[(m.offset >> 2) + j] = v[j];
     }
-    for (const name of Object.keys(params)) {
-      if (!u.members.some((m) => m.name === name)) throw new Error(`kernel '${k.name}': unknown parameter '${name}'`);
+    let given = 0;
+    for (const _ in params) given++;
+    if (given !== sc.members.length) {
+      for (const name of Object.keys(params)) {
+        if (!u.members.some((m) => m.name === name)) throw new Error(`kernel '${k.name}': unknown parameter '${name}'`);
+      }
     }
-    const key = `${k.id}:${Array.from(ui).join(',')}`;
+    let key = `${k.id}:`;
+    for (let j = 0; j < ui.length; j++) key += `${ui[j]},`;
     let buf = this.uniforms.get(key);
     if (!buf) {
       buf = this.device.createBuffer({ size: u.size, usage: UNIFORM_USAGE, mappedAtCreation: true, label: `${k.name}-params` });
-      new Uint8Array(buf.getMappedRange()).set(new Uint8Array(bytes));
+      new Uint8Array(buf.getMappedRange()).set(new Uint8Array(ui.buffer));
       buf.unmap();
       if (this.uniforms.size > 20000) this.uniforms.clear(); // runaway distinct parameters: let GC reclaim
       this.uniforms.set(key, buf);
@@ -163,28 +184,31 @@ export class KernelCache {
 
   /**
    * The bind group of one dispatch: `buffers` names each storage binding (by its WGSL variable name),
-   * `params` fills the uniform struct by member name.
+   * `params` fills the uniform struct by member name. Cached by kernel and bound buffers (ids, offsets,
+   * sizes); the entries are built on a miss only.
    */
   bindGroup(k: Kernel, buffers: Record<string, BufferArg>, params: Params | null): GPUBindGroup {
-    const entries: GPUBindGroupEntry[] = [];
-    const keyParts: (number | string)[] = [];
+    const bound: { buffer: GPUBuffer; offset?: number; size?: number }[] = [];
+    let key = `${k.id}#`;
     for (const b of k.bindings) {
+      let res: { buffer: GPUBuffer; offset?: number; size?: number };
       if (b.kind === 'uniform') {
         if (!params) throw new Error(`kernel '${k.name}': parameters required`);
-        const ub = this.uniformBuffer(k, params);
-        entries.push({ binding: b.binding, resource: { buffer: ub } });
-        keyParts.push(this.ids.of(ub));
-        continue;
+        res = { buffer: this.uniformBuffer(k, params) };
+      } else {
+        const arg = buffers[b.name];
+        if (!arg) throw new Error(`kernel '${k.name}': no buffer bound to '${b.name}'`);
+        res = 'mapState' in arg ? { buffer: arg as GPUBuffer } : (arg as { buffer: GPUBuffer; offset?: number; size?: number });
       }
-      const arg = buffers[b.name];
-      if (!arg) throw new Error(`kernel '${k.name}': no buffer bound to '${b.name}'`);
-      const res = 'mapState' in arg ? { buffer: arg as GPUBuffer } : (arg as { buffer: GPUBuffer; offset?: number; size?: number });
-      entries.push({ binding: b.binding, resource: { buffer: res.buffer, offset: res.offset ?? 0, size: res.size } });
-      keyParts.push(this.ids.of(res.buffer), res.offset ?? 0, res.size ?? -1);
+      bound.push(res);
+      key += `${this.ids.of(res.buffer)}:${res.offset ?? 0}:${res.size ?? -1},`;
     }
-    const key = `${k.id}#${keyParts.join(',')}`;
     let bg = this.bindGroups.get(key);
     if (!bg) {
+      const entries: GPUBindGroupEntry[] = k.bindings.map((b, j) => ({
+        binding: b.binding,
+        resource: b.kind === 'uniform' ? { buffer: bound[j].buffer } : { buffer: bound[j].buffer, offset: bound[j].offset ?? 0, size: bound[j].size },
+      }));
       bg = this.device.createBindGroup({ layout: k.layout, entries, label: k.name });
       if (this.bindGroups.size > 50000) this.bindGroups.clear();
       this.bindGroups.set(key, bg);

@@ -5,6 +5,22 @@ import type { Profiler } from './profiler.js';
 
 interface Wait { key: string; start: number; waitStart: number }
 
+/** Samples an idle-wait estimate keeps (see nextWaitEstimate). */
+export const WAIT_WINDOW = 4;
+
+/**
+ * The next estimate of a batch's completion time from its recent samples (updated in place): the measured time
+ * when the wait was real, or, when the sleep overslept (the work was done before it ended), 70% of the current
+ * estimate. The estimate is the smallest of the last WAIT_WINDOW samples, so one slow run (a busy machine, a
+ * pipeline compile) does not inflate the runs after it; a lasting slow-down shows once it fills the window.
+ */
+export function nextWaitEstimate(samples: number[], measuredMs: number, overslept: boolean): number {
+  const cur = samples.length ? Math.min(...samples) : measuredMs;
+  samples.push(overslept ? cur * 0.7 : measuredMs);
+  while (samples.length > WAIT_WINDOW) samples.shift();
+  return Math.min(...samples);
+}
+
 export class Queue {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -20,12 +36,16 @@ export class Queue {
    * driver's worker threads and roughly halves their speed. So before a wait is handed to Dawn the queue
    * sleeps (setTimeout) for 90% of the time the same work took before: a batch (the submits since the last
    * wait) is keyed by its kernel sequence (see afterWait for how its estimate follows the measured times).
-   * Off on GPUs.
+   * Off on GPUs and in browsers: a browser waits in its GPU process, and in headless Chromium on SwiftShader
+   * idle waits measured no gain.
    */
   idleWaits: boolean;
   private batchIds: number[] = [];
   private batchStart = 0;
   readonly waitEstimates = new Map<string, number>();
+  private waitSamples = new Map<string, number[]>();
+  /** The shortest hand-off seen: how long a wait takes when the work is already done (dawn.node <1 ms, more elsewhere). */
+  private waitFloor = Infinity;
 
   constructor(private readonly device: GPUDevice, private readonly profiler: Profiler, idleWaits: boolean) {
     this.idleWaits = idleWaits;
@@ -99,15 +119,24 @@ export class Queue {
   }
 
   /**
-   * Updates the batch's estimate: the completion time when Dawn had to wait (the work ended while it polled),
-   * 80% of the old estimate when the work was already done after the sleep (it overslept).
+   * Updates the batch's estimate (see nextWaitEstimate): the completion time when Dawn had to wait (the work
+   * ended while it polled); when the work was already done after the sleep (the hand-off took no longer than
+   * the shortest one seen, + 1 ms) it overslept, and the estimate is lowered.
    */
   afterWait(w: Wait | null): void {
     if (!w) return;
     const now = performance.now();
-    const prev = this.waitEstimates.get(w.key);
-    const est = prev !== undefined && now - w.waitStart < 1 ? prev * 0.8 : now - w.start;
-    if (this.waitEstimates.size > 1000) this.waitEstimates.clear();
+    const handoff = now - w.waitStart;
+    this.waitFloor = Math.min(this.waitFloor, handoff);
+    const overslept = this.waitSamples.has(w.key) && handoff < this.waitFloor + 1;
+    if (this.waitEstimates.size > 1000) {
+      this.waitEstimates.clear();
+      this.waitSamples.clear();
+    }
+    const samples = this.waitSamples.get(w.key) ?? [];
+    const est = nextWaitEstimate(samples, now - w.start, overslept);
+    this.waitSamples.set(w.key, samples);
     if (est < 10_000) this.waitEstimates.set(w.key, est);
+    else this.waitEstimates.delete(w.key);
   }
 }

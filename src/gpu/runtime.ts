@@ -6,6 +6,8 @@ import { BufferIds, BufferPool, type MemoryStats } from './pool.js';
 import { KernelCache, type BufferArg, type Kernel, type Params } from './kernels.js';
 import { Profiler, type KernelTiming } from './profiler.js';
 import { Queue } from './queue.js';
+
+export { nextWaitEstimate, WAIT_WINDOW } from './queue.js';
 import { Staging } from './readback.js';
 import { MAP_READ } from './usage.js';
 import type { Shader } from './compose.js';
@@ -21,6 +23,8 @@ export class Runtime {
   private readonly pool: BufferPool;
   private readonly kernels: KernelCache;
   private readonly staging: Staging;
+  /** Staging buffers of small uploads recorded between dispatches (see write), by content. */
+  private stagedWrites = new Map<string, GPUBuffer>();
   private readonly profiler: Profiler;
   readonly queue: Queue;
 
@@ -33,7 +37,7 @@ export class Runtime {
     this.kernels = new KernelCache(device, new BufferIds(), fail);
     this.staging = new Staging(device);
     this.profiler = new Profiler(device);
-    this.queue = new Queue(device, this.profiler, isCpuAdapter(report));
+    this.queue = new Queue(device, this.profiler, isCpuAdapter(report) && report.runtime === 'node');
     device.addEventListener?.('uncapturederror', (ev: Event) => fail(new Error(`GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`)));
     device.lost.then((info) => fail(new Error(info.reason !== 'destroyed' ? `GPU device lost (${info.reason}): ${info.message}` : 'GPU device was destroyed')));
   }
@@ -87,9 +91,30 @@ export class Runtime {
     this.pool.resetPeak();
   }
 
-  /** Upload data into a buffer. Pending commands are submitted first so the write cannot overtake them. */
+  /**
+   * Upload data into a buffer, in command order. With nothing recorded: queue.writeBuffer. With commands
+   * recorded and a small upload (<= 16 KiB, a multiple of 4 bytes: class indices, gather lists): a copy from a
+   * staging buffer holding the same bytes (cached by content, like the parameter blocks), recorded in the
+   * encoder, so the step is not cut into two submits. Otherwise the pending commands are submitted first so
+   * that the write cannot overtake them.
+   */
   write(buf: GPUBuffer, data: ArrayBufferView, offset = 0): void {
     this.check();
+    if (this.queue.pending && data.byteLength <= 16384 && data.byteLength % 4 === 0 && offset % 4 === 0 && data.byteLength > 0) {
+      const words = new Uint32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+      let key = '';
+      for (let j = 0; j < words.length; j++) key += `${words[j]},`;
+      let src = this.stagedWrites.get(key);
+      if (!src) {
+        src = this.device.createBuffer({ size: data.byteLength, usage: 0x04 /* COPY_SRC */, mappedAtCreation: true, label: 'upload' });
+        new Uint8Array(src.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        src.unmap();
+        if (this.stagedWrites.size > 2000) this.stagedWrites.clear(); // many distinct uploads: let GC reclaim
+        this.stagedWrites.set(key, src);
+      }
+      this.copy(src, 0, buf, offset, data.byteLength);
+      return;
+    }
     if (this.queue.pending) this.flush();
     this.device.queue.writeBuffer(buf, offset, data.buffer, data.byteOffset, data.byteLength);
   }

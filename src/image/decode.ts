@@ -248,7 +248,7 @@ function decodePng(bytes: Uint8Array, name: string): RgbImage {
   try {
     img = UPNG.decode(bytes);
   } catch (e) {
-    throw new Error(`${name}: corrupt PNG (${e instanceof Error ? e.message : String(e)})`);
+    throw new Error(`${name}: corrupt PNG (${decoderMessage(e)})`);
   }
   if (img.width !== scan.width || img.height !== scan.height) throw new Error(`${name}: corrupt PNG (decoder disagrees on the size)`);
   const lines = scan.interlace === 1 && scan.depth === 1 ? deinterlace1bit(raw, img) : img.data;
@@ -267,13 +267,22 @@ function decodePng(bytes: Uint8Array, name: string): RgbImage {
 
 // ----------------------------------------------------------------------------------------------------- JPEG
 
+/**
+ * A third-party decoder's error as the user should read it: its own messages ("marker was not found") as
+ * they are; a JavaScript fault inside it on damaged data (a TypeError or RangeError, "Cannot read properties
+ * of undefined") is not shown as if it were a diagnosis.
+ */
+function decoderMessage(e: unknown): string {
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) return 'the decoder failed on damaged or inconsistent data';
+  return e instanceof Error ? e.message : String(e);
+}
+
 function decodeJpeg(bytes: Uint8Array, name: string): RgbImage {
   let r: { width: number; height: number; data: Uint8Array };
   try {
     r = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxResolutionInMP: MAX_PIXELS / 1e6 });
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(`${name}: corrupt or unsupported JPEG (${msg})`);
+    throw new Error(`${name}: corrupt or unsupported JPEG (${decoderMessage(e)})`);
   }
   const { width, height, data } = r;
   if (!width || !height) throw new Error(`${name}: corrupt JPEG (size ${width}×${height})`);

@@ -105,7 +105,6 @@ export function npzImages(map: Map<string, NpyArray>, sel: Partial<NpzSelection>
   const shape = `(${X.shape.join(', ')})`;
   if (X.dtype !== 'u1') throw new Error(`${name}: X must be uint8 (N, H, W, 3); it is ${X.dtype} ${shape}`);
   if (X.shape.length !== 4 || X.shape[3] !== 3) throw new Error(`${name}: X must be uint8 (N, H, W, 3); its shape is ${shape}`);
-  if (X.fortranOrder) throw new Error(`${name}: X is stored in Fortran order; save it C-contiguous`);
   const [n, h, w] = X.shape;
   const start = sel.start ?? 0;
   const end = sel.end ?? n;

@@ -91,6 +91,13 @@ export class SqueezeNet {
       }
       const size = shapeSize(shape);
       if (t.data.length !== size) throw new Error(`SqueezeNet 1.1: tensor '${n}' holds ${t.data.length} values for shape ${fmtShape(shape)}`);
+      // A NaN or ±Infinity weight would turn every answer into NaN (or, through a max, a confident wrong one).
+      let bad = -1, count = 0;
+      for (let i = 0; i < size; i++) if (!Number.isFinite(t.data[i])) { if (bad < 0) bad = i; count++; }
+      if (bad >= 0) {
+        const index = shape.map((_, k) => Math.floor(bad / shapeSize(shape.slice(k + 1))) % shape[k]);
+        throw new Error(`SqueezeNet 1.1: tensor '${n}' holds ${t.data[bad]} at index [${index.join(', ')}] (${count} non-finite value${count > 1 ? 's' : ''})`);
+      }
     }
     const params = new Map<string, Tensor>();
     for (const [n, shape] of manifest) params.set(n, keep(device.tensor(dict.get(n)!.data, shape, { name: n })));

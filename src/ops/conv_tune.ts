@@ -10,6 +10,7 @@ import { conv2d } from './conv.js';
 import { tileTable, type ConvTile, type TileName } from './conv/tuning.js';
 import { grad, noGrad, tidy, keep, dispose, type Device, type Tensor } from '../tensor/index.js';
 import { randn } from './random.js';
+import { checkGemmTile } from './conv_gemm.js';
 
 /** [Cin, H, Cout, kernel, stride, padding] */
 type Shape = [number, number, number, number, number, number];
@@ -23,13 +24,23 @@ const SHAPES: Record<Exclude<TileName, 'backwardWeight'>, Shape[]> = {
   pointwiseBackward: [[128, 55, 16, 1, 1, 0], [16, 55, 64, 1, 1, 0], [512, 13, 1000, 1, 1, 0]],
 };
 
+/**
+ * The implicit-GEMM tiles (workgroup memory, src/ops/conv_gemm.ts): 64 x 64 output tiles per workgroup that
+ * shrink on small layers, and fixed 32 x 64 and 32 x 32 ones. Candidates of every family on every adapter.
+ */
+const GEMM: ConvTile[] = [
+  { wg: 256, tc: 64, tp: 64, gemm: true },
+  { wg: 128, tc: 32, tp: 64, gemm: true },
+  { wg: 64, tc: 32, tp: 32, gemm: true },
+];
+
 /** Candidate tiles per family (the current tile is always a candidate too). */
 const CANDIDATES: Record<Exclude<TileName, 'backwardWeight'>, ConvTile[]> = {
-  forward: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 8 }, { wg: 64, tc: 16, tp: 4 }],
-  forwardStrided: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 8, tp: 4 }],
-  pointwise: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }],
-  backwardInput: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }],
-  pointwiseBackward: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }],
+  forward: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 8 }, { wg: 64, tc: 16, tp: 4 }, ...GEMM],
+  forwardStrided: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 8, tp: 4 }, ...GEMM],
+  pointwise: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }, ...GEMM],
+  backwardInput: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }, ...GEMM],
+  pointwiseBackward: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }, ...GEMM],
 };
 
 export const TUNED_FAMILIES = Object.keys(SHAPES) as Exclude<TileName, 'backwardWeight'>[];
@@ -53,7 +64,7 @@ export interface AutotuneOptions {
   onProgress?: (family: TileName, done: number, total: number) => void;
 }
 
-const same = (a: ConvTile, b: ConvTile) => a.wg === b.wg && a.tc === b.tc && a.tp === b.tp;
+const same = (a: ConvTile, b: ConvTile) => a.wg === b.wg && a.tc === b.tc && a.tp === b.tp && !!a.gemm === !!b.gemm;
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
 /**
@@ -129,7 +140,8 @@ export function applyConvTiles(device: Device, tiles: Partial<Record<TileName, C
     if (!tile || ![tile.wg, tile.tc, tile.tp].every((v) => Number.isInteger(v) && v > 0)) {
       throw new Error(`applyConvTiles: tile of '${family}' must have integer wg, tc, tp; got ${JSON.stringify(tile)}`);
     }
-    Object.assign(table[family], { wg: tile.wg, tc: tile.tc, tp: tile.tp });
+    if (tile.gemm) checkGemmTile(family, tile);
+    (table as Record<TileName, ConvTile>)[family] = tile.gemm ? { wg: tile.wg, tc: tile.tc, tp: tile.tp, gemm: true } : { wg: tile.wg, tc: tile.tc, tp: tile.tp };
   }
 }
 

@@ -4,17 +4,15 @@
 import { record, noGrad, type Tensor, type Shape } from '../tensor/index.js';
 import { kernel } from '../gpu/library.js';
 import { emptyLike, groups1d, checkTensor, sameDevice, sameShape, strides, pad8, ITEMS } from './util.js';
+import { elementTypes } from '../tensor/device.js';
 import { broadcastShapes, shapeSize } from '../shape.js';
 import { sumTo } from './reduce.js';
 
 export const UNARY_OPS = { copy: 0, neg: 1, abs: 2, square: 3, sqrt: 4, exp: 5, log: 6, relu: 7, sign: 8, affine: 9, clamp: 10, step: 11 } as const;
 type UnaryName = keyof typeof UNARY_OPS;
 
-export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, max: 4, maskPos: 6, ge: 7, lt: 8 } as const;
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, max: 4, maskPos: 6, ge: 7, lt: 8, maxShareA: 10, maxShareB: 11 } as const;
 type BinaryName = keyof typeof BINARY_OPS;
-
-/** Element type T of unary.wgsl / binary.wgsl: vec4 when the size is a multiple of 4. */
-const elementType = (v4: boolean) => (v4 ? 'vec4<f32>' : 'f32');
 
 /** @internal y = f(x) with no graph. */
 export function unaryRaw(x: Tensor, op: UnaryName, a = 0, b = 0): Tensor {
@@ -23,7 +21,7 @@ export function unaryRaw(x: Tensor, op: UnaryName, a = 0, b = 0): Tensor {
   const rt = x.device.runtime;
   const v4 = x.size % 4 === 0;
   const n = v4 ? x.size / 4 : x.size;
-  const k = kernel(rt, 'unary', { T: elementType(v4), OP: UNARY_OPS[op], WG: 256, E: ITEMS });
+  const k = kernel(rt, 'unary', { ...elementTypes(v4), OP: UNARY_OPS[op], WG: 256, E: ITEMS });
   rt.dispatch(k, { x: x.buffer, y: out.buffer }, { n, a, b }, groups1d(Math.ceil(n / ITEMS), 256));
   return out;
 }
@@ -60,7 +58,7 @@ export function binaryRaw(a: Tensor, b: Tensor, op: BinaryName, opName: string =
   const divA = same ? 1 : prefixDiv(a.shape, shape);
   const divB = same ? 1 : prefixDiv(b.shape, shape);
   const mode = same ? 0 : divA && divB ? 2 : 1;
-  const k = kernel(rt, 'binary', { T: elementType(v4), OP: BINARY_OPS[op], BCAST: mode, RANK: shape.length, WG: 256, E: ITEMS });
+  const k = kernel(rt, 'binary', { ...elementTypes(v4), OP: BINARY_OPS[op], BCAST: mode, RANK: shape.length, WG: 256, E: ITEMS });
   rt.dispatch(
     k,
     { a: a.buffer, b: b.buffer, out: out.buffer },
@@ -94,7 +92,7 @@ function unaryOp(name: UnaryName, grad: (g: Tensor, x: Tensor, y: Tensor) => Ten
 
 /** −x */
 export const neg = unaryOp('neg', (g) => unaryRaw(g, 'neg'));
-/** |x| (gradient sign(x): 0 at 0, as PyTorch) */
+/** |x| (gradient sign(x): 0 at 0 and at NaN, as PyTorch) */
 export const abs = unaryOp('abs', (g, x) => mulFree(g, unaryRaw(x, 'sign')));
 /** x² */
 export const square = unaryOp('square', (g, x) => mulFree(g, unaryRaw(x, 'affine', 2, 0)));
@@ -104,10 +102,10 @@ export const sqrt = unaryOp('sqrt', (g, _x, y) => divFree(g, unaryRaw(y, 'affine
 export const exp = unaryOp('exp', (g, _x, y) => binaryRaw(g, y, 'mul'));
 /** ln x */
 export const log = unaryOp('log', (g, x) => binaryRaw(g, x, 'div'));
-/** max(x, 0); the gradient passes where the output is positive. */
+/** max(x, 0) with NaN passed through (PyTorch); the gradient is 0 where the output is <= 0 (so it passes at NaN). */
 export const relu = unaryOp('relu', (g, _x, y) => binaryRaw(g, y, 'maskPos'));
 
-/** clamp(x, lo, hi); the gradient passes where lo <= x <= hi (as PyTorch). */
+/** clamp(x, lo, hi), NaN staying NaN; the gradient passes where lo <= x <= hi (as PyTorch: not at NaN). */
 export function clamp(x: Tensor, lo: number, hi: number): Tensor {
   checkTensor('clamp', 'x', x);
   if (!(lo <= hi)) throw new Error(`clamp: lo (${lo}) must be <= hi (${hi})`);
@@ -206,11 +204,14 @@ export const div = binaryOp(
     return r;
   },
 );
-/** Elementwise max(a, b); the gradient goes to the larger one (to a on ties). */
+/**
+ * Elementwise max(a, b), NaN where either is NaN (torch.maximum). The gradient goes to the larger one, half to
+ * each on ties, and whole to both where either is NaN (torch 1.13's rule).
+ */
 export const maximum = binaryOp(
   'max',
-  (g, a, b) => mulFree(g, binaryRaw(a, b, 'ge')),
-  (g, a, b) => mulFree(g, binaryRaw(a, b, 'lt')),
+  (g, a, b) => mulFree(g, binaryRaw(a, b, 'maxShareA')),
+  (g, a, b) => mulFree(g, binaryRaw(a, b, 'maxShareB')),
   'maximum',
 );
 

@@ -30,6 +30,14 @@ export function groups1d(n: number, wg: number): [number, number] {
   return [Math.ceil(total / y), y];
 }
 
+/**
+ * The element types T of unary.wgsl / binary.wgsl (vec4 when the size is a multiple of 4) with the u32 (U) and
+ * bool (B) types of the same width, for their NaN test on the bits.
+ */
+export function elementTypes(v4: boolean): { T: string; U: string; B: string } {
+  return v4 ? { T: 'vec4<f32>', U: 'vec4<u32>', B: 'vec4<bool>' } : { T: 'f32', U: 'u32', B: 'bool' };
+}
+
 /** binary.wgsl's OP code for a + b (the op table is in ops/elementwise.ts). */
 const BINARY_ADD = 0;
 
@@ -87,7 +95,7 @@ export class Device {
     if (!out.size) return out;
     const v4 = out.size % 4 === 0;
     const n = v4 ? out.size / 4 : out.size;
-    const k = kernel(this.runtime, 'binary', { T: v4 ? 'vec4<f32>' : 'f32', OP: BINARY_ADD, BCAST: 0, RANK: a.shape.length, WG: 256, E: ITEMS });
+    const k = kernel(this.runtime, 'binary', { ...elementTypes(v4), OP: BINARY_ADD, BCAST: 0, RANK: a.shape.length, WG: 256, E: ITEMS });
     const zeros = [0, 0, 0, 0, 0, 0, 0, 0];
     this.runtime.dispatch(k, { a: a.buffer, b: b.buffer, out: out.buffer }, { n, rank: a.shape.length, divA: 1, divB: 1, shape: zeros, sa: zeros, sb: zeros }, groups1d(Math.ceil(n / ITEMS), 256));
     return out;

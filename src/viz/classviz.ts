@@ -42,6 +42,26 @@ export function classVizInit(device: Device, size: number, seed: number): Tensor
   return randn(device, [1, 3, size, size], seed);
 }
 
+/**
+ * One class-visualization step, to be called inside tidy(): roll `img` [N, 3, H, W] by (oy, ox), one gradient
+ * ascent step on Σ score[i, classes[i]] − l2 · ‖x‖², roll back, clamp to the valid pixel range, and blur with
+ * `blurSigma` when it is given. Returns the next image (detached) and the scores [N] at the rolled image.
+ */
+export function classVizStep(
+  model: Classifier, img: Tensor, classes: readonly number[],
+  o: { oy: number; ox: number; l2: number; lr: number; normalizeGrad?: boolean; blurSigma?: number | null },
+): { next: Tensor; score: Tensor } {
+  const xi = roll(img, o.oy, o.ox).detach();
+  xi.requiresGrad = true;
+  const s = classScores(model, xi, classes);
+  const objective = sub(sum(s), affine(sum(square(xi)), o.l2));
+  let [g] = grad(objective, [xi]);
+  if (o.normalizeGrad) g = div(g, add(sqrt(sum(square(g))), 1e-12));
+  let y = clampChannels(roll(add(xi, affine(g, o.lr)), -o.oy, -o.ox), LO, HI);
+  if (o.blurSigma != null) y = gaussianBlur(y, o.blurSigma);
+  return { next: y.detach(), score: s };
+}
+
 export async function classVisualization(model: Classifier, device: Device, target: number, opts: ClassVizOptions = {}): Promise<ClassVizResult> {
   const o = { ...CLASSVIZ_DEFAULTS, ...opts };
   if (!Number.isInteger(target) || target < 0 || target >= model.numClasses) throw new Error(`classviz: unknown class id ${target} (valid 0..${model.numClasses - 1})`);
@@ -57,15 +77,9 @@ export async function classVisualization(model: Classifier, device: Device, targ
     const oy = Math.floor(rand() * (o.jitter + 1));
     offsets.push([oy, ox]);
     const [next, score] = tidy(() => {
-      const xi = roll(img, oy, ox).detach();
-      xi.requiresGrad = true;
-      const s = classScores(model, xi, [target]);
-      const objective = sub(sum(s), affine(sum(square(xi)), o.l2));
-      let [g] = grad(objective, [xi]);
-      if (o.normalizeGrad) g = div(g, add(sqrt(sum(square(g))), 1e-12));
-      let y = clampChannels(roll(add(xi, affine(g, o.lr)), -oy, -ox), LO, HI);
-      if (o.blurEvery > 0 && t % o.blurEvery === 0) y = gaussianBlur(y, o.blurSigma);
-      return [y.detach(), s];
+      const blur = o.blurEvery > 0 && t % o.blurEvery === 0;
+      const r = classVizStep(model, img, [target], { oy, ox, l2: o.l2, lr: o.lr, normalizeGrad: o.normalizeGrad, blurSigma: blur ? o.blurSigma : null });
+      return [r.next, r.score];
     });
     img.dispose();
     img = keep(next);

@@ -39,12 +39,34 @@ export interface FoolingResult {
   reports: FoolingImageReport[];
 }
 
+/** The defaults of FoolingOptions (one definition: the CLI's help shows these). */
+export const FOOLING_DEFAULTS = { lr: 1, maxIter: 100 } as const;
+
+/**
+ * One fooling step on a batch `xb` [a, 3, H, W] towards `targets` (one per image), to be called inside tidy():
+ * `stepped` = clamp(xb + lr · g/‖g‖₂ · still), `still` [a] = 1 where the target score is below the top score
+ * (that image is not fooled yet and moves), `pTarget` [a] = the target probabilities at xb.
+ */
+export function foolingStep(model: Classifier, xb: Tensor, targets: readonly number[], lr: number): { stepped: Tensor; still: Tensor; pTarget: Tensor } {
+  const a = xb.shape[0];
+  const xi = xb.detach();
+  xi.requiresGrad = true;
+  const logits = model.forward(xi).logits;
+  const tgt = gatherRows(logits, targets);
+  // Still to fool: the target score is below the top score (else this image is done, and not stepped).
+  const still = greater(maxOverAxis(logits, 1), tgt);
+  const [g] = grad(sum(tgt), [xi]);
+  const norm = sqrt(sum(square(g), [1, 2, 3], { keepDims: true }));
+  const step = mul(div(g, add(norm, 1e-12)), affine(still.reshape([a, 1, 1, 1]), lr));
+  return { stepped: clampChannels(add(xb, step), LO, HI), still, pTarget: gatherRows(softmax(logits, 1), targets) };
+}
+
 export async function makeFoolingImages(model: Classifier, x: Tensor, targets: readonly number[], opts: FoolingOptions = {}): Promise<FoolingResult> {
   checkInput('fool', x);
   const n = x.shape[0];
   checkClasses('fool', targets, n, model.numClasses);
-  const lr = opts.lr ?? 1;
-  const maxIter = opts.maxIter ?? 100;
+  const lr = opts.lr ?? FOOLING_DEFAULTS.lr;
+  const maxIter = opts.maxIter ?? FOOLING_DEFAULTS.maxIter;
   if (!(maxIter >= 0)) throw new Error(`fool: maxIter must be >= 0; got ${maxIter}`);
 
   // Each image is stepped until the model predicts its target; finished images leave the batch, so the work
@@ -57,19 +79,10 @@ export async function makeFoolingImages(model: Classifier, x: Tensor, targets: r
     const active = done.flatMap((d, i) => (d ? [] : [i]));
     if (!active.length || opts.shouldStop?.()) break;
     const tg = active.map((i) => targets[i]);
-    const a = active.length;
     const [stepped, moving, pTarget] = tidy(() => {
-      const xb = a === 1 ? imgs[active[0]] : concat(active.map((i) => imgs[i]), 0);
-      const xi = xb.detach();
-      xi.requiresGrad = true;
-      const logits = model.forward(xi).logits;
-      const tgt = gatherRows(logits, tg);
-      // Still to fool: the target score is below the top score (else this image is done, and not stepped).
-      const still = greater(maxOverAxis(logits, 1), tgt);
-      const [g] = grad(sum(tgt), [xi]);
-      const norm = sqrt(sum(square(g), [1, 2, 3], { keepDims: true }));
-      const step = mul(div(g, add(norm, 1e-12)), affine(still.reshape([a, 1, 1, 1]), lr));
-      return [clampChannels(add(xb, step), LO, HI), still, gatherRows(softmax(logits, 1), tg)];
+      const xb = active.length === 1 ? imgs[active[0]] : concat(active.map((i) => imgs[i]), 0);
+      const r = foolingStep(model, xb, tg, lr);
+      return [r.stepped, r.still, r.pTarget];
     });
     const [mv, pt] = await Promise.all([moving.toArray(), pTarget.toArray()]);
     moving.dispose();

@@ -6,13 +6,18 @@
 //              over n steps from a baseline x₀ (Sundararajan et al. 2017), then |·| and the channel max
 //   gradcam:   ReLU(Σ_c mean_hw(∂score/∂A_c) · A_c) on a layer A, bilinearly upsampled (Selvaraju et al. 2017)
 import {
-  abs, add, affine, gatherRows, grad, keep, maxOverAxis, mean, mul, neg, randn, relu, sub, sum, tidy, gaussianBlur,
+  abs, add, affine, gatherRows, grad, keep, maxOverAxis, mean, mul, neg, randn, sub, sum, tidy, gaussianBlur,
   fmtShape, type Tensor,
 } from '../core.js';
 import { checkClasses, checkInput, classScores, LO, type Classifier } from './common.js';
 
 export type SaliencyMethod = 'vanilla' | 'smoothgrad' | 'integrated-gradients' | 'gradcam';
 export const SALIENCY_METHODS: readonly SaliencyMethod[] = ['vanilla', 'smoothgrad', 'integrated-gradients', 'gradcam'];
+
+/** The defaults of SaliencyOptions (one definition: the CLI's help and JSON show these). */
+export const SALIENCY_DEFAULTS = {
+  method: 'vanilla', smoothgradSamples: 25, igSteps: 32, noise: 0.15, seed: 0, baseline: 'zeros', rule: 'riemann', blurSigma: 10, layer: 'features.12',
+} as const;
 
 export interface SaliencyOptions {
   method?: SaliencyMethod;
@@ -69,7 +74,7 @@ async function finish(method: SaliencyMethod, t: Tensor, classes: readonly numbe
 export async function saliency(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions = {}): Promise<SaliencyResult> {
   checkInput('saliency', x);
   checkClasses('saliency', classes, x.shape[0], model.numClasses);
-  const method = opts.method ?? 'vanilla';
+  const method = opts.method ?? SALIENCY_DEFAULTS.method;
   switch (method) {
     case 'vanilla': {
       const m = tidy(() => channelMaxAbs(inputGradient(model, x, classes)));
@@ -96,9 +101,17 @@ function valueRange(x: Tensor): Tensor {
 }
 
 async function smoothGrad(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
-  const n = opts.samples ?? 25;
-  const noise = opts.noise ?? 0.15;
-  const seed = opts.seed ?? 0;
+  const g = smoothGradMean(model, x, classes, opts);
+  const m = tidy(() => channelMaxAbs(g));
+  g.dispose();
+  return finish('smoothgrad', m, classes);
+}
+
+/** SmoothGrad's mean gradient over the noisy copies, [N, 3, H, W] (signed; the caller disposes it). */
+function smoothGradMean(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Tensor {
+  const n = opts.samples ?? SALIENCY_DEFAULTS.smoothgradSamples;
+  const noise = opts.noise ?? SALIENCY_DEFAULTS.noise;
+  const seed = opts.seed ?? SALIENCY_DEFAULTS.seed;
   if (!(n >= 1)) throw new Error(`smoothgrad: samples must be >= 1; got ${n}`);
   const sigma = keep(tidy(() => affine(valueRange(x), noise)));
   let acc: Tensor | null = null;
@@ -113,9 +126,9 @@ async function smoothGrad(model: Classifier, x: Tensor, classes: readonly number
     opts.onProgress?.(s + 1, n);
   }
   sigma.dispose();
-  const m = tidy(() => channelMaxAbs(affine(acc!, 1 / n)));
+  const mean = keep(tidy(() => affine(acc!, 1 / n)));
   acc!.dispose();
-  return finish('smoothgrad', m, classes);
+  return mean;
 }
 
 /** The RNG seed of SmoothGrad sample s (documented so other frameworks can reproduce the noise). */
@@ -124,7 +137,7 @@ export function smoothGradSeed(seed: number, s: number): number {
 }
 
 /** The IG baseline for x. */
-export function igBaseline(x: Tensor, kind: 'zeros' | 'black' | 'blur', blurSigma = 10): Tensor {
+export function igBaseline(x: Tensor, kind: 'zeros' | 'black' | 'blur', blurSigma: number = SALIENCY_DEFAULTS.blurSigma): Tensor {
   if (kind === 'zeros') return x.device.zeros(x.shape);
   if (kind === 'black') {
     const [n, c, h, w] = x.shape;
@@ -145,8 +158,18 @@ export function igSchedule(steps: number, rule: 'riemann' | 'trapezoid'): [numbe
 }
 
 async function integratedGradients(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
-  const sched = igSchedule(opts.samples ?? 32, opts.rule ?? 'riemann');
-  const base = keep(tidy(() => igBaseline(x, opts.baseline ?? 'zeros', opts.blurSigma)));
+  const { ig, gap } = integratedGradientsAttribution(model, x, classes, opts);
+  const attr = tidy(() => channelMaxAbs(ig));
+  ig.dispose();
+  const gaps = Array.from(await gap.toArray());
+  gap.dispose();
+  return finish('integrated-gradients', attr, classes, { completenessGap: gaps });
+}
+
+/** IG's signed attributions (x − x₀) ⊙ mean gradient, [N, 3, H, W], and the completeness gap per image [N]. */
+function integratedGradientsAttribution(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): { ig: Tensor; gap: Tensor } {
+  const sched = igSchedule(opts.samples ?? SALIENCY_DEFAULTS.igSteps, opts.rule ?? SALIENCY_DEFAULTS.rule);
+  const base = keep(tidy(() => igBaseline(x, opts.baseline ?? SALIENCY_DEFAULTS.baseline, opts.blurSigma)));
   const delta = keep(tidy(() => sub(x, base)));
   let acc: Tensor | null = null;
   for (let k = 0; k < sched.length; k++) {
@@ -159,23 +182,27 @@ async function integratedGradients(model: Classifier, x: Tensor, classes: readon
     acc = keep(next);
     opts.onProgress?.(k + 1, sched.length);
   }
-  const [attr, gap] = tidy(() => {
+  const [ig, gap] = tidy(() => {
     const ig = mul(delta, acc!);
     const scoreX = classScores(model, x, classes);
     const scoreB = classScores(model, base, classes);
     const g = sub(sum(ig, [1, 2, 3]), sub(scoreX, scoreB));
-    return [channelMaxAbs(ig), g];
+    return [ig, g];
   });
   acc!.dispose();
   base.dispose();
   delta.dispose();
-  const gaps = Array.from(await gap.toArray());
-  gap.dispose();
-  return finish('integrated-gradients', attr, classes, { completenessGap: gaps });
+  return { ig: keep(ig), gap: keep(gap) };
 }
 
 async function gradCam(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
-  const layer = opts.layer ?? 'features.12';
+  const cam = await gradCamSmall(model, x, classes, opts);
+  return { method: 'gradcam', maps: upsampleCam(cam, x, true), shape: [cam.n, x.shape[2], x.shape[3]], classes: [...classes] };
+}
+
+/** The signed class activation map Σ_c mean_hw(∂score/∂A_c) · A_c at the layer's resolution, [N, h, w]. */
+async function gradCamSmall(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<{ data: Float32Array; n: number; h: number; w: number }> {
+  const layer = opts.layer ?? SALIENCY_DEFAULTS.layer;
   const cam = tidy(() => {
     const xi = x.detach();
     xi.requiresGrad = true; // so the captured activation is part of the graph
@@ -184,15 +211,64 @@ async function gradCam(model: Classifier, x: Tensor, classes: readonly number[],
     if (a.shape.length !== 4) throw new Error(`gradcam: layer '${layer}' has shape ${fmtShape(a.shape)}; a spatial layer [N, C, h, w] is needed`);
     const [gA] = grad(sum(gatherRows(logits, classes)), [a]);
     const alpha = mean(gA, [2, 3], { keepDims: true });
-    return relu(sum(mul(a, alpha), 1));
+    return sum(mul(a, alpha), 1);
   });
   const [n, h, w] = cam.shape;
-  const small = await cam.toArray();
+  const data = await cam.toArray();
   cam.dispose();
+  return { data, n, h, w };
+}
+
+/** The cam (ReLU'd first when `rectify`, as Grad-CAM's map) bilinearly upsampled to the input size. */
+function upsampleCam(cam: { data: Float32Array; n: number; h: number; w: number }, x: Tensor, rectify: boolean): Float32Array {
+  const { n, h, w } = cam;
+  const src = rectify ? cam.data.map((v) => Math.max(0, v)) : cam.data;
   const H = x.shape[2], W = x.shape[3];
   const maps = new Float32Array(n * H * W);
-  for (let i = 0; i < n; i++) bilinearResize(small.subarray(i * h * w, (i + 1) * h * w), h, w, maps.subarray(i * H * W, (i + 1) * H * W), H, W);
-  return { method: 'gradcam', maps, shape: [n, H, W], classes: [...classes] };
+  for (let i = 0; i < n; i++) bilinearResize(src.subarray(i * h * w, (i + 1) * h * w), h, w, maps.subarray(i * H * W, (i + 1) * H * W), H, W);
+  return maps;
+}
+
+export interface AttributionResult extends SaliencyResult {
+  /**
+   * The signed attribution before |·| and the channel max: the input gradient (vanilla), the mean gradient
+   * over the noisy copies (SmoothGrad) or (x − x₀) ⊙ mean gradient (Integrated Gradients), [N, 3, H, W];
+   * for Grad-CAM the class activation map before its ReLU, upsampled, [N, 1, H, W].
+   */
+  signed: Float32Array;
+  signedShape: [number, number, number, number];
+}
+
+/**
+ * saliency() and the signed attribution it is made from, from one computation: `maps` equals what saliency()
+ * returns with the same options (|signed| max over channels; for Grad-CAM ReLU(cam) upsampled), and
+ * `signed` keeps the sign (positive: raising that pixel raises the score).
+ */
+export async function attribution(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions = {}): Promise<AttributionResult> {
+  checkInput('attribution', x);
+  checkClasses('attribution', classes, x.shape[0], model.numClasses);
+  const method = opts.method ?? SALIENCY_DEFAULTS.method;
+  const [n, , H, W] = x.shape;
+  if (method === 'gradcam') {
+    const cam = await gradCamSmall(model, x, classes, opts);
+    return { method, maps: upsampleCam(cam, x, true), shape: [n, H, W], classes: [...classes], signed: upsampleCam(cam, x, false), signedShape: [n, 1, H, W] };
+  }
+  let raw: Tensor;
+  let extra: Partial<SaliencyResult> = {};
+  if (method === 'vanilla') raw = keep(inputGradient(model, x, classes));
+  else if (method === 'smoothgrad') raw = smoothGradMean(model, x, classes, opts);
+  else if (method === 'integrated-gradients') {
+    const { ig, gap } = integratedGradientsAttribution(model, x, classes, opts);
+    raw = ig;
+    extra = { completenessGap: Array.from(await gap.toArray()) };
+    gap.dispose();
+  } else throw new Error(`attribution: unknown method '${method}' (use ${SALIENCY_METHODS.join(', ')})`);
+  const m = tidy(() => channelMaxAbs(raw));
+  const signed = await raw.toArray();
+  const signedShape = [...raw.shape] as [number, number, number, number];
+  raw.dispose();
+  const res = await finish(method, m, classes, extra);
+  return { ...res, signed, signedShape };
 }
 
 /** Bilinear resize with align_corners = false (as torch.nn.functional.interpolate). */

@@ -1,6 +1,8 @@
 // Gradient trace: for one image and class, how the input gradient is built layer by layer — each layer's
 // activation statistics and the statistics of ∂score/∂activation, from the scores back to the input.
-// ReLU and max-pool gating show up as the fraction of exact zeros in the gradient.
+// Gating shows up as exact zeros: a max pool passes gradient only to each window's maximum, so zeros appear
+// in the gradient at a pool's input; a ReLU passes the gradient arriving at its output only where the unit
+// is active, so its zeros appear after the gate (at the pre-activation: `gated`), not at the output.
 import { gatherRows, grad, sum, tidy, type Tensor } from '../core.js';
 import { LAYER_NAMES } from '../nn/squeezenet.js';
 import { checkClasses, checkInput, type Classifier } from './common.js';
@@ -14,11 +16,40 @@ export interface TensorStats {
   zeros: number;
 }
 
+/** What produces a traced layer's output. */
+export type TraceLayerKind = 'input' | 'relu' | 'maxpool' | 'avgpool' | 'flatten';
+
 export interface TraceLayer {
   name: string;
   shape: number[];
+  /** What produced this output: a ReLU (conv + ReLU, or a fire module's two expand ReLUs), a pool, … */
+  kind: TraceLayerKind;
+  /** The max pool this output feeds, if any (torchvision name); its gradient is routed to window maxima. */
+  pooledBy: string | null;
   activation: TensorStats;
+  /** ∂score/∂(this layer's output). */
   gradient: TensorStats & { norm: number; maxAbs: number };
+  /**
+   * ReLU layers: ∂score/∂(pre-activation) = gradient ⊙ [activation > 0], the gradient after the ReLU gate
+   * (what flows on to the conv below). Null for other layers.
+   */
+  gated: (TensorStats & { norm: number; maxAbs: number }) | null;
+  /** With `keepData`: the activation and the gradient, row-major in `shape`. */
+  data?: { activation: Float32Array; gradient: Float32Array };
+}
+
+export interface TraceOptions {
+  /** Return every layer's activation and gradient values (`TraceLayer.data`). */
+  keepData?: boolean;
+}
+
+/** The kind of SqueezeNet layer output `name` (a LAYER_NAMES entry or 'input'). */
+export function traceLayerKind(name: string): TraceLayerKind {
+  if (name === 'input') return 'input';
+  if (name === 'logits') return 'flatten';
+  if (name === 'classifier.3') return 'avgpool';
+  if (name === 'features.2' || name === 'features.5' || name === 'features.8') return 'maxpool';
+  return 'relu';
 }
 
 export interface GradientTrace {
@@ -43,7 +74,16 @@ export function stats(v: Float32Array): TensorStats {
   return { min, max, mean, std: Math.sqrt(q / v.length), zeros: zeros / v.length };
 }
 
-export async function gradientTrace(model: Classifier, x: Tensor, classId: number): Promise<GradientTrace> {
+function gradStats(g: Float32Array): TensorStats & { norm: number; maxAbs: number } {
+  let n2 = 0, ma = 0;
+  for (let j = 0; j < g.length; j++) {
+    n2 += g[j] * g[j];
+    ma = Math.max(ma, Math.abs(g[j]));
+  }
+  return { ...stats(g), norm: Math.sqrt(n2), maxAbs: ma };
+}
+
+export async function gradientTrace(model: Classifier, x: Tensor, classId: number, opts: TraceOptions = {}): Promise<GradientTrace> {
   checkInput('trace', x);
   if (x.shape[0] !== 1) throw new Error(`trace: one image at a time; got a batch of ${x.shape[0]}`);
   checkClasses('trace', [classId], 1, model.numClasses);
@@ -64,12 +104,18 @@ export async function gradientTrace(model: Classifier, x: Tensor, classId: numbe
   for (let i = 0; i < labels.length; i++) {
     const a = all[i];
     const g = all[acts.length + i];
-    let n2 = 0, ma = 0;
-    for (let j = 0; j < g.length; j++) {
-      n2 += g[j] * g[j];
-      ma = Math.max(ma, Math.abs(g[j]));
+    const kind = traceLayerKind(labels[i]);
+    const next = labels[i + 1];
+    let gated = null;
+    if (kind === 'relu') {
+      const pre = new Float32Array(g.length);
+      for (let j = 0; j < g.length; j++) pre[j] = a[j] > 0 ? g[j] : 0;
+      gated = gradStats(pre);
     }
-    layers.push({ name: labels[i], shape: [...acts[i].shape], activation: stats(a), gradient: { ...stats(g), norm: Math.sqrt(n2), maxAbs: ma } });
+    layers.push({
+      name: labels[i], shape: [...acts[i].shape], kind, pooledBy: next && traceLayerKind(next) === 'maxpool' ? next : null,
+      activation: stats(a), gradient: gradStats(g), gated, ...(opts.keepData ? { data: { activation: a, gradient: g } } : {}),
+    });
   }
   const sc = await score.item();
   for (const t of [...acts, ...grads, score]) t.dispose();

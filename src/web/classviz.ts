@@ -5,7 +5,8 @@ import { IMAGENET_CLASSES } from '../nn/classes.js';
 import { classVisualization, CLASSVIZ_DEFAULTS } from '../viz/classviz.js';
 import { softmaxRows, topkRows } from '../viz/common.js';
 import { $, fmtMs, ProgressBar, toast } from './dom.js';
-import { downloadCanvas, drawChw } from './draw.js';
+import { drawChw } from './draw.js';
+import { bindDownload, downloadJson, downloadNpy, downloadPng, slug } from './download.js';
 import { ClassPicker } from './picker.js';
 import { afterPredict, renderTop } from './predict.js';
 import { app, hook, onBusy, runJob, Stopped } from './state.js';
@@ -77,7 +78,10 @@ export async function runClassViz(): Promise<void> {
   let done = 0;
   let score: number | null = null;
 
-  const r = await runJob('class visualization', async (ctx) => {
+  bindDownload('cv-dl-npy', null);
+  bindDownload('cv-dl-json', null);
+  let finalImage: Float32Array | null = null;
+  const r = await runJob(`class visualization of class ${target}`, async (ctx) => {
     const t0 = performance.now();
     let image: Tensor | null = null;
     let stopped = false;
@@ -117,7 +121,8 @@ export async function runClassViz(): Promise<void> {
     let finalScore = score;
     if (image) {
       const img = image;
-      drawChw(canvas, await img.toArray(), 224, 224);
+      finalImage = await img.toArray();
+      drawChw(canvas, finalImage, 224, 224);
       const lg = tidy(() => model.logits(img));
       const logits = await lg.toArray();
       lg.dispose();
@@ -127,7 +132,7 @@ export async function runClassViz(): Promise<void> {
       finalScore = logits[target];
     }
     return { ms, stopped, top, finalScore };
-  });
+  }, { stop: () => (stopRequested = true) });
   bar.hide();
   $<HTMLButtonElement>('cv-stop').disabled = true;
   if (frames > 0) $<HTMLButtonElement>('cv-download').disabled = false;
@@ -137,6 +142,11 @@ export async function runClassViz(): Promise<void> {
   $('cv-iter').textContent = `${done} / ${p.iterations}${r.stopped ? ' (stopped)' : ''}`;
   const perIt = done > 0 ? r.ms / done : null;
   if (perIt) $('cv-rate').textContent = fmtMs(perIt);
+  const base = `classviz_${target}_${slug(IMAGENET_CLASSES[target] ?? `class${target}`)}`;
+  const fin = finalImage as Float32Array | null;
+  if (fin) bindDownload('cv-dl-npy', () => downloadNpy(fin, [1, 3, 224, 224], `${base}.npy`));
+  const report = { target, targetName: IMAGENET_CLASSES[target], settings: p, iterations: done, stopped: r.stopped, score: r.finalScore, top5: r.top, ms: r.ms, msPerIteration: perIt };
+  bindDownload('cv-dl-json', () => downloadJson(report, `${base}.json`));
   hook.last.classviz = { target, iterations: done, requested: p.iterations, ms: r.ms, msPerIteration: perIt, score: r.finalScore, stopped: r.stopped, frames };
 }
 
@@ -156,8 +166,7 @@ export function initClassViz(): void {
     stopRequested = true;
   });
   $('cv-download').addEventListener('click', () => {
-    const name = (IMAGENET_CLASSES[lastTarget] ?? `class${lastTarget}`).split(',')[0].trim().replace(/[^A-Za-z0-9]+/g, '_');
-    downloadCanvas($<HTMLCanvasElement>('cv-canvas'), `classviz_${lastTarget}_${name}.png`);
+    downloadPng($<HTMLCanvasElement>('cv-canvas'), `classviz_${lastTarget}_${slug(IMAGENET_CLASSES[lastTarget] ?? `class${lastTarget}`)}.png`);
   });
   afterPredict((top) => {
     picker.setSuggestions([...CS231N.map((id) => ({ id, tag: 'cs231n' })), ...top.map((t, i) => ({ id: t.class, tag: `image top-${i + 1}` }))]);

@@ -11,9 +11,11 @@ import { clearCanvas, drawDifference, drawRgb, drawSparkline } from './draw.js';
 import { ClassPicker } from './picker.js';
 import { afterPredict } from './predict.js';
 import { app, hook, onBusy, onImage, runJob } from './state.js';
+import { bindDownload, downloadJson, downloadNpy, downloadPng, slug, stem } from './download.js';
 
 let picker: ClassPicker;
 let stopRequested = false;
+const DOWNLOADS = ['fool-dl-png', 'fool-dl-diff', 'fool-dl-npy', 'fool-dl-json'];
 
 function setLive(iter: number | string, prob: number | null, pred: number | null): void {
   $('fool-iter').textContent = String(iter);
@@ -54,7 +56,8 @@ export async function runFooling(): Promise<void> {
   hook.live.foolingIteration = 0;
   $<HTMLButtonElement>('fool-stop').disabled = false;
 
-  const r = await runJob('fooling', async (ctx) => {
+  for (const id of DOWNLOADS) bindDownload(id, null);
+  const r = await runJob(`fooling towards class ${target}`, async (ctx) => {
     const t0 = performance.now();
     const X: Tensor = keep(d.tensor(img.chw, [1, 3, 224, 224]));
     let iterations = 0;
@@ -90,7 +93,7 @@ export async function runFooling(): Promise<void> {
     } finally {
       X.dispose();
     }
-  });
+  }, { stop: () => (stopRequested = true) });
   $<HTMLButtonElement>('fool-stop').disabled = true;
   if (!r || app.image !== img) return;
 
@@ -118,6 +121,16 @@ export async function runFooling(): Promise<void> {
   $('fool-diff-cap').textContent = `difference ×${factor.toFixed(1)} around gray · L∞ ${linf.toFixed(2)}, L2 ${l2.toFixed(1)} (0–255)`;
   const perIt = r.iterations > 0 ? r.stepMs / r.iterations : null;
   $('fool-meta').textContent = `${ok ? 'Reached' : stopRequested ? 'Stopped before reaching' : 'Did not reach'} ${target} (${IMAGENET_CLASSES[target]}) after ${r.iterations} iteration(s) in ${fmtMs(r.ms)}${perIt ? ` · ${fmtMs(perIt)} per iteration (step + check)` : ''}.`;
+  const base = `fooling_${stem(img.name)}_to_${target}_${slug(IMAGENET_CLASSES[target] ?? '')}`;
+  const report = {
+    image: img.name, target, targetName: IMAGENET_CLASSES[target], settings: { lr, maxIter }, iterations: r.iterations, success: ok,
+    predicted: rep.predicted, predictedName: IMAGENET_CLASSES[rep.predicted], targetProb: rep.targetProb, linf255: linf, l2_255: l2,
+    stopped: stopRequested && !ok, probs: [...probs], ms: r.ms, diffFactor: factor,
+  };
+  bindDownload('fool-dl-png', () => downloadPng($<HTMLCanvasElement>('fool-fooled'), `${base}.png`));
+  bindDownload('fool-dl-diff', () => downloadPng($<HTMLCanvasElement>('fool-diff'), `${base}_difference.png`));
+  bindDownload('fool-dl-npy', () => downloadNpy(r.fooled, [1, 3, 224, 224], `${base}.npy`));
+  bindDownload('fool-dl-json', () => downloadJson(report, `${base}.json`));
   hook.last.fooling = {
     image: img.name, target, iterations: r.iterations, success: ok, predicted: rep.predicted, targetProb: rep.targetProb, linf255: linf, l2_255: l2,
     ms: r.ms, msPerIteration: perIt, stopped: stopRequested && !ok, probs: [...probs],
@@ -139,6 +152,7 @@ export function initFooling(): void {
     $('fool-meta').textContent = '';
     setLive('—', null, null);
     drawSparkline($<HTMLCanvasElement>('fool-spark'), []);
+    for (const id of DOWNLOADS) bindDownload(id, null);
   });
   afterPredict((top) => {
     picker.setSuggestions([{ id: 6, tag: 'cs231n' }, ...top.slice(1).map((t, i) => ({ id: t.class, tag: `top-${i + 2}` }))]);

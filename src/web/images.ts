@@ -95,6 +95,7 @@ export async function loadGallery(): Promise<void> {
 
 export function initImages(): void {
   const input = $<HTMLInputElement>('image-file');
+  $('image-open').addEventListener('click', () => input.click());
   input.addEventListener('change', () => {
     const f = input.files?.[0];
     if (f) void useFile(f);

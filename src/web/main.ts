@@ -7,29 +7,56 @@ import { canvasStats } from './draw.js';
 import { initImages, loadGallery, samples, useFile, useSample } from './images.js';
 import { initPredict } from './predict.js';
 import { initSaliency, runSaliency, setSaliencyMethod } from './saliency.js';
+import { initCompare, runCompare } from './compare.js';
+import { initSettings } from './attrib.js';
 import { initFooling, runFooling } from './fooling.js';
 import { initClassViz, runClassViz } from './classviz.js';
-import { initTrace, runTrace } from './trace.js';
+import { exploreLayer, initTrace, runTrace } from './trace.js';
 import { initTiming, timingAdapterReady } from './timing.js';
-import { app, hook, isBusy } from './state.js';
+import { initBench, benchAdapterReady } from './bench.js';
+import { app, hook, initBusy, isBusy } from './state.js';
 import { initWeights, isWeightsFile, loadServerWeights, loadWeightsFile } from './weights.js';
 
-const VIEWS = ['predict', 'saliency', 'fooling', 'classviz', 'trace', 'timing'];
+/** The views, from the tab buttons (a tab added to index.html joins in). */
+function views(): string[] {
+  return [...document.querySelectorAll<HTMLElement>('.tabs [role="tab"]')].map((b) => b.dataset.view!);
+}
 
-function showView(v: string): void {
-  if (!VIEWS.includes(v)) v = 'predict';
+function showView(v: string, focus = false): void {
+  if (!views().includes(v)) v = 'predict';
   hook.state.view = v;
-  for (const b of document.querySelectorAll<HTMLElement>('.tabs button')) {
+  for (const b of document.querySelectorAll<HTMLElement>('.tabs [role="tab"]')) {
     const on = b.dataset.view === v;
     b.classList.toggle('active', on);
     b.setAttribute('aria-selected', String(on));
+    b.tabIndex = on ? 0 : -1;
+    if (on && focus) b.focus();
   }
   for (const s of document.querySelectorAll<HTMLElement>('.view')) s.classList.toggle('active', s.id === `view-${v}`);
   if (location.hash !== `#${v}`) history.replaceState(null, '', `#${v}`);
 }
 
+/** Tabs as the ARIA tabs pattern: one tab stop; arrow keys, Home and End move between tabs and show them. */
 function initTabs(): void {
-  for (const b of document.querySelectorAll<HTMLElement>('.tabs button')) b.addEventListener('click', () => showView(b.dataset.view!));
+  const tabs = (): HTMLElement[] => [...document.querySelectorAll<HTMLElement>('.tabs [role="tab"]')];
+  const list = document.querySelector<HTMLElement>('.tabs')!;
+  list.addEventListener('click', (e) => {
+    const b = (e.target as HTMLElement).closest<HTMLElement>('[role="tab"]');
+    if (b) showView(b.dataset.view!);
+  });
+  list.addEventListener('keydown', (e) => {
+    const all = tabs();
+    const i = all.indexOf(document.activeElement as HTMLElement);
+    if (i < 0) return;
+    let j = -1;
+    if (e.key === 'ArrowRight') j = (i + 1) % all.length;
+    else if (e.key === 'ArrowLeft') j = (i - 1 + all.length) % all.length;
+    else if (e.key === 'Home') j = 0;
+    else if (e.key === 'End') j = all.length - 1;
+    if (j < 0) return;
+    e.preventDefault();
+    showView(all[j].dataset.view!, true);
+  });
   for (const b of document.querySelectorAll<HTMLElement>('[data-goto]')) b.addEventListener('click', () => showView(b.dataset.goto!));
   showView(location.hash.slice(1) || 'predict');
   window.addEventListener('hashchange', () => showView(location.hash.slice(1)));
@@ -72,20 +99,30 @@ function adapterPill(): void {
   p.className = 'pill ok';
 }
 
-function noWebGpu(reason: string, detail: string): void {
+/** Why the model cannot run here: one title, one reason, the same words in the header pill and the model card. */
+interface NoGpu {
+  title: string;
+  reason: string;
+  pill: string;
+}
+
+function noWebGpu(why: NoGpu, detail: string): void {
   hook.state.phase = 'no-webgpu';
-  hook.state.noWebGpuReason = reason;
+  hook.state.noWebGpuReason = `${why.title}: ${why.reason}`;
   $('nogpu').hidden = false;
-  $('nogpu-reason').textContent = reason;
+  $('nogpu-title').textContent = why.title;
+  $('nogpu-reason').textContent = why.reason;
   $('nogpu-detail').textContent = detail;
   $('app').classList.add('disabled');
   $('app').setAttribute('aria-hidden', 'true');
+  $('app').setAttribute('inert', '');
   const p = $('adapter-pill');
-  p.textContent = 'WebGPU: not available';
+  p.textContent = `WebGPU: ${why.pill}`;
+  p.title = why.title;
   p.className = 'pill bad';
   $('weights-pill').textContent = 'weights: —';
   $('weights-pill').className = 'pill bad';
-  $('weights-status').textContent = 'The model needs WebGPU.';
+  $('weights-status').textContent = `${why.title}: the model cannot run.`;
 }
 
 function memoryFooter(): void {
@@ -95,17 +132,22 @@ function memoryFooter(): void {
 }
 
 async function start(): Promise<void> {
+  initBench(); // adds its tab: before the tabs are wired
   initTabs();
+  initBusy();
   initImages();
   initWeights();
   initPredict();
+  initSettings();
   initSaliency();
+  initCompare();
   initFooling();
   initClassViz();
   initTrace();
   initTiming();
   initDrop();
   $('sal-run').classList.add('run-guard');
+  $('cmp-run').classList.add('run-guard');
   $('fool-run').classList.add('run-guard');
   $('cv-run').classList.add('run-guard');
   $('trace-run').classList.add('run-guard');
@@ -114,10 +156,12 @@ async function start(): Promise<void> {
   const gallery = loadGallery();
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   if (!gpu) {
-    const reason = window.isSecureContext
-      ? 'This browser exposes no WebGPU (navigator.gpu is undefined): it is too old, WebGPU is switched off, or it is not supported on this platform yet.'
-      : `This page is not a secure context (${location.origin}), and browsers expose WebGPU only to secure contexts: open it over https or on http://127.0.0.1 / http://localhost.`;
-    noWebGpu(reason, 'navigator.gpu is undefined');
+    noWebGpu(
+      window.isSecureContext
+        ? { title: 'This browser exposes no WebGPU', pill: 'not in this browser', reason: 'navigator.gpu is undefined: the browser is too old, WebGPU is switched off, or it is not supported on this platform yet. The browsers and flags below have it.' }
+        : { title: 'This page is not a secure context', pill: 'needs a secure context', reason: `Browsers expose WebGPU only to secure contexts, and ${location.origin} is not one: open the page over https or on http://127.0.0.1 / http://localhost.` },
+      'navigator.gpu is undefined',
+    );
     await gallery;
     return;
   }
@@ -127,8 +171,8 @@ async function start(): Promise<void> {
     const msg = (e as Error).message;
     noWebGpu(
       e instanceof NoAdapterError
-        ? 'This browser has WebGPU but offered no adapter: the GPU may be blocklisted, or hardware acceleration is off (chrome://settings/system) — or, on Linux, Vulkan is not enabled.'
-        : `Creating a WebGPU device failed: ${msg.split('\n')[0]}`,
+        ? { title: 'WebGPU found no usable GPU adapter', pill: 'no adapter', reason: 'This browser has WebGPU (navigator.gpu exists), but requestAdapter() returned none: the GPU may be blocklisted, or hardware acceleration is off (chrome://settings/system) — or, on Linux, Vulkan is not enabled.' }
+        : { title: 'Creating a WebGPU device failed', pill: 'device failed', reason: msg.split('\n')[0] },
       msg,
     );
     await gallery;
@@ -136,8 +180,10 @@ async function start(): Promise<void> {
   }
   hook.state.adapter = app.device.adapter;
   hook.state.phase = 'ready';
+  initSettings(); // defaults for this adapter (fewer samples on a software one)
   adapterPill();
   timingAdapterReady();
+  benchAdapterReady();
   if (isCpuAdapter(app.device.adapter)) {
     const note = $('adapter-note');
     note.hidden = false;
@@ -162,9 +208,11 @@ Object.assign(hook, {
     if (method) setSaliencyMethod(method);
     await runSaliency();
   },
+  runCompare,
   runFooling,
   runClassViz,
   runTrace,
+  exploreLayer,
 });
 
 start().catch((e) => {

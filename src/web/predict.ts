@@ -5,6 +5,7 @@ import { softmaxRows, topkRows } from '../viz/common.js';
 import { $, h, fmtMs } from './dom.js';
 import { drawRgb } from './draw.js';
 import { app, hook, onImage, onModel, runJob } from './state.js';
+import { bindDownload, downloadJson, downloadNpy, stem } from './download.js';
 
 export interface Top {
   class: number;
@@ -49,6 +50,10 @@ export async function predict(): Promise<Float32Array | null> {
   renderTop($('top5'), top, img.label);
   const right = img.label === null ? '' : top[0].class === img.label ? ' · top-1 correct' : ` · true label ${img.label} (${IMAGENET_CLASSES[img.label]}) ranks ${rank(probs, img.label)} of ${k}`;
   $('predict-meta').textContent = `${img.name} · forward pass ${fmtMs(r.ms)}${right}`;
+  const base = `predict_${stem(img.name)}`;
+  const logits = r.logits;
+  bindDownload('pred-dl-json', () => downloadJson({ image: img.name, label: img.label, top5: top, ms: r.ms }, `${base}.json`));
+  bindDownload('pred-dl-npy', () => downloadNpy(logits, [1, k], `${base}_logits.npy`));
   hook.last.predict = { image: img.name, logits: Array.from(r.logits), top5: top, ms: r.ms };
   onPredicted.forEach((f) => f(top));
   return r.logits;
@@ -71,6 +76,8 @@ export function initPredict(): void {
     drawRgb($<HTMLCanvasElement>('predict-canvas'), app.image!.rgb);
     $('top5').replaceChildren(h('li', { class: 'muted', text: app.model ? 'predicting…' : 'Load weights to predict.' }));
     $('predict-meta').textContent = '';
+    bindDownload('pred-dl-json', null);
+    bindDownload('pred-dl-npy', null);
     if (app.model) void predict();
   });
   onModel(() => {

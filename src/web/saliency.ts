@@ -1,32 +1,18 @@
-// Saliency view: the four methods as a heat-map overlay with an opacity slider; computed maps of the current
-// image stay as thumbnails to compare.
-import { keep, isCpuAdapter } from '../core.js';
+// Saliency view: one method at a time as a heat-map overlay with an opacity slider, in four sign modes
+// (|·| max over channels, positive, negative, blended), with the CLI's settings; computed maps of the current
+// image stay as thumbnails to compare; PNG, .npy and JSON downloads.
 import { IMAGENET_CLASSES } from '../nn/classes.js';
-import { saliency, type SaliencyMethod } from '../viz/saliency.js';
+import type { SaliencyMethod } from '../viz/saliency.js';
 import { $, h, fmtMs, ProgressBar, yieldToBrowser } from './dom.js';
-import { clearCanvas, drawHeat, drawRgb } from './draw.js';
+import { clearCanvas, composite, drawRgb, type SignMode } from './draw.js';
+import { bindDownload, downloadJson, downloadNpy, downloadPng, slug, stem } from './download.js';
 import { ClassPicker } from './picker.js';
 import { afterPredict } from './predict.js';
 import { app, hook, onImage, runJob } from './state.js';
-
-const LABELS: Record<SaliencyMethod, string> = {
-  vanilla: 'Vanilla gradient',
-  smoothgrad: 'SmoothGrad',
-  'integrated-gradients': 'Integrated gradients',
-  gradcam: 'Grad-CAM',
-};
-
-interface Computed {
-  method: SaliencyMethod;
-  cls: number;
-  maps: Float32Array;
-  h: number;
-  w: number;
-  ms: number;
-  samples: number | null;
-}
+import { computeOne, drawAttribution, initSign, LABELS, readSettings, setLegend, settingsText, signText, type Computed } from './attrib.js';
 
 let method: SaliencyMethod = 'vanilla';
+let sign: SignMode = 'abs';
 let picker: ClassPicker;
 let computed: Computed[] = [];
 let shown: Computed | null = null;
@@ -43,14 +29,48 @@ export function defaultClass(): number {
   return 0;
 }
 
+/** Suggestions for a class picker after a prediction: the true label, then the top-5. */
+export function suggestFromPredict(p: ClassPicker, top: { class: number }[], setTop1: boolean): void {
+  const img = app.image;
+  p.setSuggestions([
+    ...(img?.label != null ? [{ id: img.label, tag: 'true label' }] : []),
+    ...top.map((t, i) => ({ id: t.class, tag: `top-${i + 1}` })).filter((t) => t.id !== img?.label),
+  ]);
+  if (img?.label == null && setTop1) p.set(top[0].class);
+}
+
+function fileBase(c: Computed): string {
+  return `saliency_${stem(app.image?.name ?? 'image')}_${c.method}_${c.cls}_${slug(IMAGENET_CLASSES[c.cls] ?? '')}`;
+}
+
 function show(c: Computed): void {
   shown = c;
   drawRgb($<HTMLCanvasElement>('sal-image'), app.image!.rgb);
-  drawHeat($<HTMLCanvasElement>('sal-heat'), c.maps, c.h, c.w);
+  drawAttribution($<HTMLCanvasElement>('sal-heat'), c, sign);
+  setLegend($('sal-legend'), sign);
   let mx = 0;
   for (const v of c.maps) mx = Math.max(mx, v);
-  $('sal-meta').textContent = `${LABELS[c.method]} for class ${c.cls} (${IMAGENET_CLASSES[c.cls]})${c.samples ? `, ${c.samples} ${c.method === 'smoothgrad' ? 'samples' : 'steps'}` : ''} · ${fmtMs(c.ms)} · max ${mx.toExponential(2)} · colors scaled to the 99th percentile`;
+  $('sal-meta').textContent = `${LABELS[c.method]} for class ${c.cls} (${IMAGENET_CLASSES[c.cls]}) · ${settingsText(c.method, c.settings)} · ${fmtMs(c.ms)} · max ${mx.toExponential(2)} · ${signText(sign, c.method)}`;
+  const base = fileBase(c);
+  bindDownload('sal-dl-png', () => {
+    const alpha = Number($<HTMLInputElement>('sal-opacity').value) / 100;
+    downloadPng(composite($<HTMLCanvasElement>('sal-image'), $<HTMLCanvasElement>('sal-heat'), alpha), `${base}_${sign}.png`);
+  });
+  bindDownload('sal-dl-npy', () => downloadNpy(c.maps, [1, c.h, c.w], `${base}.npy`));
+  bindDownload('sal-dl-signed', () => downloadNpy(c.signed, c.signedShape, `${base}_signed.npy`));
+  bindDownload('sal-dl-json', () => downloadJson(resultJson(c), `${base}.json`));
   renderThumbs();
+}
+
+/** A result's description (settings used, statistics) without the maps. */
+export function resultJson(c: Computed): Record<string, unknown> {
+  let mx = 0, pos = 0, neg = 0;
+  for (const v of c.maps) mx = Math.max(mx, v);
+  for (const v of c.summed) v > 0 ? (pos += v) : (neg += v);
+  return {
+    image: app.image?.name ?? null, method: c.method, class: c.cls, className: IMAGENET_CLASSES[c.cls], settings: c.settings,
+    shape: [1, c.h, c.w], signedShape: c.signedShape, max: mx, signedSum: { positive: pos, negative: neg }, ms: c.ms,
+  };
 }
 
 function renderThumbs(): void {
@@ -58,27 +78,24 @@ function renderThumbs(): void {
   box.replaceChildren(
     ...computed.map((c) => {
       const cv = h('canvas', { width: c.w, height: c.h });
-      drawHeat(cv, c.maps, c.h, c.w, { transparent: false });
-      const fig = h('figure', { class: c === shown ? 'active' : '', title: `${LABELS[c.method]} · class ${c.cls}` }, cv, h('figcaption', { text: `${LABELS[c.method]} · ${c.cls}` }));
+      drawAttribution(cv, c, sign, { transparent: false });
+      const label = `${LABELS[c.method]} · class ${c.cls}`;
+      const fig = h('button', { type: 'button', class: `thumb${c === shown ? ' active' : ''}`, title: label, 'aria-pressed': String(c === shown) }, cv, h('span', { class: 'cap', text: `${LABELS[c.method]} · ${c.cls}` }));
       fig.addEventListener('click', () => show(c));
       return fig;
     }),
   );
 }
 
-/** The CLI's defaults (25 SmoothGrad samples, 32 IG steps); fewer on a software adapter, which is slow. */
-function samplesDefault(m: SaliencyMethod): number {
-  const soft = app.device ? isCpuAdapter(app.device.adapter) : false;
-  if (m === 'smoothgrad') return soft ? 8 : 25;
-  return soft ? 8 : 32;
-}
-
 function selectMethod(m: SaliencyMethod): void {
   method = m;
-  for (const b of $('sal-methods').querySelectorAll('button')) b.classList.toggle('active', (b as HTMLElement).dataset.method === m);
-  const needs = m === 'smoothgrad' || m === 'integrated-gradients';
-  $('sal-samples-field').hidden = !needs;
-  if (needs) $<HTMLInputElement>('sal-samples').value = String(samplesDefault(m));
+  for (const b of $('sal-methods').querySelectorAll<HTMLButtonElement>('button')) {
+    const on = b.dataset.method === m;
+    b.classList.toggle('active', on);
+    b.setAttribute('aria-pressed', String(on));
+  }
+  // The settings that matter for this method stand out.
+  for (const [id, mm] of [['set-smoothgrad', 'smoothgrad'], ['set-ig', 'integrated-gradients'], ['set-gradcam', 'gradcam']] as const) $(id).classList.toggle('current', mm === m);
 }
 
 export async function runSaliency(): Promise<void> {
@@ -86,34 +103,21 @@ export async function runSaliency(): Promise<void> {
   if (!img || !model || !d) return;
   const m = method;
   const cls = picker.value;
-  const needs = m === 'smoothgrad' || m === 'integrated-gradients';
-  const samples = needs ? Math.max(1, Math.min(500, Math.round(Number($<HTMLInputElement>('sal-samples').value) || 1))) : null;
+  const s = readSettings();
   const bar = new ProgressBar($('sal-progress'));
   bar.busy(`${LABELS[m]}: running on the GPU…`);
-  const r = await runJob(`saliency ${m}`, async (ctx) => {
-    const t0 = performance.now();
-    const x = keep(d.tensor(img.chw, [1, 3, 224, 224]));
-    try {
-      const p = saliency(model, x, [cls], {
-        method: m,
-        samples: samples ?? undefined,
-        // The library records every sample / step without waiting for the GPU, so progress here is recording.
-        onProgress: (done, n) => bar.busy(`${LABELS[m]}: ${n} ${m === 'smoothgrad' ? 'samples' : 'steps'} queued, running on the GPU…`),
-      });
-      const res = await p;
-      if (samples) ctx.steps(samples, m === 'smoothgrad' ? 'sample' : 'step');
-      return { res, ms: performance.now() - t0 };
-    } finally {
-      x.dispose();
-    }
+  const r = await runJob(`saliency: ${LABELS[m]}, class ${cls}`, async (ctx) => {
+    const c = await computeOne(img, m, cls, s, (done, n) => bar.busy(`${LABELS[m]}: ${n} ${m === 'smoothgrad' ? 'samples' : 'steps'} queued, running on the GPU…`));
+    if (m === 'smoothgrad') ctx.steps(s.sgSamples, 'sample');
+    if (m === 'integrated-gradients') ctx.steps(s.igSteps, 'step');
+    return c;
   });
   bar.hide();
   if (!r || app.image !== img) return;
-  const [, hh, ww] = r.res.shape;
-  const c: Computed = { method: m, cls, maps: r.res.maps, h: hh, w: ww, ms: r.ms, samples };
-  computed = computed.filter((o) => !(o.method === m && o.cls === cls)).concat(c);
-  show(c);
-  hook.last.saliency = { image: img.name, method: m, class: cls, shape: [...r.res.shape], maps: Array.from(r.res.maps), ms: r.ms, samples };
+  computed = computed.filter((o) => !(o.method === m && o.cls === cls)).concat(r);
+  show(r);
+  const samples = m === 'smoothgrad' ? s.sgSamples : m === 'integrated-gradients' ? s.igSteps : null;
+  hook.last.saliency = { image: img.name, method: m, class: cls, shape: [1, r.h, r.w], maps: Array.from(r.maps), ms: r.ms, samples };
   await yieldToBrowser();
 }
 
@@ -123,6 +127,11 @@ export function initSaliency(): void {
     b.addEventListener('click', () => selectMethod((b as HTMLElement).dataset.method as SaliencyMethod));
   }
   selectMethod('vanilla');
+  initSign($('sal-sign'), (mode) => {
+    sign = mode;
+    setLegend($('sal-legend'), sign);
+    if (shown) show(shown);
+  });
   $('sal-run').addEventListener('click', () => void runSaliency());
   const slider = $<HTMLInputElement>('sal-opacity');
   const apply = (): void => {
@@ -138,19 +147,13 @@ export function initSaliency(): void {
     clearCanvas($<HTMLCanvasElement>('sal-heat'));
     $('sal-thumbs').replaceChildren();
     $('sal-meta').textContent = 'Choose a method and press Compute.';
+    for (const id of ['sal-dl-png', 'sal-dl-npy', 'sal-dl-signed', 'sal-dl-json']) bindDownload(id, null);
     picker.set(defaultClass());
   });
-  afterPredict((top) => {
-    const img = app.image;
-    picker.setSuggestions([
-      ...(img?.label != null ? [{ id: img.label, tag: 'true label' }] : []),
-      ...top.map((t, i) => ({ id: t.class, tag: `top-${i + 1}` })).filter((t) => t.id !== img?.label),
-    ]);
-    if (img?.label == null && !computed.length) picker.set(top[0].class);
-  });
+  afterPredict((top) => suggestFromPredict(picker, top, !computed.length));
 }
 
-/** For the test hook: select a method from code. */
+/** For the test hook: select a method / sign mode from code. */
 export function setSaliencyMethod(m: SaliencyMethod): void {
   selectMethod(m);
 }

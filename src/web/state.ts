@@ -60,8 +60,25 @@ export interface Hook {
       ms: number; msPerIteration: number | null; stopped: boolean; probs: number[];
     };
     classviz?: { target: number; iterations: number; requested: number; ms: number; msPerIteration: number | null; score: number | null; stopped: boolean; frames: number };
-    trace?: { image: string; class: number; score: number; layers: { name: string; shape: number[]; gradNorm: number; gradZeros: number; actZeros: number }[]; ms: number };
+    trace?: {
+      image: string; class: number; score: number; ms: number;
+      layers: { name: string; kind: string; pooledBy: string | null; shape: number[]; gradNorm: number; gradZeros: number; gatedZeros: number | null; actZeros: number }[];
+    };
+    compare?: {
+      image: string; class: number; ms: number; stopped: boolean;
+      methods: { method: string; ms: number; shape: number[]; max: number; signedShape: number[]; settings: Record<string, unknown> }[];
+    };
+    explorer?: {
+      layer: string; channel: number | null; shape: number[]; kind: string; panels: string[];
+      /** Max-pool input: fraction of elements that are no window's maximum; gradient values nonzero there (0 when routing explains the zeros). */
+      routing?: { blocked: number; gradZeros: number; nonzeroWhereBlocked: number };
+      /** ReLU output: fraction of inactive units, gradient zeros at the output and after the gate. */
+      relu?: { inactive: number; gradZeros: number; gatedZeros: number };
+      text: string;
+    };
   };
+  /** File names of the downloads offered, in order. */
+  downloads: string[];
   live: { foolingIteration: number; classvizIteration: number };
   timings: TimingRecord[];
   errors: string[];
@@ -74,6 +91,7 @@ export const hook: Hook = {
   },
   last: {},
   live: { foolingIteration: 0, classvizIteration: 0 },
+  downloads: [],
   timings: [],
   errors: [],
 };
@@ -143,13 +161,50 @@ export interface JobContext {
   steps(n: number, unit: string): void;
 }
 
+export interface JobOptions {
+  /** How to stop the job early (shows a Stop button in the busy bar); absent when it cannot be stopped. */
+  stop?: () => void;
+}
+
+let stopCurrent: (() => void) | null = null;
+
+/** The busy bar: what is running, and Stop where the job can stop. */
+function renderBusy(): void {
+  const bar = document.getElementById('busy');
+  if (!bar) return;
+  bar.hidden = !hook.state.busy;
+  const text = document.getElementById('busy-text')!;
+  text.textContent = hook.state.busy ? `Running: ${hook.state.busy}${stopCurrent ? '' : ' (runs to the end)'}` : '';
+  (document.getElementById('busy-stop') as HTMLButtonElement).hidden = !stopCurrent;
+  for (const b of document.querySelectorAll<HTMLButtonElement>('.run-guard')) {
+    b.setAttribute('aria-disabled', String(!!hook.state.busy));
+    b.title = hook.state.busy ? `Busy with ${hook.state.busy}` : '';
+  }
+}
+
+/** Update the busy bar's text while a job runs (e.g. which method of several). */
+export function setBusyText(label: string): void {
+  if (!hook.state.busy) return;
+  hook.state.busy = label;
+  renderBusy();
+}
+
+/** The busy bar's Stop button. */
+export function initBusy(): void {
+  document.getElementById('busy-stop')?.addEventListener('click', () => {
+    stopCurrent?.();
+    const t = document.getElementById('busy-text');
+    if (t) t.textContent = `Stopping ${hook.state.busy ?? ''}…`;
+  });
+}
+
 let timingId = 0;
 
 /**
  * Run one GPU job (nothing else runs meanwhile): wall time, and per-kernel GPU time when profiling is on.
  * Errors are shown and recorded; the job's result (or null) is returned.
  */
-export async function runJob<T>(label: string, fn: (ctx: JobContext) => Promise<T>): Promise<T | null> {
+export async function runJob<T>(label: string, fn: (ctx: JobContext) => Promise<T>, opts: JobOptions = {}): Promise<T | null> {
   if (!app.device) {
     toast('WebGPU is not available: nothing can run.', 'error');
     return null;
@@ -159,7 +214,9 @@ export async function runJob<T>(label: string, fn: (ctx: JobContext) => Promise<
     return null;
   }
   hook.state.busy = label;
+  stopCurrent = opts.stop ?? null;
   document.body.classList.add('busy');
+  renderBusy();
   for (const f of busyListeners) f();
   const rt = app.device.runtime;
   const profiling = app.profiling && rt.setProfiling(true);
@@ -201,7 +258,9 @@ export async function runJob<T>(label: string, fn: (ctx: JobContext) => Promise<
       await rt.takeTimings().catch(() => []);
     }
     hook.state.busy = null;
+    stopCurrent = null;
     document.body.classList.remove('busy');
+    renderBusy();
     for (const f of busyListeners) f();
   }
 }

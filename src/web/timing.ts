@@ -2,6 +2,7 @@
 // queries where the adapter has them.
 import { $, h, fmtMs } from './dom.js';
 import { app, hook, onTiming, type TimingRecord } from './state.js';
+import { downloadCsv, downloadJson } from './download.js';
 
 let selected: number | null = null;
 
@@ -48,9 +49,18 @@ function render(): void {
         h('td', { class: 'num', text: r.kernels ? String(r.kernels.reduce((s, k) => s + k.count, 0)) : '—' }),
         h('td', { class: 'muted', text: r.at.toLocaleTimeString([], { hour12: false }) }),
       );
-      tr.addEventListener('click', () => {
+      tr.tabIndex = 0;
+      const pick = (): void => {
         selected = r.id;
         render();
+        (document.querySelector(`#timing-steps tr[data-id="${r.id}"]`) as HTMLElement | null)?.focus();
+      };
+      tr.addEventListener('click', pick);
+      tr.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          pick();
+        }
       });
       return tr;
     }),
@@ -69,6 +79,12 @@ export function initTiming(): void {
     selected = null;
     render();
   });
+  const records = (): Record<string, unknown>[] => hook.timings.map((r) => ({
+    id: r.id, label: r.label, wall_ms: r.ms, steps: r.steps, step_unit: r.stepUnit, per_step_ms: r.perStepMs, gpu_ms: r.gpuMs,
+    dispatches: r.kernels ? r.kernels.reduce((s, k) => s + k.count, 0) : null, at: r.at.toISOString(),
+  }));
+  $('timing-dl-json').addEventListener('click', () => downloadJson({ adapter: hook.state.adapter, steps: hook.timings.map((r) => ({ ...records().find((x) => x.id === r.id), kernels: r.kernels })) }, 'gradsight_timing.json'));
+  $('timing-dl-csv').addEventListener('click', () => downloadCsv(['id', 'label', 'wall_ms', 'steps', 'step_unit', 'per_step_ms', 'gpu_ms', 'dispatches', 'at'], records(), 'gradsight_timing.csv'));
   onTiming(() => {
     selected = null;
     render();

@@ -131,6 +131,7 @@ export async function loadWeightsFile(f: File): Promise<void> {
 
 export function initWeights(): void {
   const input = $<HTMLInputElement>('weights-file');
+  $('weights-open').addEventListener('click', () => input.click());
   input.addEventListener('change', () => {
     const f = input.files?.[0];
     if (f) void loadWeightsFile(f);

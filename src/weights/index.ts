@@ -2,12 +2,13 @@
 // tensor), and check it against SqueezeNet 1.1's manifest. Pure TypeScript, runs in Node and browsers.
 import manifestJson from '../../weights/manifest.json';
 import { isZip } from '../io/zip.js';
-import { fmt, numel, type StateDict, type TensorData } from './dtypes.js';
-import { isLegacyPth, readPth } from './pth.js';
+import { checkFinite, eager, fmt, numel, type LazyStateDict, type StateDict, type TensorData } from './dtypes.js';
+import { isLegacyPth, materializeAll, readPthLazy } from './pth.js';
 import { looksLikeOnnx, readOnnx, squeezeNetFromOnnx } from './onnx.js';
-import { isSafetensors, readSafetensors } from './safetensors.js';
+import { isSafetensors, readSafetensorsLazy } from './safetensors.js';
 
 export type { StateDict, TensorData };
+export { findNonFinite } from './dtypes.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
 export type { Safetensors } from './safetensors.js';
 
@@ -37,21 +38,30 @@ function describeStart(bytes: Uint8Array): string {
   return bytes.length ? `it starts with ${hex}` : 'it is empty';
 }
 
-/** Parse any supported file into a state dict (float32, torchvision names for ONNX graphs). */
+/**
+ * Parse any supported file into a state dict (float32, torchvision names for ONNX graphs): every tensor,
+ * values as stored (not checked for NaN/Infinity; importSqueezeNet checks the model's). Views that would
+ * expand far beyond the file's size are refused before anything is allocated.
+ */
 export function loadStateDict(bytes: Uint8Array, name = 'weights'): StateDict {
-  return parse(bytes, name).dict;
+  return materializeAll(parse(bytes, name).dict, bytes.length, name);
 }
 
-function parse(bytes: Uint8Array, name: string): { dict: StateDict; format: WeightsFormat } {
+/** Shapes checked against the file; values decoded on load(). */
+function parse(bytes: Uint8Array, name: string): { dict: LazyStateDict; format: WeightsFormat } {
   const format = detectFormat(bytes);
   switch (format) {
     case 'pth-zip':
     case 'pth-legacy':
-      return { dict: readPth(bytes, name), format };
-    case 'onnx':
-      return { dict: squeezeNetFromOnnx(readOnnx(bytes, name), name), format };
+      return { dict: readPthLazy(bytes, name), format };
+    case 'onnx': {
+      // Every initializer is decoded while parsing (its byte count is checked first, so at most ~2x the file).
+      const dict: LazyStateDict = new Map();
+      for (const [k, t] of squeezeNetFromOnnx(readOnnx(bytes, name), name)) dict.set(k, eager(t));
+      return { dict, format };
+    }
     case 'safetensors':
-      return { dict: readSafetensors(bytes, name).tensors, format };
+      return { dict: readSafetensorsLazy(bytes, name).tensors, format };
     default:
       throw new Error(`${name}: not a weights file (${describeStart(bytes)}); supported: torch .pth (zip or legacy), .onnx, .safetensors`);
   }
@@ -65,7 +75,9 @@ function list(names: string[], n = 6): string {
  * Check a state dict against a manifest (default: SqueezeNet 1.1): every tensor present with its shape.
  * Returns the names of tensors the model does not use. Throws, naming tensors and shapes, otherwise.
  */
-export function validateSqueezeNet(dict: StateDict, manifest: Manifest = SQUEEZENET1_1, name = 'weights'): { extras: string[] } {
+export function validateSqueezeNet(
+  dict: ReadonlyMap<string, { shape: number[]; data?: Float32Array }>, manifest: Manifest = SQUEEZENET1_1, name = 'weights',
+): { extras: string[] } {
   const expected = manifest.tensors;
   const found = expected.filter((t) => dict.has(t.name));
   if (found.length < Math.ceil(expected.length / 2)) {
@@ -73,7 +85,7 @@ export function validateSqueezeNet(dict: StateDict, manifest: Manifest = SQUEEZE
   }
   const wrong = found.filter((t) => {
     const got = dict.get(t.name)!;
-    return got.shape.length !== t.shape.length || got.shape.some((d, i) => d !== t.shape[i]) || got.data.length !== numel(t.shape);
+    return got.shape.length !== t.shape.length || got.shape.some((d, i) => d !== t.shape[i]) || (got.data !== undefined && got.data.length !== numel(t.shape));
   });
   if (wrong.length) {
     const parts = wrong.slice(0, 4).map((t) => `'${t.name}' has shape ${fmt(dict.get(t.name)!.shape)}, ${manifest.model} needs ${fmt(t.shape)}`);
@@ -97,15 +109,31 @@ export interface ImportResult {
   timings: { parseMs: number; validateMs: number; totalMs: number };
 }
 
-/** Load + validate: the model's tensors, or an error (never a partial load). */
+/**
+ * Load + validate: the model's tensors, or an error (never a partial load). Names and shapes are checked
+ * against the manifest before any value is decoded (tensors the model does not use are never decoded), and
+ * every value the model uses must be finite (a NaN or Infinity is an error naming the tensor and index).
+ */
 export function importSqueezeNet(bytes: Uint8Array, name = 'weights', manifest: Manifest = SQUEEZENET1_1): ImportResult {
   const t0 = performance.now();
   const { dict: all, format } = parse(bytes, name);
   const t1 = performance.now();
   const { extras } = validateSqueezeNet(all, manifest, name);
-  const dict: StateDict = new Map(manifest.tensors.map((t) => [t.name, all.get(t.name)!]));
   const t2 = performance.now();
+  const dict: StateDict = new Map();
+  for (const t of manifest.tensors) {
+    const lazy = all.get(t.name)!;
+    const data = lazy.load();
+    if (data.length !== numel(t.shape)) throw new Error(`${name}: tensor '${t.name}' decoded to ${data.length} values for shape ${fmt(t.shape)}`);
+    dict.set(t.name, { shape: lazy.shape, data });
+  }
+  const t3 = performance.now();
+  for (const [k, t] of dict) checkFinite(k, t, name);
+  const t4 = performance.now();
+  // parse: reading the file and decoding the model's tensors; validate: names, shapes and finiteness.
+  const parseMs = t1 - t0 + (t3 - t2);
+  const validateMs = t2 - t1 + (t4 - t3);
   let parameters = 0;
   for (const t of dict.values()) parameters += t.data.length;
-  return { dict, extras, format, parameters, timings: { parseMs: t1 - t0, validateMs: t2 - t1, totalMs: t2 - t0 } };
+  return { dict, extras, format, parameters, timings: { parseMs, validateMs, totalMs: t4 - t0 } };
 }

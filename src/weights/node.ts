@@ -3,12 +3,15 @@
 // import this module).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { importSqueezeNet, writeSafetensors, SQUEEZENET1_1, type ImportResult, type Manifest } from './index.js';
 
-export const CACHE_RELATIVE = 'weights/squeezenet1_1.safetensors';
-export const SHARED_RELATIVE = '../shared/weights/squeezenet1_1.pth';
+/** The default weights embedded in the repository and the package (converted by scripts/embed_weights.mjs). */
+export const DEFAULT_RELATIVE = 'weights/squeezenet1_1.safetensors';
+/** The user's imported cache, under $GRADSIGHT_CACHE or ~/.cache/gradsight. */
+export const CACHE_FILE = 'squeezenet1_1.safetensors';
 export const TORCHVISION_URL = 'https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth';
 export const TORCHVISION_SHA256_PREFIX = 'b8a52dc0';
 
@@ -23,7 +26,17 @@ export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): str
   }
 }
 
-export type WeightsSource = 'flag' | 'env' | 'cache' | 'shared';
+export type WeightsSource = 'flag' | 'env' | 'cache' | 'default';
+
+/** The user's cache directory: $GRADSIGHT_CACHE, else ~/.cache/gradsight (shared with the conv tuning cache). */
+export function cacheDir(env: Record<string, string | undefined> = process.env): string {
+  return env.GRADSIGHT_CACHE || join(homedir(), '.cache', 'gradsight');
+}
+
+/** Where `gradsight import` and `gradsight weights download` write the user's imported weights. */
+export function userCachePath(env: Record<string, string | undefined> = process.env): string {
+  return join(cacheDir(env), CACHE_FILE);
+}
 
 export interface ResolveOptions {
   /** The --weights flag. */
@@ -33,9 +46,10 @@ export interface ResolveOptions {
 }
 
 /**
- * Which weights file to use, in order: the --weights flag; $GRADSIGHT_WEIGHTS; the imported cache
- * weights/squeezenet1_1.safetensors; ../shared/weights/squeezenet1_1.pth. A flag or variable naming a
- * missing file is an error (no silent fallback); nothing found is an error saying how to get weights.
+ * Which weights file to use, in order: the --weights flag; $GRADSIGHT_WEIGHTS; the user's imported cache
+ * ($GRADSIGHT_CACHE or ~/.cache/gradsight)/squeezenet1_1.safetensors; the default embedded in the package,
+ * weights/squeezenet1_1.safetensors. A flag or variable naming a missing file is an error (no silent
+ * fallback); nothing found (a package without its weights/) is an error saying how to get weights.
  */
 export function resolveWeights({ flag, env = process.env, repoRoot = packageRoot() }: ResolveOptions = {}): { path: string; source: WeightsSource } {
   if (flag) {
@@ -49,12 +63,12 @@ export function resolveWeights({ flag, env = process.env, repoRoot = packageRoot
     if (!existsSync(path)) throw new Error(`GRADSIGHT_WEIGHTS=${fromEnv}: no such file`);
     return { path, source: 'env' };
   }
-  const cache = join(repoRoot, CACHE_RELATIVE);
+  const cache = userCachePath(env);
   if (existsSync(cache)) return { path: cache, source: 'cache' };
-  const shared = resolve(repoRoot, SHARED_RELATIVE);
-  if (existsSync(shared)) return { path: shared, source: 'shared' };
+  const embedded = join(repoRoot, DEFAULT_RELATIVE);
+  if (existsSync(embedded)) return { path: embedded, source: 'default' };
   throw new Error(
-    `no SqueezeNet weights found: run \`gradsight weights download\` (fetches torchvision's squeezenet1_1 into ${CACHE_RELATIVE}), ` +
+    `no SqueezeNet weights found (the package's ${DEFAULT_RELATIVE} is missing): run \`gradsight weights download\` (fetches torchvision's squeezenet1_1 into ${cache}), ` +
     'or pass --weights <file.pth|.onnx|.safetensors> (or set GRADSIGHT_WEIGHTS)',
   );
 }
@@ -91,11 +105,11 @@ function writeCache(bytes: Uint8Array, source: string, out: string, manifest: Ma
 }
 
 /**
- * Convert any supported weights file into the safetensors cache (default <repoRoot>/weights/squeezenet1_1.safetensors).
- * The file is validated first; nothing is written when it does not pass.
+ * Convert any supported weights file into the safetensors cache (default: userCachePath()). The file is
+ * validated first; nothing is written when it does not pass.
  */
-export function importToCache(file: string, out?: string, repoRoot = packageRoot(), manifest: Manifest = SQUEEZENET1_1): CacheResult {
-  return writeCache(readFileSync(file), file, out ?? join(repoRoot, CACHE_RELATIVE), manifest);
+export function importToCache(file: string, out?: string, manifest: Manifest = SQUEEZENET1_1): CacheResult {
+  return writeCache(readFileSync(file), file, out ?? userCachePath(), manifest);
 }
 
 /** Throw unless the SHA-256 hex digest of `bytes` starts with `prefix` (torchvision's file-name convention). */
@@ -112,7 +126,6 @@ export interface DownloadOptions {
   url?: string;
   sha256Prefix?: string;
   out?: string;
-  repoRoot?: string;
   manifest?: Manifest;
   /** Progress messages. */
   log?: (message: string) => void;
@@ -124,13 +137,21 @@ export async function downloadTorchvision(opts: DownloadOptions = {}): Promise<C
   const doFetch = opts.fetch ?? globalThis.fetch;
   const log = opts.log ?? (() => {});
   log(`downloading ${url}`);
-  const res = await doFetch(url);
-  if (!res.ok) throw new Error(`download ${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
+  const failed = (why: string) => new Error(`download ${url} failed: ${why}; nothing was written (the weights in use are unchanged: pass --weights <file> or \`gradsight import <file>\` where there is no network)`);
+  let bytes: Uint8Array;
+  try {
+    const res = await doFetch(url);
+    if (!res.ok) throw failed(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    if ((e as Error).message.startsWith(`download ${url} failed`)) throw e;
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw failed(cause?.code ?? cause?.message ?? (e as Error).message);
+  }
   const prefix = opts.sha256Prefix ?? TORCHVISION_SHA256_PREFIX;
   checkSha256Prefix(bytes, prefix, `download ${url}`);
   log(`${bytes.length} bytes, SHA-256 starts with ${prefix} as expected`);
-  const out = opts.out ?? join(opts.repoRoot ?? packageRoot(), CACHE_RELATIVE);
+  const out = opts.out ?? userCachePath();
   const r = writeCache(bytes, url.slice(url.lastIndexOf('/') + 1), out, opts.manifest ?? SQUEEZENET1_1);
   log(`imported ${r.format} file (${r.parameters} parameters) into ${out}`);
   return r;

@@ -1,7 +1,9 @@
 // A small unpickler for what torch.save writes (pickle protocols 0–5, binary opcodes plus the few text
-// ones old files use). It builds plain JS values and never runs code: the globals it knows (OrderedDict,
-// torch's tensor/storage rebuild functions, _codecs.encode) are interpreted, everything else becomes an
-// inert PickleObject placeholder.
+// ones old files use). It builds plain JS values and never runs code. Like torch.load(weights_only=True) it
+// accepts only the globals a state dict needs (OrderedDict, torch's tensor/parameter rebuild functions and
+// storage classes, _codecs.encode for protocol-2 bytes, the builtin set/frozenset/dict): a pickle naming
+// anything else (os.system, builtins.eval, a model class) is refused, naming the global and its byte. Only
+// with `allowAnyGlobal` (never used for weights) do unknown globals become inert PickleObject placeholders.
 //
 // Value mapping: None → null, bool → boolean, int → number (bigint beyond 2^53), float → number,
 // str → string, bytes → Uint8Array, list and tuple → arrays, dict and OrderedDict → Map, set → Set.
@@ -72,6 +74,11 @@ export function isTensorDesc(v: unknown): v is TensorDesc {
 export interface UnpickleOptions {
   /** Resolves BINPERSID/PERSID ids; the default is torchPersistentLoad. */
   persistentLoad?: (pid: unknown) => unknown;
+  /**
+   * Keep globals outside the state-dict allow-list as inert PickleGlobal / PickleObject values instead of
+   * refusing the pickle (for inspecting other pickles; the weight readers never set it).
+   */
+  allowAnyGlobal?: boolean;
   /** Names the pickle in error messages, e.g. 'model.pth: data.pkl'. */
   what?: string;
 }
@@ -84,8 +91,18 @@ export interface UnpickleResult {
 
 function toInt(v: unknown, what: string): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'bigint') throw new Error(`${what}: ${v} is out of range`);
   throw new Error(`${what}: expected an integer, got ${describe(v)}`);
+}
+
+/** Largest element count, dimension, stride or offset accepted (2^40: far beyond any weights file). */
+const MAX_DIM = 2 ** 40;
+
+/** A non-negative integer no larger than MAX_DIM (sizes, offsets). */
+function toCount(v: unknown, what: string): number {
+  const n = toInt(v, what);
+  if (n < 0 || n > MAX_DIM) throw new Error(`${what}: ${n} is outside 0..${MAX_DIM}`);
+  return n;
 }
 
 function toIntList(v: unknown, what: string): number[] {
@@ -95,10 +112,13 @@ function toIntList(v: unknown, what: string): number[] {
 
 export function describe(v: unknown): string {
   if (v === null) return 'None';
+  if (v === undefined) return 'nothing (a missing argument)';
   if (v instanceof Map) return `dict(${v.size})`;
   if (Array.isArray(v)) return `tuple/list(${v.length})`;
   if (v instanceof PickleObject) return `${String(v.cls)} object`;
   if (v instanceof Uint8Array) return `bytes(${v.length})`;
+  if (v instanceof StorageType) return `torch.${v.name}`;
+  if (typeof v === 'function') return 'an allowed global';
   if (typeof v === 'object') return (v as { kind?: string }).kind ?? 'object';
   return `${typeof v} ${String(v).slice(0, 40)}`;
 }
@@ -109,20 +129,23 @@ export function describe(v: unknown): string {
  */
 export function torchPersistentLoad(pid: unknown): StorageRef {
   if (!Array.isArray(pid) || pid[0] !== 'storage' || (pid.length !== 5 && pid.length !== 6)) {
-    throw new Error(`unsupported persistent id ${describe(pid)}${Array.isArray(pid) ? ` ('${String(pid[0])}')` : ''}; only torch storages are supported`);
+    const head = Array.isArray(pid) ? (typeof pid[0] === 'string' ? ` ('${pid[0].slice(0, 40)}')` : ` (starting with ${describe(pid[0])})`) : '';
+    throw new Error(`unsupported persistent id ${describe(pid)}${head}; only torch storages are supported`);
   }
   const [, type, key, location, numel, view] = pid;
-  if (!(type instanceof StorageType)) throw new Error(`persistent id for storage '${String(key)}' names an unsupported storage type ${String(type)}`);
+  if (typeof key !== 'string') throw new Error(`persistent id with a ${describe(key)} storage key; keys are strings`);
+  if (!(type instanceof StorageType)) throw new Error(`persistent id for storage '${key}' names an unsupported storage type ${describe(type)}`);
   const ref: StorageRef = {
     kind: 'storage',
     dtype: type.dtype,
     key: String(key),
     location: String(location),
-    numel: toInt(numel, `storage '${String(key)}' size`),
+    numel: toCount(numel, `storage '${String(key)}' size`),
   };
   if (view !== undefined && view !== null) {
     if (!Array.isArray(view) || view.length !== 3) throw new Error(`storage '${ref.key}': malformed view metadata ${describe(view)}`);
-    ref.view = { key: String(view[0]), offset: toInt(view[1], 'view offset'), numel: toInt(view[2], 'view size') };
+    if (typeof view[0] !== 'string') throw new Error(`storage '${ref.key}': view metadata names a ${describe(view[0])} root key`);
+    ref.view = { key: view[0], offset: toCount(view[1], 'view offset'), numel: toCount(view[2], 'view size') };
   }
   return ref;
 }
@@ -134,9 +157,15 @@ function makeTensor(args: unknown[], fn: string): TensorDesc {
     throw new Error(`${fn}: expected a storage, got ${describe(storage)}`);
   }
   const shape = toIntList(size, `${fn} size`);
+  if (shape.length > 16) throw new Error(`${fn}: ${shape.length} dimensions`);
+  if (shape.some((d) => d < 0 || d > MAX_DIM)) throw new Error(`${fn}: size [${shape.join(', ')}] has a dimension outside 0..${MAX_DIM}`);
+  let n = 1;
+  for (const d of shape) n *= d;
+  if (n > MAX_DIM) throw new Error(`${fn}: size [${shape.join(', ')}] holds ${n} elements, more than ${MAX_DIM}`);
   const strides = stride === undefined || stride === null ? contiguousStrides(shape) : toIntList(stride, `${fn} stride`);
   if (strides.length !== shape.length) throw new Error(`${fn}: size [${shape.join(', ')}] and stride [${strides.join(', ')}] differ in rank`);
-  return { kind: 'tensor', storage: s, offset: toInt(offset, `${fn} storage offset`), shape, stride: strides };
+  if (strides.some((d) => d < 0 || d > MAX_DIM)) throw new Error(`${fn}: stride [${strides.join(', ')}] has a value outside 0..${MAX_DIM}`);
+  return { kind: 'tensor', storage: s, offset: toCount(offset, `${fn} storage offset`), shape, stride: strides };
 }
 
 function contiguousStrides(shape: readonly number[]): number[] {
@@ -151,39 +180,63 @@ function contiguousStrides(shape: readonly number[]): number[] {
 
 type Callable = (args: unknown[]) => unknown;
 
-/** The globals the unpickler interprets. Anything else becomes a PickleGlobal. */
-function findClass(module: string, name: string): unknown {
+const fromBuiltin = (make: (items: unknown[]) => unknown): Callable => (args) => make(args.length && Array.isArray(args[0]) ? (args[0] as unknown[]) : []);
+
+/** The globals a state dict may name, interpreted without running anything (the weights-only allow-list). */
+const ALLOWED: Record<string, Callable> = {
+  'collections.OrderedDict': (args) => new Map(args.length && Array.isArray(args[0]) ? (args[0] as [unknown, unknown][]) : []),
+  'builtins.dict': () => new Map(),
+  'builtins.set': fromBuiltin((items) => new Set(items)),
+  'builtins.frozenset': fromBuiltin((items) => new Set(items)),
+  'torch._utils._rebuild_tensor_v2': (args) => makeTensor(args, '_rebuild_tensor_v2'),
+  'torch._utils._rebuild_tensor': (args) => makeTensor(args, '_rebuild_tensor'),
+  'torch._utils._rebuild_parameter': (args) => args[0],
+  'torch._utils._rebuild_parameter_with_state': (args) => args[0],
+  'torch.nn.parameter.Parameter': (args) => args[0],
+  'torch.storage._load_from_bytes': (args) => {
+    if (!(args[0] instanceof Uint8Array)) throw new Error(`torch.storage._load_from_bytes: expected bytes, got ${describe(args[0])}`);
+    return { kind: 'storage-bytes', bytes: args[0] } satisfies StorageBytes;
+  },
+  // Python 2 era / protocol 2 bytes: _codecs.encode(latin1_text, 'latin1').
+  '_codecs.encode': (args) => {
+    const s = String(args[0]);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+    return out;
+  },
+};
+// Protocols 0-2 written by Python 3 name the builtins module '__builtin__'.
+for (const n of ['dict', 'set', 'frozenset']) ALLOWED[`__builtin__.${n}`] = ALLOWED[`builtins.${n}`];
+
+/** Globals torch's weights-only loader accepts but this reader does not interpret (sparse, meta, ...). */
+const TORCH_ONLY = /^torch\._utils\._rebuild_(sparse|meta|qtensor|sparse_csr|device|wrapper|nested|xla|mps)|^torch\._tensor\._rebuild_from_type/;
+
+/** A refused global: passed through unpickle's error wrapper with its own message. */
+class Refused extends Error {}
+
+/** A global's value: a storage class, an allowed function, or (only with allowAnyGlobal) an inert PickleGlobal. */
+function findClass(module: string, name: string, allowAny: boolean): unknown {
   const full = `${module}.${name}`;
-  if (module === 'torch' && name in STORAGE_CLASSES) return new StorageType(name, STORAGE_CLASSES[name]);
-  const known: Record<string, Callable> = {
-    'collections.OrderedDict': (args) => new Map(args.length && Array.isArray(args[0]) ? (args[0] as [unknown, unknown][]) : []),
-    'builtins.dict': () => new Map(),
-    'torch._utils._rebuild_tensor_v2': (args) => makeTensor(args, '_rebuild_tensor_v2'),
-    'torch._utils._rebuild_tensor': (args) => makeTensor(args, '_rebuild_tensor'),
-    'torch._utils._rebuild_parameter': (args) => args[0],
-    'torch._utils._rebuild_parameter_with_state': (args) => args[0],
-    'torch.nn.parameter.Parameter': (args) => args[0],
-    'torch.storage._load_from_bytes': (args) => {
-      if (!(args[0] instanceof Uint8Array)) throw new Error(`torch.storage._load_from_bytes: expected bytes, got ${describe(args[0])}`);
-      return { kind: 'storage-bytes', bytes: args[0] } satisfies StorageBytes;
-    },
-    // Python 2 era / protocol 2 bytes: _codecs.encode(latin1_text, 'latin1').
-    '_codecs.encode': (args) => {
-      const s = String(args[0]);
-      const out = new Uint8Array(s.length);
-      for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
-      return out;
-    },
-  };
-  return known[full] ?? new PickleGlobal(module, name);
+  if (module === 'torch' && Object.hasOwn(STORAGE_CLASSES, name)) return new StorageType(name, STORAGE_CLASSES[name]);
+  if (Object.hasOwn(ALLOWED, full)) return ALLOWED[full];
+  if (allowAny) return new PickleGlobal(module, name);
+  const shown = JSON.stringify(full.length > 120 ? `${full.slice(0, 120)}...` : full);
+  if (TORCH_ONLY.test(full)) throw new Refused(`names the global ${shown}, a tensor kind this reader does not support (only dense float and integer tensors)`);
+  const hint = /^[A-Z]/.test(name) && !/^(os|posix|nt|subprocess|builtins|__builtin__|sys)$/.test(module)
+    ? ' (a pickled model or other object? save model.state_dict() instead)' : '';
+  throw new Refused(`names the global ${shown}, which a state dict never needs (torch.load(weights_only=True) refuses it too)${hint}`);
 }
 
-function call(fn: unknown, args: unknown[]): unknown {
+function call(fn: unknown, args: unknown[], allowAny: boolean): unknown {
   if (typeof fn === 'function') return (fn as Callable)(args);
-  return new PickleObject(fn, args);
+  if (allowAny) return new PickleObject(fn, args);
+  throw new Refused(`calls ${describe(fn)}, which is not an allowed function`);
 }
 
 class Truncated extends Error {}
+
+/** Longest integer (in bytes) LONG1/LONG4 and the text INT/LONG opcodes may carry. */
+const MAX_LONG_BYTES = 256;
 
 const OPNAMES: Record<number, string> = {
   0x80: 'PROTO', 0x95: 'FRAME', 0x2e: 'STOP', 0x7d: 'EMPTY_DICT', 0x5d: 'EMPTY_LIST', 0x29: 'EMPTY_TUPLE', 0x28: 'MARK',
@@ -202,6 +255,7 @@ const OPNAMES: Record<number, string> = {
 export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {}): UnpickleResult {
   const what = opts.what ?? 'pickle';
   const persistentLoad = opts.persistentLoad ?? torchPersistentLoad;
+  const allowAny = opts.allowAnyGlobal ?? false;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const latin1 = new TextDecoder('latin1');
@@ -252,6 +306,13 @@ export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {
     for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
     if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  };
+  /** A decimal integer of a text opcode (INT, LONG): a number, or a bigint beyond 2^53. */
+  const textInt = (s: string): number | bigint => {
+    const t = s.trim();
+    if (!/^[-+]?\d+$/.test(t) || t.length > 3 * MAX_LONG_BYTES) throw new Error(`${JSON.stringify(t.slice(0, 40))} is not an integer of at most ${3 * MAX_LONG_BYTES} digits`);
+    const b = BigInt(t);
+    return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
   };
   const setItems = (d: unknown, kv: unknown[]) => {
     if (kv.length % 2) throw new Error('odd number of items for SETITEMS');
@@ -306,15 +367,20 @@ export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {
         case 0x4b: stack.push(u8()); break;
         case 0x4d: stack.push(u16()); break;
         case 0x8a: stack.push(signedLE(take(u8()))); break;
-        case 0x8b: stack.push(signedLE(take(u32()))); break;
+        case 0x8b: { // LONG4: a state dict's integers fit in 8 bytes; a huge one would only cost quadratic time
+          const n = u32();
+          if (n > MAX_LONG_BYTES) throw new Error(`a ${n}-byte integer (at most ${MAX_LONG_BYTES} are accepted)`);
+          stack.push(signedLE(take(n)));
+          break;
+        }
         case 0x49: { // INT (text): also encodes True/False in protocol 0
           const s = line();
           if (s === '01') stack.push(true);
           else if (s === '00') stack.push(false);
-          else stack.push(Number.parseInt(s, 10));
+          else stack.push(textInt(s));
           break;
         }
-        case 0x4c: { const s = line().replace(/L$/, ''); const b = BigInt(s); stack.push(b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b); break; }
+        case 0x4c: { const b = textInt(line().replace(/L$/, '')); stack.push(b); break; }
         case 0x58: stack.push(utf8str(take(u32()))); break;
         case 0x8c: stack.push(utf8str(take(u8()))); break;
         case 0x8d: stack.push(utf8str(take(u64()))); break;
@@ -326,24 +392,30 @@ export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {
         case 0x43: stack.push(new Uint8Array(take(u8()))); break;
         case 0x8e: stack.push(new Uint8Array(take(u64()))); break;
         case 0x96: stack.push(new Uint8Array(take(u64()))); break;
-        case 0x63: { const module = line(); const name = line(); stack.push(findClass(module, name)); break; }
-        case 0x93: { const name = pop(); const module = pop(); stack.push(findClass(String(module), String(name))); break; }
-        case 0x69: { const module = line(); const name = line(); const args = popMark(); stack.push(call(findClass(module, name), args)); break; } // INST
-        case 0x6f: { const items = popMark(); const cls = items.shift(); stack.push(call(cls, items)); break; } // OBJ
+        case 0x63: { const module = line(); const name = line(); stack.push(findClass(module, name, allowAny)); break; }
+        case 0x93: {
+          const name = pop();
+          const module = pop();
+          if (typeof name !== 'string' || typeof module !== 'string') throw new Error(`STACK_GLOBAL needs two strings, got ${describe(module)} and ${describe(name)}`);
+          stack.push(findClass(module, name, allowAny));
+          break;
+        }
+        case 0x69: { const module = line(); const name = line(); const args = popMark(); stack.push(call(findClass(module, name, allowAny), args, allowAny)); break; } // INST
+        case 0x6f: { const items = popMark(); const cls = items.shift(); stack.push(call(cls, items, allowAny)); break; } // OBJ
         case 0x52: { // REDUCE
           const args = pop();
           const fn = pop();
           if (!Array.isArray(args)) throw new Error(`REDUCE arguments are ${describe(args)}, not a tuple`);
-          stack.push(call(fn, args));
+          stack.push(call(fn, args, allowAny));
           break;
         }
         case 0x81: { // NEWOBJ: cls.__new__(cls, *args)
           const args = pop();
           const cls = pop();
-          stack.push(call(cls, Array.isArray(args) ? args : []));
+          stack.push(call(cls, Array.isArray(args) ? args : [], allowAny));
           break;
         }
-        case 0x92: { pop(); const args = pop(); const cls = pop(); stack.push(call(cls, Array.isArray(args) ? args : [])); break; }
+        case 0x92: { pop(); const args = pop(); const cls = pop(); stack.push(call(cls, Array.isArray(args) ? args : [], allowAny)); break; }
         case 0x62: { // BUILD: obj.__setstate__(state); torch tensors and OrderedDicts carry only metadata here
           const state = pop();
           const obj = top();
@@ -366,7 +438,13 @@ export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {
         case 0x89: stack.push(false); break;
         case 0x4e: stack.push(null); break;
         case 0x47: need(8); stack.push(dv.getFloat64(p, false)); p += 8; break;
-        case 0x46: stack.push(Number.parseFloat(line())); break;
+        case 0x46: { // FLOAT (text repr)
+          const s = line().trim();
+          const v = Number(s);
+          if (Number.isNaN(v) && !/^[-+]?nan$/i.test(s)) throw new Error(`FLOAT ${JSON.stringify(s.slice(0, 40))} is not a number`);
+          stack.push(Number.isNaN(v) ? NaN : v);
+          break;
+        }
         case 0x30: if (stack.length) stack.pop(); else popMark(); break;
         case 0x31: popMark(); break;
         case 0x32: stack.push(top()); break;
@@ -376,6 +454,7 @@ export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {
     }
   } catch (e) {
     const name = OPNAMES[op] ?? `0x${op.toString(16)}`;
+    if (e instanceof Refused) throw new Error(`${what}: refused: the pickle at byte ${opAt} (${name}) ${e.message}`);
     if (e instanceof Truncated) {
       if (op === -1) throw new Error(`${what}: truncated: the pickle ends at byte ${bytes.length} without its STOP opcode`);
       throw new Error(`${what}: truncated: the pickle ends inside ${name} at byte ${opAt} (${bytes.length} bytes in all) before its STOP`);

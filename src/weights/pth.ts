@@ -7,7 +7,7 @@
 // Tensors become contiguous float32 (strides honoured, float16/bfloat16/float64 converted).
 import { ZipArchive, isZip } from '../io/zip.js';
 import { unpickle, torchPersistentLoad, isTensorDesc, PickleObject, describe, DTYPE_BYTES, type StorageRef, type StorageBytes, type TensorDesc } from './pickle.js';
-import { stridedToFloat32, type StateDict } from './dtypes.js';
+import { checkView, fmt, numel, stridedToFloat32, type LazyStateDict, type StateDict } from './dtypes.js';
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
@@ -22,6 +22,8 @@ export function isLegacyPth(bytes: Uint8Array): boolean {
 /** A torch file's unpickled object plus access to its storages' bytes. */
 interface TorchFile {
   root: unknown;
+  /** The byte length of a root storage's data, without reading it (checked: at least ref.numel elements). */
+  storageSize(ref: StorageRef): number;
   /** The bytes of a root storage (all of it: at least ref.numel elements). */
   storage(ref: StorageRef): Uint8Array;
 }
@@ -37,16 +39,32 @@ function zipFile(bytes: Uint8Array, what: string): TorchFile {
     const order = new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim();
     if (order !== 'little') throw new Error(`${what}: saved with byte order '${order}'; only little-endian files are supported`);
   }
-  const root = unpickle(zip.read(pkl[0]), 0, { what: `${what}: ${pkl[0]}` }).value;
+  /**
+   * torch stores its entries uncompressed; a deflated one (a re-zipped file) may expand at most 8× (float
+   * data hardly compresses) and data.pkl to at most 64 MiB, so a small file cannot ask for gigabytes.
+   */
+  const bounded = (name: string, limit: number) => {
+    const e = zip.entries.get(name)!;
+    if (e.method !== 0 && e.size > limit) {
+      throw new Error(`${what}: compressed entry '${name}' claims ${e.size} bytes from ${e.compressedSize}; refused (torch stores its entries uncompressed)`);
+    }
+    return zip.read(name);
+  };
+  const root = unpickle(bounded(pkl[0], 64 * 2 ** 20), 0, { what: `${what}: ${pkl[0]}` }).value;
+  const entry = (ref: StorageRef) => {
+    const name = `${prefix}data/${ref.key}`;
+    const e = zip.entries.get(name);
+    if (!e) throw new Error(`${what}: storage entry '${name}' is missing from the archive`);
+    const need = ref.numel * DTYPE_BYTES[ref.dtype];
+    if (e.size < need) throw new Error(`${what}: storage entry '${name}' holds ${e.size} bytes; ${ref.numel} × ${ref.dtype} need ${need}`);
+    return { name, size: e.size };
+  };
   return {
     root,
-    storage(ref) {
-      const name = `${prefix}data/${ref.key}`;
-      if (!zip.has(name)) throw new Error(`${what}: storage entry '${name}' is missing from the archive`);
-      const data = zip.read(name);
-      const need = ref.numel * DTYPE_BYTES[ref.dtype];
-      if (data.length < need) throw new Error(`${what}: storage entry '${name}' holds ${data.length} bytes; ${ref.numel} × ${ref.dtype} need ${need}`);
-      return data;
+    storageSize: (ref) => entry(ref).size,
+    storage: (ref) => {
+      const e = zip.entries.get(entry(ref).name)!;
+      return bounded(e.name, 8 * e.compressedSize + 2 ** 20);
     },
   };
 }
@@ -86,6 +104,8 @@ function legacyFile(bytes: Uint8Array, what: string): TorchFile {
     if (p + 8 > bytes.length) throw new Error(`${what}: storage '${key}' data is truncated: its size field at byte ${p} is past the end of the file (${bytes.length} bytes)`);
     const count = Number(dv.getBigInt64(p, true));
     const nbytes = count * DTYPE_BYTES[ref.dtype];
+    if (count < 0) throw new Error(`${what}: storage '${key}' data claims ${count} elements`);
+    if (data.has(key)) throw new Error(`${what}: storage keys pickle lists '${key}' twice`);
     if (count < ref.numel) throw new Error(`${what}: storage '${key}' data holds ${count} elements; the object pickle expects ${ref.numel}`);
     if (p + 8 + nbytes > bytes.length) {
       throw new Error(`${what}: storage '${key}' data is truncated: ${count} × ${ref.dtype} (${nbytes} bytes) at byte ${p + 8}, but the file ends at byte ${bytes.length}`);
@@ -93,14 +113,12 @@ function legacyFile(bytes: Uint8Array, what: string): TorchFile {
     data.set(key, bytes.subarray(p + 8, p + 8 + nbytes));
     p += 8 + nbytes;
   }
-  return {
-    root,
-    storage(ref) {
-      const d = data.get(ref.key);
-      if (!d) throw new Error(`${what}: storage '${ref.key}' has no data (not in the storage keys list)`);
-      return d;
-    },
+  const storage = (ref: StorageRef) => {
+    const d = data.get(ref.key);
+    if (!d) throw new Error(`${what}: storage '${ref.key}' has no data (not in the storage keys list)`);
+    return d;
   };
+  return { root, storage, storageSize: (ref) => storage(ref).length };
 }
 
 function torchFile(bytes: Uint8Array, what: string): TorchFile {
@@ -109,8 +127,11 @@ function torchFile(bytes: Uint8Array, what: string): TorchFile {
   throw new Error(`${what}: not a torch.save file (neither a zip archive nor the legacy magic number)`);
 }
 
-/** The float32 contents of a pickled tensor. */
-function materialize(t: TensorDesc, file: TorchFile, what: string): Float32Array {
+/**
+ * A pickled tensor, checked against its storage (the view stays inside it) without decoding anything;
+ * `load()` decodes it to contiguous float32.
+ */
+function lazyTensor(t: TensorDesc, file: TorchFile, what: string): { shape: number[]; load(): Float32Array } {
   let ref: StorageRef;
   let src: TorchFile = file;
   if (t.storage.kind === 'storage-bytes') {
@@ -122,20 +143,24 @@ function materialize(t: TensorDesc, file: TorchFile, what: string): Float32Array
     }
     ref = root;
   } else ref = t.storage;
-  const bytes = src.storage(ref);
+  const es = DTYPE_BYTES[ref.dtype];
   let offset = t.offset;
-  let available = Math.floor(bytes.length / DTYPE_BYTES[ref.dtype]);
+  let available = Math.floor(src.storageSize(ref) / es);
   if (ref.view) {
     offset += ref.view.offset;
     available = Math.min(available, ref.view.offset + ref.view.numel);
   }
-  return stridedToFloat32(bytes, ref.dtype, available, offset, t.shape, t.stride, what);
+  checkView(available, offset, t.shape, t.stride, what);
+  return {
+    shape: t.shape,
+    load: () => stridedToFloat32(src.storage(ref), ref.dtype, available, offset, t.shape, t.stride, what),
+  };
 }
 
 const WRAPPERS = ['state_dict', 'model'];
 
 /** The name → tensor map inside a loaded object: the object itself or its 'state_dict' / 'model' entry. */
-function findStateDict(root: unknown, what: string): Map<unknown, unknown> {
+function findStateDict(root: unknown, what: string, depth = 0): Map<unknown, unknown> {
   if (root instanceof PickleObject) {
     throw new Error(`${what}: the file holds a pickled ${String(root.cls)} object, not a state dict (save model.state_dict() instead)`);
   }
@@ -144,7 +169,7 @@ function findStateDict(root: unknown, what: string): Map<unknown, unknown> {
   if (!hasTensors) {
     for (const w of WRAPPERS) {
       const inner = root.get(w);
-      if (inner instanceof Map) return findStateDict(inner, `${what} ['${w}']`);
+      if (inner instanceof Map && depth < WRAPPERS.length) return findStateDict(inner, `${what} ['${w}']`, depth + 1);
     }
     if (root.size) {
       const keys = [...root.keys()].slice(0, 6).map(String).join(', ');
@@ -154,16 +179,45 @@ function findStateDict(root: unknown, what: string): Map<unknown, unknown> {
   return root;
 }
 
-/** Read a torch.save file (zip or legacy) holding a state dict: every tensor, as float32, in file order. */
-export function readPth(bytes: Uint8Array, what = 'pth'): StateDict {
+/**
+ * Read a torch.save file (zip or legacy) holding a state dict: every tensor's shape, checked against its
+ * storage, in file order; values are decoded on `load()`.
+ */
+export function readPthLazy(bytes: Uint8Array, what = 'pth'): LazyStateDict {
   const file = torchFile(bytes, what);
   const dict = findStateDict(file.root, what);
-  const out: StateDict = new Map();
+  const out: LazyStateDict = new Map();
   for (const [k, v] of dict) {
     if (!isTensorDesc(v)) continue; // e.g. a checkpoint's epoch counter
-    const name = String(k).replace(/^module\./, '');
+    if (typeof k !== 'string') throw new Error(`${what}: the state dict has a ${describe(k)} key; tensor names are strings`);
+    const name = k.replace(/^module\./, '');
     if (out.has(name)) throw new Error(`${what}: tensor '${name}' appears twice (with and without the 'module.' prefix)`);
-    out.set(name, { shape: v.shape, data: materialize(v, file, `${what}: tensor '${name}'`) });
+    out.set(name, lazyTensor(v, file, `${what}: tensor '${name}'`));
   }
   return out;
+}
+
+/**
+ * Materialise every tensor of a lazy dict, refusing files whose views would expand far beyond the file:
+ * all tensors together may hold at most 2 elements per byte of the file plus 2^20 (an honest state dict
+ * holds at most one element per byte of its storages; stride-0 or overlapping views of a small storage
+ * could otherwise ask for gigabytes).
+ */
+export function materializeAll(lazy: LazyStateDict, fileBytes: number, what: string): StateDict {
+  const limit = 2 * fileBytes + 2 ** 20;
+  let total = 0;
+  for (const [name, t] of lazy) {
+    total += numel(t.shape);
+    if (total > limit) {
+      throw new Error(`${what}: tensor '${name}' ${fmt(t.shape)} brings the file's tensors to ${total} elements, more than 2 per byte of the ${fileBytes}-byte file allows (${limit}): views that repeat their storage (stride 0?); refused before allocating`);
+    }
+  }
+  const out: StateDict = new Map();
+  for (const [name, t] of lazy) out.set(name, { shape: t.shape, data: t.load() });
+  return out;
+}
+
+/** Read a torch.save file (zip or legacy) holding a state dict: every tensor, as float32, in file order. */
+export function readPth(bytes: Uint8Array, what = 'pth'): StateDict {
+  return materializeAll(readPthLazy(bytes, what), bytes.length, what);
 }

@@ -1,7 +1,7 @@
 // safetensors: an 8-byte little-endian header length, a JSON header
 // { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: { string: string } }, then the data
 // (offsets relative to the end of the header). Reads F32/F16/BF16/F64; writes F32. The project's cache format.
-import { decodeFloat32, fmt, numel, type StateDict } from './dtypes.js';
+import { decodeFloat32, fmt, numel, type LazyStateDict, type StateDict } from './dtypes.js';
 import type { StorageDtype } from './pickle.js';
 
 const DTYPES: Record<string, StorageDtype> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64' };
@@ -24,7 +24,19 @@ export function isSafetensors(bytes: Uint8Array): boolean {
   return headerLength(bytes) > 0;
 }
 
+/** Read a safetensors file: every tensor as float32, in file order, and the string metadata. */
 export function readSafetensors(bytes: Uint8Array, what = 'safetensors'): Safetensors {
+  const { tensors: lazy, metadata } = readSafetensorsLazy(bytes, what);
+  const tensors: StateDict = new Map();
+  for (const [name, t] of lazy) tensors.set(name, { shape: t.shape, data: t.load() });
+  return { tensors, metadata };
+}
+
+/**
+ * Parse and check the header (dtypes, shapes against byte ranges, ranges inside the file and not
+ * overlapping): tensors whose values are decoded on `load()`.
+ */
+export function readSafetensorsLazy(bytes: Uint8Array, what = 'safetensors'): { tensors: LazyStateDict; metadata: Record<string, string> } {
   const n = headerLength(bytes);
   if (n < 0) throw new Error(`${what}: not a safetensors file (no JSON header after the 8-byte length)`);
   if (8 + n > bytes.length) throw new Error(`${what}: header is truncated: it claims ${n} bytes but the file has ${bytes.length - 8} after the length field`);
@@ -40,7 +52,11 @@ export function readSafetensors(bytes: Uint8Array, what = 'safetensors'): Safete
   const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, v] of Object.entries(header)) {
     if (name === '__metadata__') {
-      for (const [k, m] of Object.entries((v ?? {}) as Record<string, unknown>)) metadata[k] = String(m);
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${what}: __metadata__ is not a JSON object`);
+      for (const [k, m] of Object.entries(v as Record<string, unknown>)) {
+        if (typeof m !== 'string') throw new Error(`${what}: __metadata__ entry '${k}' is not a string`);
+        metadata[k] = m;
+      }
       continue;
     }
     const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -53,7 +69,9 @@ export function readSafetensors(bytes: Uint8Array, what = 'safetensors'): Safete
     entries.push({ name, dtype: e.dtype, shape: e.shape as number[], begin: offs[0] as number, end: offs[1] as number });
   }
   entries.sort((a, b) => a.begin - b.begin); // file order (JSON key order is not reliable for numeric-looking names)
-  const tensors: StateDict = new Map();
+  const tensors: LazyStateDict = new Map();
+  let prevEnd = 0;
+  let prevName = '';
   for (const e of entries) {
     const count = numel(e.shape);
     if (e.end - e.begin !== count * SIZES[e.dtype]) {
@@ -62,7 +80,14 @@ export function readSafetensors(bytes: Uint8Array, what = 'safetensors'): Safete
     if (e.end > data.length) {
       throw new Error(`${what}: tensor '${e.name}' data is truncated: it ends at data byte ${e.end}, but the file holds ${data.length} data bytes`);
     }
-    tensors.set(e.name, { shape: e.shape.slice(), data: decodeFloat32(data.subarray(e.begin, e.end), DTYPES[e.dtype], count) });
+    if (e.begin < prevEnd) {
+      throw new Error(`${what}: tensor '${e.name}' data [${e.begin}, ${e.end}] overlaps tensor '${prevName}' (which ends at ${prevEnd})`);
+    }
+    prevEnd = e.end;
+    prevName = e.name;
+    const range = data.subarray(e.begin, e.end);
+    const dtype = DTYPES[e.dtype];
+    tensors.set(e.name, { shape: e.shape.slice(), load: () => decodeFloat32(range, dtype, count) });
   }
   return { tensors, metadata };
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateCli, spawnCli, type CliRun } from '../helpers/cli.js';
-import { HAVE_SHARED, SHARED } from '../helpers/shared.js';
+import { DEFAULT_WEIGHTS, SAMPLES, samplesNpz } from '../helpers/shared.js';
 import { encodePng } from '../../src/image/png.js';
 import { newRgb } from '../../src/image/types.js';
 
@@ -139,15 +139,16 @@ describe('usage errors', () => {
   }, TEST_TIMEOUT);
 });
 
-describe.runIf(HAVE_SHARED)('errors with the shared data', () => {
-  it('a truncated copy of the .pth; an npz index out of range; a runtime error after the GPU started still exits', async () => {
-    const pth = readFileSync(join(SHARED, 'weights', 'squeezenet1_1.pth'));
-    writeFileSync(t('trunc.pth'), pth.subarray(0, Math.floor(pth.length / 2)));
-    const npz = join(SHARED, 'images', 'imagenet_val_25.npz');
-    const png = join(SHARED, 'images', 'imagenet_val_25', '00_958.png');
+describe('errors with the pretrained weights and samples', () => {
+  it('a truncated copy of the weights; an npz index out of range; a runtime error after the GPU started still exits', async () => {
+    const st = readFileSync(DEFAULT_WEIGHTS);
+    writeFileSync(t('trunc.safetensors'), st.subarray(0, Math.floor(st.length / 2)));
+    const npz = t('samples.npz');
+    writeFileSync(npz, samplesNpz());
+    const png = join(SAMPLES, '00_958.png');
     await check([
-      { args: ['predict', '--image', png, '--weights', t('trunc.pth')], code: 2, message: /^gradsight predict: cannot load weights file .*trunc\.pth: .*truncated/ },
-      { args: ['predict', '--image', `${npz}:30`], code: 2, message: /^gradsight predict: .*imagenet_val_25\.npz: image index 30 out of range \(X holds 25 images: 0-24\)$/ },
+      { args: ['predict', '--image', png, '--weights', t('trunc.safetensors')], code: 2, message: /^gradsight predict: cannot load weights file .*trunc\.safetensors: .*truncated/ },
+      { args: ['predict', '--image', `${npz}:30`], code: 2, message: /^gradsight predict: .*samples\.npz: image index 30 out of range \(X holds 10 images: 0-9\)$/ },
       { args: ['predict', '--image', `${npz}:3-1`], code: 2, message: /^gradsight predict: .*empty selection/ },
       // fails inside the model, after the device and weights are up
       { args: ['saliency', '--image', png, '--method', 'gradcam', '--layer', 'features.99'], code: 1, message: /^gradsight saliency: error: .*unknown layer 'features\.99'/ },

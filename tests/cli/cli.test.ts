@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { privateCli, spawnCli, type CliRun } from '../helpers/cli.js';
-import { HAVE_SHARED, SHARED, fixtureJson, fixtureNpy } from '../helpers/shared.js';
+import { SAMPLES, DEFAULT_WEIGHTS, fixtureJson, fixtureNpy, samplesNpz } from '../helpers/shared.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { preprocess } from '../../src/image/preprocess.js';
 import { readNpy, npyToFloat32, writeNpy } from '../../src/io/npy.js';
@@ -82,17 +82,18 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 // ------------------------------------------------------------------ fixtures
 
-const IMAGES = join(SHARED, 'images', 'imagenet_val_25');
-const NPZ = join(SHARED, 'images', 'imagenet_val_25.npz');
-const IMG0 = join(IMAGES, '00_958.png');
-const IMG1 = join(IMAGES, '01_85.png');
-const PTH = join(SHARED, 'weights', 'squeezenet1_1.pth');
-const ONNX = join(SHARED, 'weights', 'squeezenet1_1.onnx');
+// The embedded samples (samples/, the first rows of the 25-image fixtures) and, as cs231n's .npz layout, the
+// same images written into <tmp>/samples.npz.
+const IMG0 = join(SAMPLES, '00_958.png');
+const IMG1 = join(SAMPLES, '01_85.png');
+let NPZ = '';
 
 let tmp = '';
 beforeAll(() => {
   CLI = privateCli();
   tmp = mkdtempSync(join(tmpdir(), 'gradsight-cli-'));
+  NPZ = join(tmp, 'samples.npz');
+  writeFileSync(NPZ, samplesNpz());
 });
 afterAll(() => {
   if (CLI) rmSync(CLI, { force: true });
@@ -131,7 +132,7 @@ describe('doctor, help, version', () => {
 
 // ------------------------------------------------------------------ predict
 
-describe.runIf(HAVE_SHARED)('predict', () => {
+describe('predict', () => {
   const logits25 = () => fixtureNpy('model/logits25.npy').data;
 
   it('a PNG with --json and --raw: top-5 classes and probabilities, logits (N, 1000) equal to the JSON and to PyTorch', async () => {
@@ -140,7 +141,7 @@ describe.runIf(HAVE_SHARED)('predict', () => {
     expect(j.results).toHaveLength(1);
     const res = j.results[0];
     expect(res.image).toBe('00_958.png');
-    expect(res.label).toBe(958); // labels.json beside the shared images
+    expect(res.label).toBe(958); // samples/labels.json beside the images
     expect(res.labelName).toBe('hay');
     expect(res.top).toHaveLength(5);
     expect(res.top[0].class).toBe(958);
@@ -190,13 +191,13 @@ describe.runIf(HAVE_SHARED)('predict', () => {
   it('npz selections :3 and :0-4 carry their labels; the top-1 line matches PyTorch', async () => {
     const ref = fixtureJson<{ images: { file: string; label: number; name: string; top1: number }[] }>('model/labels25.json').images;
     const one = await ok(['predict', '--image', `${NPZ}:3`]);
-    expect(one.stdout).toContain(`imagenet_val_25.npz:3  (true: ${ref[3].label} ${ref[3].name})`);
+    expect(one.stdout).toContain(`samples.npz:3  (true: ${ref[3].label} ${ref[3].name})`);
     expect(one.stdout).toContain(`top-1 correct: ${ref[3].top1 === ref[3].label ? 1 : 0}/1`);
 
     const five = await ok(['predict', '--image', `${NPZ}:0-4`]);
     const lines = five.stdout.trim().split('\n');
     for (let i = 0; i < 5; i++) {
-      const k = lines.findIndex((l) => l.startsWith(`imagenet_val_25.npz:${i} `));
+      const k = lines.findIndex((l) => l.startsWith(`samples.npz:${i} `));
       expect(k, `row for image ${i}`).toBeGreaterThanOrEqual(0);
       expect(lines[k]).toContain(`(true: ${ref[i].label} ${ref[i].name})`);
       const top1 = Number(/^\s+[\d.]+%\s+(\d+)\s/.exec(lines[k + 1])?.[1]);
@@ -206,22 +207,24 @@ describe.runIf(HAVE_SHARED)('predict', () => {
     expect(lines[lines.length - 1]).toBe(`top-1 correct: ${correct}/5`);
   }, TEST_TIMEOUT);
 
-  it('import of the .onnx into safetensors; predict --weights with it gives the .pth logits; weights path', async () => {
+  it('import into a safetensors file; predict --weights with it gives the default logits bit for bit; weights path', async () => {
     const w = out('w.safetensors');
-    const imp = await ok(['import', ONNX, '--out', w]);
-    expect(imp.stdout).toMatch(/imported .*squeezenet1_1\.onnx → .*w\.safetensors \(52 tensors, 1,235,496 parameters/);
+    const imp = await ok(['import', DEFAULT_WEIGHTS, '--out', w]);
+    expect(imp.stdout).toMatch(/imported .*squeezenet1_1\.safetensors → .*w\.safetensors \(52 tensors, 1,235,496 parameters/);
     expect(existsSync(w)).toBe(true);
-    await ok(['predict', '--image', IMG0, '--image', IMG1, '--weights', w, '--raw', out('onnx.npy'), '--json']);
-    await ok(['predict', '--image', IMG0, '--image', IMG1, '--weights', PTH, '--raw', out('pth.npy'), '--json']);
-    const a = npy(out('onnx.npy')), b = npy(out('pth.npy'));
+    const cache = out('empty-cache');
+    await ok(['predict', '--image', IMG0, '--image', IMG1, '--weights', w, '--raw', out('imported.npy'), '--json']);
+    await ok(['predict', '--image', IMG0, '--image', IMG1, '--raw', out('default.npy'), '--json'], { GRADSIGHT_CACHE: cache });
+    const a = npy(out('imported.npy')), b = npy(out('default.npy'));
     expect(a.shape).toEqual([2, 1000]);
-    expect(maxRelDiff(a.data, b.data)).toBeLessThan(1e-5);
+    expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
 
     expect((await ok(['weights', 'path', '--weights', w])).stdout.trim()).toBe(resolve(w));
     expect((await ok(['weights', 'path'], { GRADSIGHT_WEIGHTS: w })).stdout.trim()).toBe(resolve(w));
-    const def = (await ok(['weights', 'path'])).stdout.trim();
-    expect(existsSync(def), `default weights ${def} exist`).toBe(true);
-    expect(def).toMatch(/squeezenet1_1\.(pth|safetensors)$/);
+    // no user cache: the embedded default; an imported cache comes before it
+    expect((await ok(['weights', 'path'], { GRADSIGHT_CACHE: cache })).stdout.trim()).toBe(DEFAULT_WEIGHTS);
+    await ok(['import', DEFAULT_WEIGHTS], { GRADSIGHT_CACHE: cache });
+    expect((await ok(['weights', 'path'], { GRADSIGHT_CACHE: cache })).stdout.trim()).toBe(join(cache, 'squeezenet1_1.safetensors'));
   }, TEST_TIMEOUT);
 });
 
@@ -235,7 +238,7 @@ interface SaliencyJson {
   raw: string | null;
 }
 
-describe.runIf(HAVE_SHARED)('saliency', () => {
+describe('saliency', () => {
   it('vanilla on npz:0-1 (classes from the npz labels) with --out, --raw, --json: maps match PyTorch', async () => {
     const j = lastJson<SaliencyJson>(await ok(['saliency', '--image', `${NPZ}:0-1`, '--out', out('sv.png'), '--raw', out('sv.npy'), '--json']));
     expect(j.method).toBe('vanilla');
@@ -289,7 +292,7 @@ describe.runIf(HAVE_SHARED)('saliency', () => {
 
 // ------------------------------------------------------------------ fool, classviz
 
-describe.runIf(HAVE_SHARED)('fool and classviz', () => {
+describe('fool and classviz', () => {
   it('fool --target 6 --max-iter 5 --json, and --target stingray with --out and --raw', async () => {
     const j = lastJson<{ target: number; targetName: string; results: { image: string; originalPrediction: number; target: number; iterations: number; success: boolean; predicted: number; targetProb: number; linf255: number }[] }>(
       await ok(['fool', '--image', IMG0, '--target', '6', '--max-iter', '5', '--json']),
@@ -341,7 +344,7 @@ describe.runIf(HAVE_SHARED)('fool and classviz', () => {
 interface TorchLayer { name: string; shape: number[]; min: number; max: number; mean: number; grad_norm: number; grad_max_abs: number; grad_zero_frac: number }
 interface OurLayer { name: string; shape: number[]; activation: { min: number; max: number; mean: number; zeros: number }; gradient: { norm: number; maxAbs: number; zeros: number } }
 
-describe.runIf(HAVE_SHARED)('trace', () => {
+describe('trace', () => {
   it('--json: layers from the scores back to the input, agreeing with PyTorch', async () => {
     const j = lastJson<{ image: string; classId: number; className: string; score: number; layers: OurLayer[] }>(await ok(['trace', '--image', IMG0, '--json']));
     const ref = fixtureJson<{ label: number; score: number; layers: TorchLayer[] }>('model/trace_img0.json');

@@ -1,109 +1,13 @@
-// Golden tests: our conv / pool / concat ops and a whole fire-module chain against PyTorch's forward outputs and
-// gradients (tests/fixtures/ops/*.json, written by scripts/gen_op_fixtures.py; see tests/golden/README.md).
+// Golden tests: every public differentiable op (conv, pools, concat, the elementwise ops, softmax / logSoftmax,
+// roll, gaussianBlur, clampChannels, the reductions, gatherRows / takeRows / slice) and a whole fire-module
+// chain against PyTorch's forward outputs and gradients (tests/fixtures/ops/*.json, written by scripts/gen_op_fixtures.py; see tests/golden/README.md).
 // Each case: loss = sum(out * R); out and every gradient must satisfy max|ours − torch| / max|torch| ≤ 1e-4.
 import { describe, it, expect, afterAll } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { getDevice, relErr } from '../helpers/device.js';
-import {
-  conv2d,
-  fireExpand,
-  maxPool2d,
-  avgPool2d,
-  globalAvgPool2d,
-  concat,
-  relu,
-  mul,
-  sum,
-  grad,
-  tidy,
-  dispose,
-  fmtShape,
-  type Tensor,
-} from '../../src/index.js';
+import { mul, sum, grad, tidy, dispose, fmtShape, type Tensor } from '../../src/index.js';
+import { FORWARDS, fireFused, fireSeparate, load, type Arr, type Case, type Forward } from './forwards.js';
 
 const TOL = 1e-4;
-
-interface Arr {
-  shape: number[];
-  data: number[];
-}
-interface Case {
-  name: string;
-  op: string;
-  params: Record<string, unknown>;
-  inputs: (Arr & { name: string })[];
-  R: Arr;
-  out: Arr;
-  grads: Record<string, Arr>;
-  f32_rel_err: number;
-}
-interface Fixture {
-  op: string;
-  cases: Case[];
-}
-
-function load(file: string): Fixture {
-  return JSON.parse(readFileSync(new URL(`../fixtures/ops/${file}`, import.meta.url), 'utf8')) as Fixture;
-}
-
-type Forward = (c: Case, t: Record<string, Tensor>) => Tensor;
-type P = Record<string, number | boolean | string | null>;
-
-const conv: Forward = (c, t) => {
-  const p = c.params as P;
-  const act = p.activation === 'relu' ? ('relu' as const) : undefined;
-  return conv2d(t.x, t.w, t.b ?? null, { stride: p.stride as number, padding: p.padding as number, activation: act });
-};
-const maxPool: Forward = (c, t) => {
-  const p = c.params as P;
-  return maxPool2d(t.x, { kernel: p.kernel as number, stride: p.stride as number, padding: p.padding as number, ceilMode: p.ceilMode as boolean });
-};
-const avgPool: Forward = (c, t) => {
-  const p = c.params as P;
-  return avgPool2d(t.x, {
-    kernel: p.kernel as number,
-    stride: p.stride as number,
-    padding: p.padding as number,
-    ceilMode: p.ceilMode as boolean,
-    countIncludePad: p.countIncludePad as boolean,
-  });
-};
-const globalPool: Forward = (_c, t) => globalAvgPool2d(t.x);
-const cat: Forward = (c, t) => concat(c.inputs.map((i) => t[i.name]), (c.params as P).axis as number);
-
-/** fire1 → max_pool2d(3, 2, ceil) → fire2 → global average pool → flatten. */
-function fireChain(fire: (t: Record<string, Tensor>, x: Tensor, f: string) => Tensor): Forward {
-  return (c, t) => {
-    const pool = (c.params as { pool: P }).pool;
-    let y = fire(t, t.x, 'fire1');
-    y = maxPool2d(y, { kernel: pool.kernel as number, stride: pool.stride as number, padding: pool.padding as number, ceilMode: pool.ceilMode as boolean });
-    y = fire(t, y, 'fire2');
-    const g = globalAvgPool2d(y);
-    return g.reshape([g.shape[0], g.size / g.shape[0]]);
-  };
-}
-// Separate ops: conv2d, then relu, then concat of the two expand branches.
-const fireSeparate = fireChain((t, x, f) => {
-  const w = (part: string, k: string) => t[`${f}.${part}.${k}`];
-  const s = relu(conv2d(x, w('squeeze', 'weight'), w('squeeze', 'bias'), { stride: 1, padding: 0 }));
-  const a = relu(conv2d(s, w('expand1x1', 'weight'), w('expand1x1', 'bias'), { stride: 1, padding: 0 }));
-  const b = relu(conv2d(s, w('expand3x3', 'weight'), w('expand3x3', 'bias'), { stride: 1, padding: 1 }));
-  return concat([a, b], 1);
-});
-// Fused ops: conv2d with the ReLU epilogue for the squeeze, fireExpand for both expand branches and the concat.
-const fireFused = fireChain((t, x, f) => {
-  const w = (part: string, k: string) => t[`${f}.${part}.${k}`];
-  const s = conv2d(x, w('squeeze', 'weight'), w('squeeze', 'bias'), { stride: 1, padding: 0, activation: 'relu' });
-  return fireExpand(s, w('expand1x1', 'weight'), w('expand1x1', 'bias'), w('expand3x3', 'weight'), w('expand3x3', 'bias'));
-});
-
-const FORWARDS: Record<string, Forward> = {
-  conv2d: conv,
-  max_pool2d: maxPool,
-  avg_pool2d: avgPool,
-  global_avg_pool2d: globalPool,
-  cat,
-};
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -166,7 +70,10 @@ async function runCase(label: string, c: Case, forward: Forward, useBackward = f
   return failures.map((f) => `${label} ${f}`);
 }
 
-const files = ['conv2d.json', 'max_pool2d.json', 'avg_pool2d.json', 'cat.json'];
+const files = [
+  'conv2d.json', 'max_pool2d.json', 'avg_pool2d.json', 'cat.json',
+  'elementwise.json', 'softmax.json', 'image.json', 'reduce.json', 'gather.json',
+];
 
 for (const file of files) {
   const fx = load(file);

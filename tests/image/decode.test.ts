@@ -2,8 +2,9 @@
 // (exact; 16-bit grayscale: high byte, see scripts/gen_image_fixtures.py), PIL-made JPEGs against PIL's own
 // decode (tolerance: mean |diff| ≤ 3 levels per channel; max reported), the 25 shared PNGs against X of
 // imagenet_val_25.npz (exact), and error messages for other formats and damaged files.
+import { createHash } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { zlibSync } from 'fflate';
 import { decodeImage, crc32, scanPng, pngRawSize } from '../../src/image/decode.js';
@@ -11,8 +12,7 @@ import { readNpz } from '../../src/image/npz.js';
 
 const FIX = new URL('../fixtures/image/', import.meta.url);
 const bytes = (rel: string) => new Uint8Array(readFileSync(new URL(rel, FIX)));
-const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
-const HAS_SHARED = existsSync(`${SHARED}images/imagenet_val_25.npz`);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return -2;
@@ -95,20 +95,18 @@ describe('JPEG vs PIL (libjpeg)', () => {
   }
 });
 
-describe.runIf(HAS_SHARED)('shared ImageNet images', () => {
-  it('the 25 PNGs decode to exactly X of imagenet_val_25.npz', () => {
-    const npz = readNpz(new Uint8Array(readFileSync(`${SHARED}images/imagenet_val_25.npz`)), 'imagenet_val_25.npz');
-    const X = npz.get('X')!;
-    const labels = JSON.parse(readFileSync(`${SHARED}images/imagenet_val_25/labels.json`, 'utf8')) as { file: string; label: number }[];
-    expect(labels.length).toBe(25);
-    const y = npz.get('y')!;
-    const px = 224 * 224 * 3;
-    labels.forEach((e, i) => {
-      const img = decodeImage(new Uint8Array(readFileSync(`${SHARED}images/imagenet_val_25/${e.file}`)), e.file);
-      expect([img.width, img.height]).toEqual([224, 224]);
-      expect(firstMismatch(img.data, (X.data as Uint8Array).subarray(i * px, (i + 1) * px)), e.file).toBe(-1);
-      expect(Number(y.data[i])).toBe(e.label);
-    });
+describe('the embedded sample images', () => {
+  it('decode to exactly the pixels PIL gives (the rows of cs231n\'s imagenet_val_25.npz X)', () => {
+    const want = JSON.parse(readFileSync(`${ROOT}tests/fixtures/image/samples_pixels.json`, 'utf8')) as { file: string; label: number; shape: number[]; sha256: string }[];
+    const labels = JSON.parse(readFileSync(`${ROOT}samples/labels.json`, 'utf8')) as { file: string; label: number }[];
+    expect(want.length).toBe(10);
+    expect(labels.map((e) => e.file)).toEqual(want.map((e) => e.file));
+    for (const e of want) {
+      const img = decodeImage(new Uint8Array(readFileSync(`${ROOT}samples/${e.file}`)), e.file);
+      expect([img.height, img.width, 3]).toEqual(e.shape);
+      expect(createHash('sha256').update(img.data).digest('hex'), e.file).toBe(e.sha256);
+      expect(labels.find((l) => l.file === e.file)!.label).toBe(e.label);
+    }
   });
 });
 

@@ -1,15 +1,14 @@
 // .npz inputs: reading (stored and deflated entries, object arrays skipped and recorded), selections
 // 'file.npz:3' / 'file.npz:0-4', images and labels from X / y, errors. The shared cs231n file when present.
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readNpz, parseSelection, npzImages } from '../../src/image/npz.js';
 import { decodeImage } from '../../src/image/decode.js';
 
 const FIX = new URL('../fixtures/image/', import.meta.url);
 const bytes = (rel: string) => new Uint8Array(readFileSync(new URL(rel, FIX)));
-const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
-const HAS_SHARED = existsSync(`${SHARED}images/imagenet_val_25.npz`);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('parseSelection', () => {
   it('parses one index, inclusive ranges and whole files', () => {
@@ -86,18 +85,22 @@ describe('readNpz + npzImages (fixture: np.savez, stored entries)', () => {
   });
 });
 
-describe.runIf(HAS_SHARED)('cs231n imagenet_val_25.npz', () => {
+describe('cs231n\'s imagenet_val_25.npz layout', () => {
+  // tests/fixtures/image/cs231n_like.npz: the file's layout (X, y, a pickled label_map) on the first three
+  // samples cropped to 32×32 (scripts/gen_sample_fixtures.py).
   it('reads X and y, skips the pickled label_map, selects by index', () => {
-    const path = `${SHARED}images/imagenet_val_25.npz`;
+    const path = `${ROOT}tests/fixtures/image/cs231n_like.npz`;
     const map = readNpz(new Uint8Array(readFileSync(path)), path);
-    expect(map.get('X')!.shape).toEqual([25, 224, 224, 3]);
-    expect(map.get('y')!.shape).toEqual([25]);
+    expect(map.get('X')!.shape).toEqual([3, 32, 32, 3]);
+    expect(map.get('y')!.shape).toEqual([3]);
     expect(map.skipped.map((s) => s.key)).toEqual(['label_map']);
-    const { images, labels } = npzImages(map, parseSelection(`${path}:3`));
-    expect(labels).toEqual([182]);
-    const png = decodeImage(new Uint8Array(readFileSync(`${SHARED}images/imagenet_val_25/03_182.png`)), '03_182.png');
-    expect(Buffer.from(images[0].data).equals(Buffer.from(png.data))).toBe(true);
-    const five = npzImages(map, parseSelection(`${path}:0-4`));
-    expect(five.labels).toEqual([958, 85, 244, 182, 294]);
+    const { images, labels } = npzImages(map, parseSelection(`${path}:2`));
+    expect(labels).toEqual([244]);
+    const png = decodeImage(new Uint8Array(readFileSync(`${ROOT}samples/02_244.png`)), '02_244.png');
+    const crop = new Uint8Array(32 * 32 * 3);
+    for (let r = 0; r < 32; r++) crop.set(png.data.subarray(r * 224 * 3, r * 224 * 3 + 32 * 3), r * 32 * 3);
+    expect(Buffer.from(images[0].data).equals(Buffer.from(crop))).toBe(true);
+    const all = npzImages(map, parseSelection(`${path}:0-2`));
+    expect(all.labels).toEqual([958, 85, 244]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { getDevice, relErr } from '../helpers/device.js';
-import { HAVE_SHARED, sharedWeights, sharedSamples, fixtureNpy, fixtureJson } from '../helpers/shared.js';
+import { pretrainedWeights, sampleImages, fixtureNpy, fixtureJson } from '../helpers/shared.js';
 import { SqueezeNet, squeezeNetManifest, LAYER_NAMES, SQUEEZENET1_1, tidy, grad, sum, gatherRows, type Device } from '../../src/index.js';
 import { randomStateDict } from '../helpers/model.js';
 
@@ -34,6 +34,15 @@ describe('SqueezeNet 1.1 architecture', () => {
     const sd2 = randomStateDict(2);
     sd2.set('features.0.weight', { shape: [64, 3, 5, 5], data: new Float32Array(64 * 75) });
     expect(() => SqueezeNet.fromStateDict(d, sd2)).toThrow(/features\.0\.weight.*\[64, 3, 5, 5\].*\[64, 3, 3, 3\]/);
+    // Non-finite weights are refused with the tensor and the first bad index (issue 12: one NaN gave "95% hay").
+    for (const [v, word] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity']] as const) {
+      const sd3 = randomStateDict(2);
+      const w = sd3.get('features.3.expand3x3.weight')!;
+      const data = Float32Array.from(w.data);
+      data[1 * 16 * 9 + 2 * 9 + 4] = v; // [1, 2, 1, 1]
+      (sd3 as Map<string, { shape: number[]; data: Float32Array }>).set('features.3.expand3x3.weight', { shape: [...w.shape], data });
+      expect(() => SqueezeNet.fromStateDict(d, sd3)).toThrow(`SqueezeNet 1.1: tensor 'features.3.expand3x3.weight' holds ${word} at index [1, 2, 1, 1] (1 non-finite value)`);
+    }
   });
 
   it('fused fire modules equal the textbook conv + concat graph; captures every layer', async () => {
@@ -63,18 +72,19 @@ describe('SqueezeNet 1.1 architecture', () => {
   });
 });
 
-describe.runIf(HAVE_SHARED)('SqueezeNet 1.1 with the shared pretrained weights', () => {
-  it('matches PyTorch\'s logits on the 25 sample images (1e-4 relative), top-1 25/25, 12/25 correct', async () => {
+describe('SqueezeNet 1.1 with the embedded pretrained weights', () => {
+  it('matches PyTorch\'s logits on the 10 sample images (1e-4 relative), top-1 10/10, 5/10 correct', async () => {
     const d = await getDevice();
-    const model = SqueezeNet.fromStateDict(d, sharedWeights());
-    const s = sharedSamples();
-    const ref = fixtureNpy('model/logits25.npy');
+    const model = SqueezeNet.fromStateDict(d, pretrainedWeights());
+    const s = sampleImages();
+    const ref = fixtureNpy('model/logits25.npy'); // the samples are the first rows of the 25-image fixtures
     const meta = fixtureJson<{ images: { file: string; top1: number }[] }>('model/labels25.json');
-    const y = tidy(() => model.logits(d.tensor(s.data, [25, 3, 224, 224])));
+    const y = tidy(() => model.logits(d.tensor(s.data, [s.n, 3, 224, 224])));
     const out = await y.toArray();
     y.dispose();
     let agree = 0, correct = 0, worst = 0;
-    for (let i = 0; i < 25; i++) {
+    for (let i = 0; i < s.n; i++) {
+      expect(meta.images[i].file).toBe(s.files[i]);
       const a = out.subarray(i * 1000, (i + 1) * 1000);
       const b = ref.data.subarray(i * 1000, (i + 1) * 1000);
       worst = Math.max(worst, relErr(a, b));
@@ -83,9 +93,11 @@ describe.runIf(HAVE_SHARED)('SqueezeNet 1.1 with the shared pretrained weights',
       if (top === meta.images[i].top1) agree++;
       if (top === s.labels[i]) correct++;
     }
+    console.log(`logits vs PyTorch: worst relative error ${worst.toExponential(2)}, top-1 agreement ${agree}/${s.n}, correct ${correct}/${s.n}`);
+    expect(s.n).toBe(10);
     expect(worst).toBeLessThan(1e-4);
-    expect(agree).toBe(25);
-    expect(correct).toBe(12);
+    expect(agree).toBe(10);
+    expect(correct).toBe(5);
     model.dispose();
   });
 });

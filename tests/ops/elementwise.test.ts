@@ -207,17 +207,17 @@ describe('binary ops with broadcasting', () => {
     }
   });
 
-  it('maximum sends the gradient to a on ties', async () => {
-    const a = cpuTensor([1, 2, 3, -1], [4]);
-    const b = cpuTensor([1, 0, 3, 5], [4]);
-    const g = cpuTensor([1, 1, 1, 1], [4]);
+  it('maximum splits the gradient in halves on ties and gives it whole to both operands at NaN (torch 1.13)', async () => {
+    const a = cpuTensor([1, 2, 3, -1, NaN, 4, NaN], [7]);
+    const b = cpuTensor([1, 0, 3, 5, 2, NaN, NaN], [7]);
+    const g = cpuTensor([1, 1, 1, 1, 1, 1, 1], [7]);
     const r = await run(maximum, [a, b], g);
-    expect(Array.from(r.y)).toEqual([1, 2, 3, 5]);
-    expect(Array.from(r.grads[0])).toEqual([1, 1, 1, 0]);
-    expect(Array.from(r.grads[1])).toEqual([0, 0, 0, 1]);
+    expect(Array.from(r.y)).toEqual([1, 2, 3, 5, NaN, NaN, NaN]);
+    expect(Array.from(r.grads[0])).toEqual([0.5, 1, 0.5, 0, 1, 1, 1]);
+    expect(Array.from(r.grads[1])).toEqual([0.5, 0, 0.5, 1, 1, 1, 1]);
     const [ga, gb] = cpu.binaryBackward('maximum', g, a, b);
-    expect(Array.from(ga.data)).toEqual([1, 1, 1, 0]);
-    expect(Array.from(gb.data)).toEqual([0, 0, 0, 1]);
+    expect(Array.from(ga.data)).toEqual([0.5, 1, 0.5, 0, 1, 1, 1]);
+    expect(Array.from(gb.data)).toEqual([0.5, 0, 0.5, 1, 1, 1, 1]);
   });
 
   it('the same tensor on both sides accumulates both gradients', async () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { getDevice } from '../helpers/device.js';
-import { HAVE_SHARED, sharedWeights } from '../helpers/shared.js';
+import { pretrainedWeights } from '../helpers/shared.js';
 import { randomStateDict } from '../helpers/model.js';
 import { SqueezeNet, classVisualization, tidy, LO, HI } from '../../src/index.js';
 
@@ -27,11 +27,11 @@ describe('class visualization', () => {
   });
 });
 
-describe.runIf(HAVE_SHARED)('class visualization with the pretrained weights', () => {
+describe('class visualization with the pretrained weights', () => {
   for (const target of [76, 366, 113]) {
     it(`makes an image the model classifies as ${target} after the default 100 iterations`, async () => {
       const d = await getDevice();
-      const model = SqueezeNet.fromStateDict(d, sharedWeights());
+      const model = SqueezeNet.fromStateDict(d, pretrainedWeights());
       const r = await classVisualization(model, d, target, { scoreEvery: 0 });
       const lg = tidy(() => model.logits(r.image));
       const logits = await lg.toArray();

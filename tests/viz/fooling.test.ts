@@ -1,24 +1,24 @@
 import { describe, it, expect } from 'vitest';
 import { getDevice } from '../helpers/device.js';
-import { HAVE_SHARED, sharedWeights, sharedSamples } from '../helpers/shared.js';
+import { pretrainedWeights, sampleImages } from '../helpers/shared.js';
 import { SqueezeNet, makeFoolingImages, keep, tidy, LO, HI } from '../../src/index.js';
 
-describe.runIf(HAVE_SHARED)('fooling images', () => {
-  // Two targets; every one of the 25 images must become the target within 100 steps.
+describe('fooling images', () => {
+  // Two targets; every one of the embedded sample images must become the target within 100 steps.
   for (const target of [6, 113]) {
-    it(`fools all 25 sample images into class ${target}`, async () => {
+    it(`fools every sample image into class ${target}`, async () => {
       const d = await getDevice();
-      const model = SqueezeNet.fromStateDict(d, sharedWeights());
-      const s = sharedSamples();
-      const x = keep(d.tensor(s.data, [25, 3, 224, 224]));
-      const res = await makeFoolingImages(model, x, new Array(25).fill(target), { maxIter: 100 });
-      expect(res.reports.filter((r) => r.success).length).toBe(25);
+      const model = SqueezeNet.fromStateDict(d, pretrainedWeights());
+      const s = sampleImages();
+      const x = keep(d.tensor(s.data, [s.n, 3, 224, 224]));
+      const res = await makeFoolingImages(model, x, new Array(s.n).fill(target), { maxIter: 100 });
+      expect(res.reports.filter((r) => r.success).length).toBe(s.n);
       for (const r of res.reports) {
         expect(r.iterations).toBeLessThanOrEqual(100);
         expect(r.predicted).toBe(target);
         expect(r.linf255).toBeGreaterThan(0);
       }
-      // Valid pixel range, and a margin wide enough that PyTorch must predict the target too: on the 25 sample
+      // Valid pixel range, and a margin wide enough that PyTorch must predict the target too: on the sample
       // images our logits agree with PyTorch's within 7.4e-7 of the largest logit (tests/nn), so a margin of
       // 1e-5 of the largest logit is more than ten times that. (scripts/check_fooled.py checks it in PyTorch.)
       const fooled = await res.fooled.toArray();
@@ -29,7 +29,7 @@ describe.runIf(HAVE_SHARED)('fooling images', () => {
       }
       const lg = tidy(() => model.logits(res.fooled));
       const logits = await lg.toArray();
-      for (let i = 0; i < 25; i++) {
+      for (let i = 0; i < s.n; i++) {
         const row = logits.subarray(i * 1000, (i + 1) * 1000);
         let second = -Infinity, maxAbs = 0;
         for (let k = 0; k < 1000; k++) {

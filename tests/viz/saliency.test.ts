@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { getDevice, relL2 } from '../helpers/device.js';
-import { HAVE_SHARED, sharedWeights, sharedSamples, fixtureNpy } from '../helpers/shared.js';
+import { pretrainedWeights, sampleImages, fixtureNpy } from '../helpers/shared.js';
 import { randomStateDict } from '../helpers/model.js';
 import { SqueezeNet, saliency, igSchedule, keep, bilinearResize } from '../../src/index.js';
 
@@ -46,7 +46,7 @@ describe('saliency building blocks', () => {
 /*
  * Why not 1e-3 on every single map: a saliency map is piecewise linear in the input, and SqueezeNet makes
  * millions of ReLU and max-pool decisions per image. Measured in float64 (scripts: see tests/golden/README.md),
- * every one of the 25 images has a decision closer than float32 can resolve: the smallest ReLU input is
+ * every one of the 25 cs231n images (the ten samples are the first ten) has a decision closer than float32 can resolve: the smallest ReLU input is
  * 2e-9..1.3e-7 of its layer's largest, the smallest max-pool gap between the two largest window values
  * 9e-11..8e-8 of the layer's largest. PyTorch's float32 forward and ours (both ~1e-7 relative, different
  * summation orders) can land on opposite sides of such a decision; the gradient then takes another path
@@ -56,34 +56,35 @@ describe('saliency building blocks', () => {
  * 4 of the 25 images (image 8: 1.2e-2; scripts/saliency_fp32_vs_fp64.py). Most maps agree to ~2e-4; the
  * tests require 1e-3 for most images and bound the rest.
  */
-describe.runIf(HAVE_SHARED)('vanilla saliency against PyTorch', () => {
-  it('matches on the 25 sample images (relative L2: median < 3e-4, >= 15 of 25 within 1e-3, all within 3e-2)', async () => {
+describe('vanilla saliency against PyTorch', () => {
+  it('matches on the embedded sample images (relative L2: median < 1.5e-3, >= 5 of 10 within 1e-3, all within 3e-2)', async () => {
     const d = await getDevice();
-    const model = SqueezeNet.fromStateDict(d, sharedWeights());
-    const s = sharedSamples();
-    const x = keep(d.tensor(s.data, [25, 3, 224, 224]));
+    const model = SqueezeNet.fromStateDict(d, pretrainedWeights());
+    const s = sampleImages();
+    expect(s.n).toBe(10); // the first ten of the 25 images tests/fixtures/model was made from
+    const x = keep(d.tensor(s.data, [s.n, 3, 224, 224]));
     const r = await saliency(model, x, s.labels);
     x.dispose();
     const whole: number[] = [];
-    for (let part = 0; part < 5; part++) {
-      const ref = fixtureNpy(`model/saliency25_part${part}.npy`);
-      for (let j = 0; j < 5; j++) {
-        const i = part * 5 + j;
-        const a = r.maps.subarray(i * 224 * 224, (i + 1) * 224 * 224);
-        const b = ref.data.subarray(j * 224 * 224, (j + 1) * 224 * 224);
-        whole.push(relL2(a, b));
-      }
+    for (let i = 0; i < s.n; i++) {
+      const ref = fixtureNpy(`model/saliency25_part${Math.floor(i / 5)}.npy`);
+      const j = i % 5;
+      const a = r.maps.subarray(i * 224 * 224, (i + 1) * 224 * 224);
+      const b = ref.data.subarray(j * 224 * 224, (j + 1) * 224 * 224);
+      whole.push(relL2(a, b));
     }
     console.log(`saliency vs PyTorch, relative L2 per image: ${whole.map((e) => e.toExponential(1)).join(' ')}`);
     const sorted = [...whole].sort((x, y) => x - y);
-    expect(sorted[12]).toBeLessThan(3e-4); // median
-    expect(whole.filter((e) => e <= 1e-3).length).toBeGreaterThanOrEqual(15);
-    expect(sorted[24]).toBeLessThan(3e-2);
+    // Measured (lavapipe): 1.5e-3 2.1e-4 1.4e-3 2.0e-4 3.5e-3 1.1e-3 7.2e-4 2.0e-4 1.2e-2 7.5e-4 — the first ten
+    // of the 25 hold more near-ties than the rest (over all 25: median 2.3e-4, 17 within 1e-3).
+    expect((sorted[s.n / 2 - 1] + sorted[s.n / 2]) / 2).toBeLessThan(1.5e-3); // median
+    expect(whole.filter((e) => e <= 1e-3).length).toBeGreaterThanOrEqual(5);
+    expect(sorted[s.n - 1]).toBeLessThan(3e-2);
     model.dispose();
   });
 });
 
-describe.runIf(HAVE_SHARED)('SmoothGrad, Integrated Gradients and Grad-CAM against PyTorch', () => {
+describe('SmoothGrad, Integrated Gradients and Grad-CAM against PyTorch', () => {
   // scripts/gen_attribution_fixtures.py computes the same formulas in PyTorch; SmoothGrad's noise is the
   // same on both sides (Philox4x32-10: shaders/random.wgsl here, scripts/rng.py there).
   const cases = [
@@ -95,8 +96,8 @@ describe.runIf(HAVE_SHARED)('SmoothGrad, Integrated Gradients and Grad-CAM again
   for (const [file, opts] of cases) {
     it(`${file.replace(/^attr_|\.npy$/g, '')} matches (relative L2 within 1e-3 on 2 of 3 images, 5e-3 on all)`, async () => {
       const d = await getDevice();
-      const model = SqueezeNet.fromStateDict(d, sharedWeights());
-      const s = sharedSamples();
+      const model = SqueezeNet.fromStateDict(d, pretrainedWeights());
+      const s = sampleImages();
       const x = keep(d.tensor(s.data.subarray(0, 3 * 3 * 224 * 224), [3, 3, 224, 224]));
       const r = await saliency(model, x, s.labels.slice(0, 3), opts);
       x.dispose();

@@ -16,39 +16,50 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A fake package root <tmp>/<name>/repo with optional cache and ../shared weights. */
-function layout(name: string, { cache = false, shared = false } = {}): string {
+/** A fake package root <tmp>/<name>/repo with optional embedded default, and a user cache dir <tmp>/<name>/cache. */
+function layout(name: string, { embedded = false, cache = false } = {}): { repo: string; env: Record<string, string> } {
   const repo = join(tmp, name, 'repo');
+  const cacheDir = join(tmp, name, 'cache');
   mkdirSync(join(repo, 'weights'), { recursive: true });
-  if (cache) writeFileSync(join(repo, 'weights', 'squeezenet1_1.safetensors'), 'x');
-  if (shared) {
-    mkdirSync(join(tmp, name, 'shared', 'weights'), { recursive: true });
-    writeFileSync(join(tmp, name, 'shared', 'weights', 'squeezenet1_1.pth'), 'x');
+  if (embedded) writeFileSync(join(repo, 'weights', 'squeezenet1_1.safetensors'), 'x');
+  if (cache) {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(join(cacheDir, 'squeezenet1_1.safetensors'), 'x');
   }
-  return repo;
+  // A ../shared beside the fake repo must never be used.
+  mkdirSync(join(tmp, name, 'shared', 'weights'), { recursive: true });
+  writeFileSync(join(tmp, name, 'shared', 'weights', 'squeezenet1_1.pth'), 'x');
+  return { repo, env: { GRADSIGHT_CACHE: cacheDir } };
 }
 
 describe('resolveWeights', () => {
   const tinyPth = join(FIXTURES, 'tiny.pth');
 
-  it('prefers the flag, then GRADSIGHT_WEIGHTS, then the cache, then ../shared', () => {
-    const repo = layout('all', { cache: true, shared: true });
-    const env = { GRADSIGHT_WEIGHTS: join(FIXTURES, 'tiny-legacy.pth') };
-    expect(resolveWeights({ flag: tinyPth, env, repoRoot: repo })).toEqual({ path: tinyPth, source: 'flag' });
-    expect(resolveWeights({ env, repoRoot: repo })).toEqual({ path: env.GRADSIGHT_WEIGHTS, source: 'env' });
-    expect(resolveWeights({ env: {}, repoRoot: repo })).toEqual({ path: join(repo, 'weights', 'squeezenet1_1.safetensors'), source: 'cache' });
-    const noCache = layout('shared-only', { shared: true });
-    expect(resolveWeightsPath({ env: {}, repoRoot: noCache })).toBe(resolve(noCache, '..', 'shared', 'weights', 'squeezenet1_1.pth'));
+  it('prefers the flag, then GRADSIGHT_WEIGHTS, then the user cache, then the embedded default', () => {
+    const { repo, env } = layout('all', { embedded: true, cache: true });
+    const withVar = { ...env, GRADSIGHT_WEIGHTS: join(FIXTURES, 'tiny-legacy.pth') };
+    expect(resolveWeights({ flag: tinyPth, env: withVar, repoRoot: repo })).toEqual({ path: tinyPth, source: 'flag' });
+    expect(resolveWeights({ env: withVar, repoRoot: repo })).toEqual({ path: withVar.GRADSIGHT_WEIGHTS, source: 'env' });
+    expect(resolveWeights({ env, repoRoot: repo })).toEqual({ path: join(env.GRADSIGHT_CACHE, 'squeezenet1_1.safetensors'), source: 'cache' });
+    const embeddedOnly = layout('embedded-only', { embedded: true });
+    expect(resolveWeights({ env: embeddedOnly.env, repoRoot: embeddedOnly.repo })).toEqual({ path: join(embeddedOnly.repo, 'weights', 'squeezenet1_1.safetensors'), source: 'default' });
   });
 
-  it('says how to get weights when there are none', () => {
-    expect(() => resolveWeightsPath({ env: {}, repoRoot: layout('none') })).toThrow(/run `gradsight weights download`.*or pass --weights/);
+  it('resolves to the embedded default in this repository', () => {
+    const r = resolveWeights({ env: { GRADSIGHT_CACHE: join(tmp, 'empty-cache') }, repoRoot: REPO });
+    expect(r).toEqual({ path: join(REPO, 'weights', 'squeezenet1_1.safetensors'), source: 'default' });
+    expect(existsSync(r.path)).toBe(true);
+  });
+
+  it('says how to get weights when there are none (and never reaches for ../shared)', () => {
+    const { repo, env } = layout('none');
+    expect(() => resolveWeightsPath({ env, repoRoot: repo })).toThrow(/run `gradsight weights download`.*or pass --weights/);
   });
 
   it('never falls back silently from a flag or variable naming a missing file', () => {
-    const repo = layout('missing', { cache: true });
-    expect(() => resolveWeightsPath({ flag: 'nope.pth', env: {}, repoRoot: repo })).toThrow('--weights nope.pth: no such file');
-    expect(() => resolveWeightsPath({ env: { GRADSIGHT_WEIGHTS: '/nope.onnx' }, repoRoot: repo })).toThrow('GRADSIGHT_WEIGHTS=/nope.onnx: no such file');
+    const { repo, env } = layout('missing', { embedded: true, cache: true });
+    expect(() => resolveWeightsPath({ flag: 'nope.pth', env, repoRoot: repo })).toThrow('--weights nope.pth: no such file');
+    expect(() => resolveWeightsPath({ env: { ...env, GRADSIGHT_WEIGHTS: '/nope.onnx' }, repoRoot: repo })).toThrow('GRADSIGHT_WEIGHTS=/nope.onnx: no such file');
   });
 
   it('finds the package root from the module location', () => {
@@ -59,7 +70,7 @@ describe('resolveWeights', () => {
 describe('importToCache', () => {
   it('converts a .pth into safetensors that import to the same values', () => {
     const out = join(tmp, 'cache', 'weights', 'squeezenet1_1.safetensors');
-    const r = importToCache(join(FIXTURES, 'tiny-old.pth'), out, REPO, TINY);
+    const r = importToCache(join(FIXTURES, 'tiny-old.pth'), out, TINY);
     expect(r.out).toBe(out);
     expect(r.format).toBe('pth-legacy');
     const back = importSqueezeNet(new Uint8Array(readFileSync(out)), 'cache', TINY);
@@ -86,7 +97,7 @@ describe('importToCache: validation', () => {
 
   it('writes nothing when the file does not validate', () => {
     const out = join(tmp, 'bad', 'x.safetensors');
-    expect(() => importToCache(join(FIXTURES, 'tiny-wrongshape.pth'), out, REPO, TINY)).toThrow(/wrong shape/);
+    expect(() => importToCache(join(FIXTURES, 'tiny-wrongshape.pth'), out, TINY)).toThrow(/wrong shape/);
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -122,7 +133,19 @@ describe('downloadTorchvision', () => {
     expect(expectTiny(importSqueezeNet(new Uint8Array(readFileSync(out)), 'w', TINY).dict)).toEqual([]);
   });
 
-  it('reports HTTP errors', async () => {
-    await expect(downloadTorchvision({ fetch: fakeFetch(body, 404), out: join(tmp, 'dl3', 'w') })).rejects.toThrow(/HTTP 404 Not Found/);
+  it('reports HTTP errors and writes nothing', async () => {
+    const out = join(tmp, 'dl3', 'w');
+    await expect(downloadTorchvision({ fetch: fakeFetch(body, 404), out })).rejects.toThrow(/download https:\/\/download\.pytorch\.org\/models\/squeezenet1_1-b8a52dc0\.pth failed: HTTP 404 Not Found; nothing was written/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('says clearly when there is no network, and writes nothing', async () => {
+    const out = join(tmp, 'dl4', 'w');
+    const offline = async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }); };
+    await expect(downloadTorchvision({ fetch: offline, out })).rejects.toThrow(/failed: ENOTFOUND; nothing was written .*pass --weights/);
+    const cut = async () => ({ ok: true, status: 200, arrayBuffer: async () => { throw new Error('terminated'); } });
+    await expect(downloadTorchvision({ fetch: cut, out })).rejects.toThrow(/failed: terminated; nothing was written/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(tmp, 'dl4'))).toBe(false);
   });
 });

@@ -13,7 +13,29 @@ const P2OBJ = '80025d710028636d796d6f640a466f6f0a7101298171027d71035801000000787
 // OrderedDict([('z', 1), ('a', 2)])
 const P2OD = '800263636f6c6c656374696f6e730a4f726465726564446963740a7100295271012858010000007a71024b0158010000006171034b02752e';
 
+// [R()] where R.__reduce__ returns (os.system, ('echo hi',)): protocols 2 (GLOBAL), 4 (STACK_GLOBAL), 0 (text GLOBAL)
+const SYSTEM = [
+  '80025d710063706f7369780a73797374656d0a710158070000006563686f2068697102857103527104612e',
+  '80049525000000000000005d948c05706f736978948c0673797374656d9493948c076563686f2068699485945294612e',
+  '286c70300a63706f7369780a73797374656d0a70310a28566563686f2068690a70320a7470330a5270340a612e',
+];
+
 describe('unpickle', () => {
+  it('refuses os.system in every protocol, naming the global, its byte and the opcode', () => {
+    expect(() => unpickle(hex(SYSTEM[0]), 0, { what: 'e.pkl' })).toThrow(/^e\.pkl: refused: the pickle at byte 5 \(GLOBAL\) names the global "posix\.system", which a state dict never needs/);
+    expect(() => unpickle(hex(SYSTEM[1]), 0, { what: 'e.pkl' })).toThrow(/^e\.pkl: refused: the pickle at byte 30 \(STACK_GLOBAL\) names the global "posix\.system"/);
+    expect(() => unpickle(hex(SYSTEM[2]), 0, { what: 'e.pkl' })).toThrow(/^e\.pkl: refused: the pickle at byte 5 \(GLOBAL\) names the global "posix\.system"/);
+    // Even where inert objects are allowed, nothing is called.
+    expect(unpickle(hex(SYSTEM[0]), 0, { allowAnyGlobal: true }).value).toEqual([new PickleObject(new PickleGlobal('posix', 'system'), ['echo hi'])]);
+  });
+
+  it('refuses huge integers instead of spending quadratic time on them', () => {
+    const long4 = new Uint8Array([0x80, 0x02, 0x8b, 0x00, 0x00, 0x10, 0x00, ...new Uint8Array(0x100000), 0x2e]);
+    expect(() => unpickle(long4, 0, { what: 'l.pkl' })).toThrow('l.pkl: corrupt pickle at byte 2 (LONG4): a 1048576-byte integer (at most 256 are accepted)');
+    const text = new TextEncoder().encode(`L${'9'.repeat(100000)}L\n.`);
+    expect(() => unpickle(text, 0, { what: 'l.pkl' })).toThrow(/^l\.pkl: corrupt pickle at byte 0 \(LONG\): "9{40}" is not an integer of at most 768 digits$/);
+  });
+
   const expected4 = new Map<string, unknown>([
     ['a', [1, -2, 2n ** 70n, -1.5, null, true, new Uint8Array([0x78, 0x79]), new Set([3]), [4, 5], [6, 7, 8], [9], []]],
     ['b', 'é'],
@@ -34,8 +56,11 @@ describe('unpickle', () => {
     expect(unpickle(hex(P0)).value).toEqual([1, 'ab', [2, 3], new Map([['k', 1]]), 2n ** 70n, 1.25, null, true, false, -7]);
   });
 
-  it('keeps unknown classes as inert objects, with their BUILD state and memo sharing', () => {
-    const v = unpickle(hex(P2OBJ)).value as PickleObject[];
+  it('refuses globals a state dict does not need, naming them; with allowAnyGlobal keeps them inert', () => {
+    expect(() => unpickle(hex(P2OBJ), 0, { what: 'x.pkl' })).toThrow(
+      'x.pkl: refused: the pickle at byte 6 (GLOBAL) names the global "mymod.Foo", which a state dict never needs (torch.load(weights_only=True) refuses it too) (a pickled model or other object? save model.state_dict() instead)',
+    );
+    const v = unpickle(hex(P2OBJ), 0, { allowAnyGlobal: true }).value as PickleObject[];
     expect(v.length).toBe(2);
     expect(v[0]).toBeInstanceOf(PickleObject);
     expect(v[0].cls).toEqual(new PickleGlobal('mymod', 'Foo'));

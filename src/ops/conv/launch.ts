@@ -4,11 +4,11 @@
 import type { Runtime } from '../../gpu/runtime.js';
 import { kernel } from '../../gpu/library.js';
 import { Storage, groups1d, ITEMS, type Tensor } from '../../tensor/index.js';
-import type { ConvShape } from '../cpu/conv.js';
-import { convTuning, tapConstants, tapVariant, tileFor, tileTable, type ConvTile } from './tuning.js';
+import type { ConvGeom, ConvShape } from '../cpu/conv.js';
+import { gemmBackwardInputRaw, gemmBackwardWeightRaw, gemmForwardRaw } from '../conv_gemm.js';
+import { convTuning, gemmTile, tapConstants, tapVariant, tileFor, tileTable, type ConvTile } from './tuning.js';
 
-/** One convolution's shapes with its output size. */
-export type ConvGeom = ConvShape & { Ho: number; Wo: number };
+export type { ConvGeom };
 
 const MAX_GROUPS = 65535;
 
@@ -114,6 +114,12 @@ export interface PointwiseArgs {
 
 /** The pointwise product y[n, coOff + o, q] (+)= act(b[o] + sum_r W[o, r] x[n, r, q]) for o < O, r < R, q < HW. */
 export function pointwise(rt: Runtime, a: PointwiseArgs): void {
+  const gt = gemmTile(rt, a.tile);
+  if (gt) {
+    const g: ConvGeom = { N: a.N, Cin: a.R, H: 1, W: a.HW, Cout: a.O, KH: 1, KW: 1, stride: 1, pad: 0, Ho: 1, Wo: a.HW };
+    gemmForwardRaw(rt, gt, g, a.x, a.w.buffer, a.sO, a.sR, a.b, a.y, a.coOff, a.coTot, a.relu, a.acc);
+    return;
+  }
   const tile = tileFor(rt, a.tile, a.O);
   // tp 8: the wide variant (two vec4 pixel groups per invocation).
   const wide = tile.tp === 8;
@@ -147,6 +153,11 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
   if (g.N === 0) return;
   if (isPointwise(g)) {
     pointwise(rt, { tile: 'pointwise', N: g.N, R: g.Cin, HW: g.H * g.W, O: g.Cout, x: a.x, w: a.w, sO: g.Cin, sR: 1, b: a.b, y: a.out, coOff: a.coOff, coTot: a.coTot, relu: a.relu, acc: false });
+    return;
+  }
+  const gt = gemmTile(rt, g.stride === 1 ? 'forward' : 'forwardStrided');
+  if (gt) {
+    gemmForwardRaw(rt, gt, g, a.x, a.w.buffer, g.Cin * g.KH * g.KW, 1, a.b, a.out, a.coOff, a.coTot, a.relu, false);
     return;
   }
   const tile = tileFor(rt, g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
@@ -264,6 +275,11 @@ export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: T
     rt.release(col);
     return;
   }
+  const gt = gemmTile(rt, 'backwardInput');
+  if (gt) {
+    gemmBackwardInputRaw(rt, gt, g, gm, w.buffer, dx, acc);
+    return;
+  }
   const tile = tileFor(rt, 'backwardInput', g.Cin);
   const tap = tapVariant(rt, tile);
   const wp = packedWeight(rt, w, { C: g.Cin, K: g.Cout * KK, KK, sC: KK, sA: g.Cin * KK, sB: 1 }, tile.tc);
@@ -291,6 +307,11 @@ export function backwardWeight(rt: Runtime, g: ConvGeom, a: { x: GPUBuffer; gm: 
   const K = g.Cin * g.KH * g.KW;
   const HoWo = g.Ho * g.Wo;
   const R = g.N * HoWo;
+  const gt = gemmTile(rt, 'backwardWeight');
+  if (gt) {
+    gemmBackwardWeightRaw(rt, gt, g, a.x, a.gm, a.dw);
+    return;
+  }
   const t = tileFor(rt, 'backwardWeight', g.Cout);
   const items = Math.ceil(K / t.tp);
   // Narrow weights (conv1 has K = 27) waste fewer lanes with a smaller workgroup.

@@ -5,12 +5,18 @@
 import type { Runtime } from '../../gpu/runtime.js';
 import { isCpuAdapter } from '../../gpu/adapter.js';
 import type { ConvShape } from '../cpu/conv.js';
+import { checkGemmTile, gemmConfig } from '../conv_gemm.js';
 
 /** Register tile of a kernel: `wg` lanes per workgroup, `tc` channels and `tp` pixels (or weight columns) per invocation. */
 export interface ConvTile {
   wg: number;
   tc: number;
   tp: number;
+  /**
+   * The implicit-GEMM kernels tiled in workgroup memory (src/ops/conv_gemm.ts) instead of the register tiles:
+   * tc x tp is then the workgroup's output tile (32 or 64 channels x 32 or 64 pixels) and wg = tc * tp / 16.
+   */
+  gemm?: boolean;
 }
 
 /**
@@ -44,14 +50,20 @@ export const convTuning = {
   col2imTp: 8,
   /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 8). */
   subgroups: true,
-  /** Tiles on adapters that are not CPUs (measured on an NVIDIA H200 through Dawn's Vulkan backend). */
+  /** gemm tiles shrink (to 32 x 32) while their grid has fewer workgroups than this (small layers at batch 1). */
+  gemmMinGroups: 256,
+  /**
+   * Tiles on adapters that are not CPUs: the implicit-GEMM kernels in workgroup memory (conv_gemm.ts), 64 x 64
+   * output tiles per workgroup shrinking on small layers. (The register tiles measured on an NVIDIA H200 in the
+   * first session, { wg: 64, tc: 16, tp: 4 }, remain candidates of the tuner.)
+   */
   gpu: {
-    forward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-    forwardStrided: { wg: 64, tc: 8, tp: 4 } as ConvTile,
-    pointwise: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-    backwardInput: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-    pointwiseBackward: { wg: 64, tc: 16, tp: 4 } as ConvTile,
-    backwardWeight: { wg: 64, tc: 16, tp: 4, chunk: 512 } as ConvTile & { chunk: number },
+    forward: { wg: 256, tc: 64, tp: 64, gemm: true } as ConvTile,
+    forwardStrided: { wg: 256, tc: 64, tp: 64, gemm: true } as ConvTile,
+    pointwise: { wg: 256, tc: 64, tp: 64, gemm: true } as ConvTile,
+    backwardInput: { wg: 256, tc: 64, tp: 64, gemm: true } as ConvTile,
+    pointwiseBackward: { wg: 256, tc: 64, tp: 64, gemm: true } as ConvTile,
+    backwardWeight: { wg: 256, tc: 64, tp: 64, chunk: 512, gemm: true } as ConvTile & { chunk: number },
   },
 };
 
@@ -61,6 +73,16 @@ export type TileTable = Record<TileName, ConvTile> & { backwardWeight: ConvTile 
 /** The tile table for this runtime's adapter (CPU adapters: the top level of convTuning; else convTuning.gpu). */
 export function tileTable(rt: Runtime): TileTable {
   return isCpuAdapter(rt.report) ? convTuning : convTuning.gpu;
+}
+
+/** The tile of family `name` when it selects the gemm kernels (checked), else null. */
+export function gemmTile(rt: Runtime, name: TileName): ConvTile | null {
+  const t: ConvTile = tileTable(rt)[name];
+  if (!t.gemm) return null;
+  checkGemmTile(name, t);
+  gemmConfig.minGroups = convTuning.gemmMinGroups;
+  gemmConfig.unrollTaps = convTuning.unrollTaps;
+  return t;
 }
 
 /** The tile of kernel `name` for `channels` channels on this runtime's adapter (a copy). */

@@ -14,11 +14,21 @@ export interface ConvShape {
   pad: number;
 }
 
+/** One convolution's shapes with its output size (what the GPU launchers take). */
+export type ConvGeom = ConvShape & { Ho: number; Wo: number };
+
 export function convOutSize(s: ConvShape): { Ho: number; Wo: number } {
   return {
     Ho: Math.floor((s.H + 2 * s.pad - s.KH) / s.stride) + 1,
     Wo: Math.floor((s.W + 2 * s.pad - s.KW) / s.stride) + 1,
   };
+}
+
+/** The shape record of x [N, Cin, H, W] and w [Cout, Cin, KH, KW]. */
+export function convShapeOf(xShape: readonly number[], wShape: readonly number[], stride = 1, pad = 0): ConvShape {
+  const [N, Cin, H, W] = xShape;
+  const [Cout, , KH, KW] = wShape;
+  return { N, Cin, H, W, Cout, KH, KW, stride, pad };
 }
 
 /** y = act(conv(x, w) + b), float64, [N, Cout, Ho, Wo]. */
@@ -40,15 +50,16 @@ export function conv2dCpu(
           for (let ci = 0; ci < Cin; ci++) {
             for (let kh = 0; kh < KH; kh++) {
               const iy = oy * stride - pad + kh;
-              if (iy < 0 || iy >= H) continue;
               for (let kw = 0; kw < KW; kw++) {
                 const ix = ox * stride - pad + kw;
-                if (ix < 0 || ix >= W) continue;
-                acc += x[((n * Cin + ci) * H + iy) * W + ix] * w[((co * Cin + ci) * KH + kh) * KW + kw];
+                // Padding taps add 0 · w, as PyTorch's zero padding does: a NaN weight makes every output NaN.
+                const xv = iy < 0 || iy >= H || ix < 0 || ix >= W ? 0 : x[((n * Cin + ci) * H + iy) * W + ix];
+                acc += xv * w[((co * Cin + ci) * KH + kh) * KW + kw];
               }
             }
           }
-          y[((n * Cout + co) * Ho + oy) * Wo + ox] = activation === 'relu' ? Math.max(acc, 0) : acc;
+          // torch's relu (x <= 0 ? 0 : x): NaN passes.
+          y[((n * Cout + co) * Ho + oy) * Wo + ox] = activation === 'relu' && acc <= 0 ? 0 : acc;
         }
       }
     }
@@ -64,7 +75,7 @@ export interface ConvGrads {
 
 /**
  * Gradients of conv2d given the gradient dy of its output. With activation 'relu' pass the forward output
- * y: dy is masked by y > 0 first (the fused ReLU's gradient).
+ * y: dy is zeroed where y <= 0 first (the fused ReLU's gradient; it passes where y is NaN, as torch).
  */
 export function conv2dBackwardCpu(
   x: ArrayLike<number>,
@@ -83,18 +94,21 @@ export function conv2dBackwardCpu(
       for (let oy = 0; oy < Ho; oy++) {
         for (let ox = 0; ox < Wo; ox++) {
           const o = ((n * Cout + co) * Ho + oy) * Wo + ox;
-          const g = reluOutput && !(reluOutput[o] > 0) ? 0 : dy[o];
-          if (g === 0) continue;
+          const g = reluOutput && reluOutput[o] <= 0 ? 0 : dy[o]; // a NaN output passes its gradient (torch)
           db[co] += g;
+          // Every product is formed, also for g = 0 and padding taps (x = 0), as PyTorch's GEMMs do: 0 · Inf and
+          // 0 · NaN are NaN, so non-finite inputs or weights give the same NaN pattern as torch.
           for (let ci = 0; ci < Cin; ci++) {
             for (let kh = 0; kh < KH; kh++) {
               const iy = oy * stride - pad + kh;
-              if (iy < 0 || iy >= H) continue;
               for (let kw = 0; kw < KW; kw++) {
                 const ix = ox * stride - pad + kw;
-                if (ix < 0 || ix >= W) continue;
-                const xi = ((n * Cin + ci) * H + iy) * W + ix;
                 const wi = ((co * Cin + ci) * KH + kh) * KW + kw;
+                if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
+                  dw[wi] += g * 0;
+                  continue;
+                }
+                const xi = ((n * Cin + ci) * H + iy) * W + ix;
                 dx[xi] += g * w[wi];
                 dw[wi] += g * x[xi];
               }

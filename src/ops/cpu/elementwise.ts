@@ -40,12 +40,13 @@ interface UnaryRule {
 /** f and f' of each unary op; the derivative conventions match the GPU rules (and PyTorch). */
 export const UNARY = {
   neg: { f: (v) => -v, df: () => -1 },
-  abs: { f: Math.abs, df: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) }, // 0 at 0
+  abs: { f: Math.abs, df: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) }, // 0 at 0 and at NaN (torch's sign(NaN) = 0)
   square: { f: (v) => v * v, df: (x) => 2 * x },
   sqrt: { f: Math.sqrt, df: (_x, y) => 1 / (2 * y) },
   exp: { f: Math.exp, df: (_x, y) => y },
   log: { f: Math.log, df: (x) => 1 / x },
-  relu: { f: (v) => Math.max(v, 0), df: (_x, y) => (y > 0 ? 1 : 0) }, // 0 at 0
+  // torch's threshold: x <= 0 ? 0 : x, so NaN passes; the gradient is 0 where y <= 0 (0 at 0, 1 at NaN).
+  relu: { f: (v) => (v <= 0 ? 0 : v), df: (_x, y) => (y <= 0 ? 0 : 1) },
   clone: { f: (v) => v, df: () => 1 },
 } satisfies Record<string, UnaryRule>;
 export type UnaryName = keyof typeof UNARY;
@@ -67,11 +68,12 @@ export function unaryBackward(op: UnaryName, g: CpuTensor, x: CpuTensor): CpuTen
   return map(x, (v, i) => g.data[i] * r.df(v, r.f(v)));
 }
 
+/** NaN stays NaN (torch.clamp). */
 export function clamp(x: CpuTensor, lo: number, hi: number): CpuTensor {
-  return map(x, (v) => Math.min(Math.max(v, lo), hi));
+  return map(x, (v) => (v < lo ? lo : v > hi ? hi : v));
 }
 
-/** The gradient passes where lo <= x <= hi (as PyTorch). */
+/** The gradient passes where lo <= x <= hi (as PyTorch; not at NaN). */
 export function clampBackward(g: CpuTensor, x: CpuTensor, lo: number, hi: number): CpuTensor {
   return map(x, (v, i) => (v >= lo && v <= hi ? g.data[i] : 0));
 }
@@ -119,8 +121,13 @@ export const BINARY = {
   sub: { f: (a, b) => a - b, da: () => 1, db: () => -1 },
   mul: { f: (a, b) => a * b, da: (_a, b) => b, db: (a) => a },
   div: { f: (a, b) => a / b, da: (_a, b) => 1 / b, db: (a, b) => -a / (b * b) },
-  // The gradient goes to the larger operand, to a on ties.
-  maximum: { f: (a, b) => Math.max(a, b), da: (a, b) => (a >= b ? 1 : 0), db: (a, b) => (a < b ? 1 : 0) },
+  // NaN if either is NaN (Math.max does that). The gradient goes to the larger operand, half to each on ties,
+  // and whole to both where either is NaN (torch 1.13: where(a == b, g/2, g).masked_fill_(a < b, 0)).
+  maximum: {
+    f: (a, b) => Math.max(a, b),
+    da: (a, b) => (a === b ? 0.5 : a < b ? 0 : 1),
+    db: (a, b) => (a === b ? 0.5 : a > b ? 0 : 1),
+  },
 } satisfies Record<string, BinaryRule>;
 export type BinaryName = keyof typeof BINARY;
 

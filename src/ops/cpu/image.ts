@@ -98,7 +98,8 @@ export function clampChannelsCpu(x: ArrayLike<number>, shape: readonly number[],
   const out = new Float64Array(prod(shape));
   for (let i = 0; i < out.length; i++) {
     const c = Math.floor(i / inner) % C;
-    out[i] = Math.min(Math.max(x[i], lo[c]), hi[c]);
+    const v = x[i];
+    out[i] = v < lo[c] ? lo[c] : v > hi[c] ? hi[c] : v; // NaN stays NaN (torch.clamp)
   }
   return out;
 }

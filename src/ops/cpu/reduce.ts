@@ -94,9 +94,11 @@ export function maxOverAxis(x: CpuTensor, axes: number | readonly number[], keep
   const out = new Float64Array(L.nOut).fill(-Infinity);
   const index = new Int32Array(L.nOut).fill(-1);
   // Input order visits each group's elements by increasing reduced index, so a strict '>' keeps the first.
+  // A NaN is the maximum: the first NaN of a group wins (torch.max(dim)).
   for (let i = 0; i < x.data.length; i++) {
     const o = L.o[i];
-    if (index[o] < 0 || x.data[i] > out[o]) {
+    const v = x.data[i];
+    if (index[o] < 0 || v > out[o] || (Number.isNaN(v) && !Number.isNaN(out[o]))) {
       out[o] = x.data[i];
       index[o] = L.r[i];
     }

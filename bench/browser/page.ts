@@ -1,0 +1,342 @@
+// The page of `npm run bench -- browser` (bundled by bench/browser.mjs with esbuild, served on 127.0.0.1):
+// gradsight, TensorFlow.js (WebGPU backend), jax-js (WebGPU, jit) and ONNX Runtime Web (WebGPU EP) in one
+// page, each on its own device from the same navigator.gpu adapter. bench/browser.mjs drives it through
+// window.B: setup() loads the weights into every engine, agreement() compares their logits on one image,
+// bench() times one workload at one batch size with the engines alternating run by run.
+import { Device, tidy, noGrad, maxOverAxis, abs, type Tensor } from '../../src/core.js';
+import { SqueezeNet } from '../../src/nn/squeezenet.js';
+import { inputGradient } from '../../src/viz/saliency.js';
+import { importSqueezeNet } from '../../src/weights/index.js';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-webgpu';
+import * as jax from '@jax-js/jax';
+import * as ort from 'onnxruntime-web/webgpu';
+// @ts-expect-error: a plain JS module of the Node benchmarks (no type declarations)
+import { TfjsSqueezeNet } from '../tfjs_squeezenet.mjs';
+import { JaxSqueezeNet, type JaxPool, type StateTensor } from './jax_squeezenet.js';
+
+type Workload = 'forward' | 'saliency';
+type Engine = 'gradsight' | 'tfjs' | 'jax' | 'ort';
+interface Runner { forward(n: number): () => Promise<Float32Array>; saliency?(n: number): () => Promise<Float32Array> }
+
+const log = (m: string) => console.log(`[bench] ${m}`);
+const SIZE = 224;
+
+/** Seeded N(0, 1) (mulberry32 + Box–Muller), as bench/common.mjs. */
+function randn(n: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const u = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(u()));
+    const th = 2 * Math.PI * u();
+    out[i] = r * Math.cos(th);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
+  }
+  return out;
+}
+
+const inputs = new Map<number, Float32Array>();
+/** The same NCHW batch for every engine. */
+function input(n: number): Float32Array {
+  let x = inputs.get(n);
+  if (!x) inputs.set(n, (x = randn(n * 3 * SIZE * SIZE, 3 + n)));
+  return x;
+}
+const classesOf = (n: number) => Array.from({ length: n }, (_, i) => (i * 97 + 1) % 1000);
+
+// ---------- engines ----------
+
+async function gradsightEngine(dict: Map<string, StateTensor>, tiles: unknown): Promise<Runner & { device: Device }> {
+  const device = await Device.create();
+  if (tiles) {
+    const { applyConvTiles } = await import('../../src/ops/conv_tune.js');
+    applyConvTiles(device, tiles as Parameters<typeof applyConvTiles>[1]);
+  }
+  const model = SqueezeNet.fromStateDict(device, dict as never);
+  const xs = new Map<number, Tensor>();
+  const x = (n: number) => {
+    let t = xs.get(n);
+    if (!t) xs.set(n, (t = device.tensor(input(n), [n, 3, SIZE, SIZE])));
+    return t;
+  };
+  return {
+    device,
+    forward: (n) => async () => {
+      const xi = x(n);
+      const y = tidy(() => noGrad(() => model.logits(xi)));
+      const a = await y.toArray();
+      y.dispose();
+      return a;
+    },
+    saliency: (n) => async () => {
+      const xi = x(n);
+      const m = tidy(() => maxOverAxis(abs(inputGradient(model, xi, classesOf(n))), 1));
+      const a = await m.toArray();
+      m.dispose();
+      return a;
+    },
+  };
+}
+
+async function tfjsEngine(dict: Map<string, StateTensor>): Promise<Runner & { version: string }> {
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs: the webgpu backend failed to initialise');
+  await tf.ready();
+  tf.enableProdMode();
+  const net = new TfjsSqueezeNet(tf, dict);
+  const xs = new Map<number, tf.Tensor4D>();
+  const x = (n: number) => {
+    let t = xs.get(n);
+    if (!t) xs.set(n, (t = tf.keep(tf.tidy(() => tf.transpose(tf.tensor4d(input(n), [n, 3, SIZE, SIZE]), [0, 2, 3, 1])))));
+    return t;
+  };
+  /** features [N, 13, 13, 512] (net.forward without the classifier) */
+  const features = (xi: tf.Tensor4D) => {
+    let h = net.conv(xi, 'features.0', 2);
+    for (const i of [3, 4, 6, 7, 9, 10, 11, 12]) {
+      if ([2, 5, 8].includes(i - 1)) h = net.pool(h);
+      const s = net.conv(h, `features.${i}.squeeze`);
+      h = tf.concat([net.conv(s, `features.${i}.expand1x1`), net.conv(s, `features.${i}.expand3x3`, 1, 'same')], 3);
+    }
+    return h;
+  };
+  const grads = new Map<number, (xi: tf.Tensor) => tf.Tensor>();
+  const gradOf = (n: number) => {
+    let g = grads.get(n);
+    if (!g) {
+      const idx = tf.keep(tf.tensor1d(classesOf(n), 'int32'));
+      const wAll = net.p.get('classifier.1.weight'); // [1, 1, 512, 1000]
+      const bAll = net.p.get('classifier.1.bias');
+      // The one-class shortcut, as gradsight's classScores: relu(Σ_c h·W[:, cᵢ] + b[cᵢ]) averaged over positions.
+      g = tf.grad((xi: tf.Tensor) => {
+        const h = features(xi as tf.Tensor4D); // [N, 13, 13, 512]
+        const w = tf.transpose(tf.gather(tf.reshape(wAll, [512, 1000]), idx, 1)); // [N, 512]
+        const b = tf.gather(bAll, idx); // [N]
+        const s = tf.relu(tf.add(tf.sum(tf.mul(h, tf.reshape(w, [n, 1, 1, 512])), 3), tf.reshape(b, [n, 1, 1])));
+        return tf.sum(tf.mean(s, [1, 2]));
+      });
+      grads.set(n, g);
+    }
+    return g;
+  };
+  return {
+    version: tf.version_core,
+    forward: (n) => async () => {
+      const y = tf.tidy(() => net.forward(x(n)));
+      const a = (await y.data()) as Float32Array;
+      y.dispose();
+      return a;
+    },
+    saliency: (n) => async () => {
+      const g = gradOf(n);
+      const m = tf.tidy(() => tf.max(tf.abs(g(x(n))), 3));
+      const a = (await m.data()) as Float32Array;
+      m.dispose();
+      return a;
+    },
+  };
+}
+
+async function jaxEngine(dict: Map<string, StateTensor>, pool: JaxPool): Promise<Runner> {
+  const ok = await jax.init('webgpu');
+  if (!ok.includes('webgpu')) throw new Error(`jax-js: no webgpu backend (available: ${ok.join(', ')})`);
+  jax.defaultDevice('webgpu');
+  const net = new JaxSqueezeNet(dict, pool);
+  const xs = new Map<number, jax.Array>();
+  const x = (n: number) => {
+    let t = xs.get(n);
+    if (!t) xs.set(n, (t = jax.numpy.array(input(n)).reshape([n, 3, SIZE, SIZE])));
+    return t.ref;
+  };
+  const cls = new Map<number, jax.Array>();
+  const c = (n: number) => {
+    let t = cls.get(n);
+    if (!t) cls.set(n, (t = jax.numpy.array(classesOf(n), { dtype: jax.numpy.int32 })));
+    return t.ref;
+  };
+  return {
+    forward: (n) => () => net.forward(x(n)),
+    saliency: (n) => () => net.saliency(x(n), c(n)),
+  };
+}
+
+async function ortEngine(bytes: Uint8Array): Promise<Runner & { version: string }> {
+  ort.env.wasm.wasmPaths = '/ort/';
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all', logSeverityLevel: 0 });
+  const name = session.inputNames[0];
+  const out = session.outputNames[0];
+  return {
+    version: ort.env.versions.web ?? '',
+    forward: (n) => async () => {
+      const r = await session.run({ [name]: new ort.Tensor('float32', input(n), [n, 3, SIZE, SIZE]) });
+      const a = (await r[out].getData()) as Float32Array;
+      r[out].dispose();
+      return a;
+    },
+  };
+}
+
+// ---------- driver ----------
+
+const engines = new Map<Engine, Runner>();
+const info: Record<string, unknown> = {};
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET ${url} → ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+async function setup(cfg: { engines: Engine[]; jaxPool: JaxPool; tiles: unknown }): Promise<Record<string, unknown>> {
+  const pth = await fetchBytes('/weights/squeezenet1_1.pth');
+  const dict = importSqueezeNet(pth, 'squeezenet1_1.pth').dict as unknown as Map<string, StateTensor>;
+  for (const e of cfg.engines) {
+    const t0 = performance.now();
+    if (e === 'gradsight') {
+      const g = await gradsightEngine(dict, cfg.tiles);
+      engines.set(e, g);
+      info.adapter = g.device.adapter;
+      const { currentConvTiles } = await import('../../src/ops/conv_tune.js');
+      info.tiles = currentConvTiles(g.device);
+      info.idleWaits = (g.device.runtime as unknown as { idleWaits: boolean }).idleWaits;
+    } else if (e === 'tfjs') {
+      const t = await tfjsEngine(dict);
+      engines.set(e, t);
+      info.tfjs = t.version;
+    } else if (e === 'jax') {
+      engines.set(e, await jaxEngine(dict, cfg.jaxPool));
+      info.jax = { pool: cfg.jaxPool };
+    } else if (e === 'ort') {
+      const o = await ortEngine(await fetchBytes('/weights/squeezenet1_1.onnx'));
+      engines.set(e, o);
+      info.ort = o.version;
+    }
+    log(`${e} ready in ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  return info;
+}
+
+/** Max |Δlogit| of every engine against gradsight's on one seeded image (batch 1 input). */
+async function agreement(): Promise<Record<string, { maxAbs: number; scale: number }>> {
+  const ref = await engines.get('gradsight')!.forward(1)();
+  const out: Record<string, { maxAbs: number; scale: number }> = {};
+  for (const [e, r] of engines) {
+    if (e === 'gradsight') continue;
+    const y = await r.forward(1)();
+    let maxAbs = 0, scale = 0;
+    for (let i = 0; i < ref.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(ref[i] - y[i]));
+      scale = Math.max(scale, Math.abs(ref[i]));
+    }
+    if (y.length !== ref.length) maxAbs = Infinity;
+    out[e] = { maxAbs, scale };
+  }
+  return out;
+}
+
+/** Saliency maps of every engine against gradsight's (relative L2) at batch n. */
+async function saliencyAgreement(n: number): Promise<Record<string, number>> {
+  const ref = await engines.get('gradsight')!.saliency!(n)();
+  const out: Record<string, number> = {};
+  for (const [e, r] of engines) {
+    if (e === 'gradsight' || !r.saliency) continue;
+    const y = await r.saliency(n)();
+    let num = 0, den = 0;
+    for (let i = 0; i < ref.length; i++) {
+      num += (ref[i] - y[i]) ** 2;
+      den += ref[i] ** 2;
+    }
+    out[e] = y.length === ref.length ? Math.sqrt(num / den) : Infinity;
+  }
+  return out;
+}
+
+/** Times `workload` at batch n: `warmup` runs per engine, then `runs` rounds of one run per engine, alternating. */
+async function bench(workload: Workload, n: number, which: Engine[], runs: number, warmup: number): Promise<Record<string, number[]>> {
+  const fns = which.filter((e) => engines.get(e)?.[workload]).map((e) => [e, engines.get(e)![workload]!(n)] as const);
+  for (const [e, f] of fns) {
+    const t0 = performance.now();
+    for (let i = 0; i < warmup; i++) await f();
+    log(`${workload} b${n} ${e}: ${warmup} warm-ups in ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  const times: Record<string, number[]> = Object.fromEntries(fns.map(([e]) => [e, []]));
+  for (let r = 0; r < runs; r++) {
+    // Rotate the order per round, so no engine always runs right after the same other one.
+    for (let j = 0; j < fns.length; j++) {
+      const [e, f] = fns[(j + r) % fns.length];
+      const t0 = performance.now();
+      await f();
+      times[e].push(performance.now() - t0);
+    }
+  }
+  return times;
+}
+
+/**
+ * gradsight's GPU time per kernel (timestamp queries, where the adapter has them) for one run of `workload` at
+ * batch n, after one warm-up: [{name, ms, count}] sorted by time, plus the run's wall time.
+ */
+async function profile(workload: Workload, n: number, tiles?: unknown): Promise<{ wallMs: number; gpuMs: number; kernels: { name: string; ms: number; count: number }[] }> {
+  const g = engines.get('gradsight') as Runner & { device: Device };
+  if (tiles) {
+    const { applyConvTiles } = await import('../../src/ops/conv_tune.js');
+    applyConvTiles(g.device, tiles as Parameters<typeof applyConvTiles>[1]);
+  }
+  const f = g[workload]!(n);
+  await f();
+  const rt = g.device.runtime;
+  if (!rt.setProfiling(true)) throw new Error('no timestamp-query on this adapter');
+  const t0 = performance.now();
+  await f();
+  const wallMs = performance.now() - t0;
+  rt.setProfiling(false);
+  const t = await rt.takeTimings();
+  const by = new Map<string, { name: string; ms: number; count: number }>();
+  for (const k of t) {
+    const e = by.get(k.name) ?? { name: k.name, ms: 0, count: 0 };
+    e.ms += k.ms;
+    e.count++;
+    by.set(k.name, e);
+  }
+  const kernels = [...by.values()].sort((a, b) => b.ms - a.ms);
+  return { wallMs, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), kernels };
+}
+
+/** Wall ms of `workload` at batch n for each tile override (alternating, `rounds` rounds after a warm-up). */
+async function tileAB(workload: Workload, n: number, variants: unknown[], rounds: number): Promise<number[][]> {
+  const g = engines.get('gradsight') as Runner & { device: Device };
+  const { applyConvTiles, currentConvTiles } = await import('../../src/ops/conv_tune.js');
+  const base = currentConvTiles(g.device);
+  const f = g[workload]!(n);
+  const times = variants.map(() => [] as number[]);
+  for (let r = -1; r < rounds; r++) {
+    for (let i = 0; i < variants.length; i++) {
+      applyConvTiles(g.device, { ...base, ...(variants[i] as object) });
+      const t0 = performance.now();
+      await f();
+      if (r >= 0) times[i].push(performance.now() - t0);
+    }
+  }
+  applyConvTiles(g.device, base);
+  return times;
+}
+
+/** autotuneConv on gradsight's device (as the page's Bench view does): what it timed and chose. */
+async function tune(rounds: number): Promise<unknown> {
+  const g = engines.get('gradsight') as Runner & { device: Device };
+  const { autotuneConv, currentConvTiles } = await import('../../src/ops/conv_tune.js');
+  const t0 = performance.now();
+  const results = await autotuneConv(g.device, { rounds, onProgress: (f, done, total) => log(`tuning ${f}: ${done}/${total}`) });
+  info.tiles = currentConvTiles(g.device);
+  return { ms: performance.now() - t0, tiles: info.tiles, results };
+}
+
+(window as unknown as { B: unknown }).B = { setup, agreement, saliencyAgreement, bench, profile, tileAB, tune, ready: true };

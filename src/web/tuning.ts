@@ -1,0 +1,97 @@
+// Per-adapter conv tiles in the browser: the page tunes the conv tiles for the visitor's adapter (autotuneConv:
+// every candidate of every family, the tiles for SwiftShader and lavapipe, for discrete GPUs and the
+// implicit-GEMM ones alike) and remembers the choice in localStorage, keyed by the adapter's vendor,
+// architecture, device and description, so each adapter keeps its own. Stored tiles are applied as soon as
+// the device exists. On GPUs, where a tuning pass takes a second or two, the page tunes on first use by
+// itself; on CPU adapters (SwiftShader) it takes about a minute, so only the Bench view's "Tune" button does.
+import { autotuneConv, applyConvTiles, currentConvTiles, isCpuAdapter, type Device, type FamilyResult, type ConvTile } from '../core.js';
+import type { AdapterReport } from '../gpu/adapter.js';
+
+const PREFIX = 'gradsight.convTiles.v1:';
+
+export interface StoredTiles {
+  tiles: Record<string, ConvTile>;
+  /** When and how they were chosen. */
+  at: string;
+  rounds: number;
+  userAgent: string;
+  candidates?: { family: string; tile: ConvTile; medianMs: number }[];
+}
+
+/** The localStorage key of an adapter's tiles. */
+export function adapterKey(a: AdapterReport): string {
+  return PREFIX + [a.vendor, a.architecture, a.device, a.description].map((s) => (s || '').trim()).join('|');
+}
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage !== 'undefined' ? localStorage : null;
+  } catch {
+    return null; // storage disabled (privacy settings): tiles are not remembered
+  }
+}
+
+export function loadStoredTiles(a: AdapterReport): StoredTiles | null {
+  const raw = storage()?.getItem(adapterKey(a));
+  if (!raw) return null;
+  try {
+    const s = JSON.parse(raw) as StoredTiles;
+    return s && typeof s.tiles === 'object' ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the current tiles come from: 'stored' (tuned on this adapter before), 'tuned' (this session) or 'default'. */
+export let tilesFrom: 'default' | 'stored' | 'tuned' = 'default';
+
+/**
+ * Applies the tiles remembered for this adapter, if any. A stored entry the library refuses (an older format,
+ * a family that no longer exists) is dropped, and the defaults stay.
+ */
+export function applyStoredTiles(device: Device): StoredTiles | null {
+  const s = loadStoredTiles(device.adapter);
+  if (!s) return null;
+  try {
+    applyConvTiles(device, s.tiles as Parameters<typeof applyConvTiles>[1]);
+    tilesFrom = 'stored';
+    return s;
+  } catch (e) {
+    console.warn(`gradsight: dropping the stored conv tiles of this adapter (${(e as Error).message})`);
+    storage()?.removeItem(adapterKey(device.adapter));
+    return null;
+  }
+}
+
+/** Tunes every conv family on this device, applies and stores the result; returns what was timed. */
+export async function tuneAndStore(device: Device, opts: { rounds?: number; onProgress?: (text: string, frac: number) => void } = {}): Promise<{ results: FamilyResult[]; stored: StoredTiles }> {
+  const rounds = opts.rounds ?? (isCpuAdapter(device.adapter) ? 2 : 3);
+  const families: string[] = [];
+  const results = await autotuneConv(device, {
+    rounds,
+    onProgress: (family, done, total) => {
+      if (!families.includes(family)) families.push(family);
+      opts.onProgress?.(`${family}: round ${done} of ${total}`, (families.length - 1 + done / total) / 5);
+    },
+  });
+  const stored: StoredTiles = {
+    tiles: currentConvTiles(device) as unknown as Record<string, ConvTile>,
+    at: new Date().toISOString(),
+    rounds,
+    userAgent: navigator.userAgent,
+    candidates: results.flatMap((r) => r.candidates.map((c) => ({ family: r.family, tile: c.tile, medianMs: c.medianMs }))),
+  };
+  storage()?.setItem(adapterKey(device.adapter), JSON.stringify(stored));
+  tilesFrom = 'tuned';
+  return { results, stored };
+}
+
+/** Forget this adapter's tiles (the defaults apply after a reload). */
+export function forgetTiles(a: AdapterReport): void {
+  storage()?.removeItem(adapterKey(a));
+}
+
+/** On first use: tune by itself where that is cheap (GPUs), when nothing is stored for the adapter yet. */
+export function cheapToTune(a: AdapterReport): boolean {
+  return !isCpuAdapter(a);
+}
