@@ -381,10 +381,27 @@ export class Runtime {
    * Its bind group layout is built from the reflected bindings of the shader.
    */
   kernel(name: string, source: string, constants: Record<string, number> = {}, entryPoint = 'main'): Kernel {
+    // Fast path (this runs on every dispatch): the pipelines of this name, compared by entry point, source
+    // length and constant values, without building a string key.
+    const byName = this.kernelsByName.get(name);
+    if (byName) {
+      next: for (const e of byName) {
+        if (e.entryPoint !== entryPoint || e.sourceLength !== source.length) continue;
+        let n = 0;
+        for (const c in constants) {
+          if (e.constants[c] !== constants[c]) continue next;
+          n++;
+        }
+        if (n === e.count) return e.kernel;
+      }
+    }
     const ckeys = Object.keys(constants).sort();
-    const key = `${name}|${entryPoint}|${ckeys.map((k) => `${k}=${constants[k]}`).join(',')}|${source.length}`;
+    const key = `${name}|${entryPoint}|${ckeys.map((c) => `${c}=${constants[c]}`).join(',')}|${source.length}`;
     let k = this.kernels.get(key);
-    if (k) return k;
+    if (k) {
+      this.rememberKernel(name, entryPoint, source.length, constants, k);
+      return k;
+    }
     const info = reflect(source, name);
     const device = this.device;
     device.pushErrorScope('validation');
@@ -426,7 +443,16 @@ export class Runtime {
       workgroupSize: [wg[0] || 1, wg[1] || 1, wg[2] || 1],
     };
     this.kernels.set(key, k);
+    this.rememberKernel(name, entryPoint, source.length, constants, k);
     return k;
+  }
+
+  private kernelsByName = new Map<string, { entryPoint: string; sourceLength: number; constants: Record<string, number>; count: number; kernel: Kernel }[]>();
+
+  private rememberKernel(name: string, entryPoint: string, sourceLength: number, constants: Record<string, number>, kernel: Kernel): void {
+    let list = this.kernelsByName.get(name);
+    if (!list) this.kernelsByName.set(name, (list = []));
+    list.push({ entryPoint, sourceLength, constants: { ...constants }, count: Object.keys(constants).length, kernel });
   }
 
   /**
