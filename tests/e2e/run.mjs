@@ -626,8 +626,9 @@ try {
     const pickers = { 'image-open': join(ROOT, 'samples', '02_244.png'), 'weights-open': null };
     const out = [];
     for (const [id, file] of Object.entries(pickers)) {
+      // Start at the top: a click on the (unfocusable) title sets where Tab starts.
       await page.evaluate(() => document.activeElement?.blur());
-      await page.focus('body');
+      await page.click('.brand h1');
       let presses = 0;
       for (; presses < 60; presses++) {
         await page.keyboard.press('Tab');
