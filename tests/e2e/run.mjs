@@ -738,6 +738,21 @@ try {
     const w = await p2.evaluate(() => ({ sw: document.documentElement.scrollWidth, iw: window.innerWidth }));
     assert(w.sw <= w.iw, `the no-WebGPU page scrolls sideways at 400 px (${w.sw})`);
     await p2.screenshot({ path: join(OUT, 'no-webgpu-400.png'), fullPage: true });
+    // WebGPU without an adapter: a different story, told the same way everywhere on the page.
+    const p3 = await context.newPage();
+    p3.on('pageerror', (e) => errs.push(e.message));
+    await p3.addInitScript(() => {
+      GPU.prototype.requestAdapter = async () => null;
+    });
+    await p3.goto(server.url);
+    await p3.waitForFunction(() => window.gradsight && window.gradsight.state.phase !== 'starting', null, { timeout: 60000 });
+    const t3 = await p3.textContent('#nogpu-title');
+    const pill3 = await p3.textContent('#adapter-pill');
+    const card3 = await p3.textContent('#weights-status');
+    const reason3 = await p3.textContent('#nogpu-reason');
+    assert(t3 === 'WebGPU found no usable GPU adapter' && /no adapter/.test(pill3) && card3.startsWith(t3) && /navigator\.gpu exists/.test(reason3), `no adapter: title '${t3}', pill '${pill3}', card '${card3}'`);
+    assert(!errs.length, `page errors: ${errs.join('; ')}`);
+    await p3.close();
     await p2.close();
     return 'explanation shown, no page errors';
   });
