@@ -107,3 +107,16 @@ export async function classesFor(model: SqueezeNet, d: Device, b: InputBatch, gi
   const pred = argmaxRows(await logitsOf(model, d, b), b.shape[0], model.numClasses);
   return b.labels.map((l, i) => l ?? pred[i]);
 }
+
+/**
+ * A wait for the GPU work queued so far, for Progress.follow: one tiny dispatch and a 4-byte read-back, recorded
+ * now (in queue order after the step just queued), so it resolves when that step has finished even though the
+ * algorithm goes on queueing the next ones. (Device.sync would wait from the next await on, i.e. for everything
+ * queued by then.)
+ */
+export function gpuDone(d: Device): () => Promise<unknown> {
+  return () => {
+    const t = d.zeros([1]);
+    return t.toArray().finally(() => t.dispose());
+  };
+}

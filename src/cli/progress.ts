@@ -26,7 +26,7 @@ export class Progress {
 
   /**
    * Step `done` has been queued: advance to it once `finished()` resolves, i.e. once the GPU has finished the
-   * work queued so far (pass the device's sync). The bar then counts finished work, not queued work, at the
+   * work queued so far (pass context.ts's gpuDone). The bar then counts finished work, not queued work, at the
    * cost of one submit and one wait per step, made only when the bar is shown. Never moves backwards.
    */
   follow(finished: () => Promise<unknown>, done: number, extra = ''): void {

@@ -188,6 +188,16 @@ describe('predict', () => {
     expect(maxRelDiff(a.data, logits25().subarray(0, 2000))).toBeLessThan(1e-4);
   }, TEST_TIMEOUT);
 
+  it('several files after one --image (as a shell glob gives them) and --image again: all used, in order', async () => {
+    const glob = readdirSync(SAMPLES).filter((f) => /^0[0-2]_.*\.png$/.test(f)).sort().map((f) => join(SAMPLES, f)); // what 0[0-2]_*.png expands to
+    expect(glob).toHaveLength(3);
+    const j = lastJson<PredictJson>(await ok(['predict', '--image', ...glob, '--top', '1', '--json']));
+    expect(j.results.map((r) => r.image)).toEqual(glob.map((f) => f.split('/').pop()));
+    const k = lastJson<PredictJson>(await ok(['predict', '--image', glob[2], glob[0], '--top', '1', '--image', glob[1], '--json']));
+    expect(k.results.map((r) => r.image)).toEqual([2, 0, 1].map((i) => glob[i].split('/').pop()));
+    expect(k.results.map((r) => r.top[0].class)).toEqual([2, 0, 1].map((i) => j.results[i].top[0].class));
+  }, TEST_TIMEOUT);
+
   it('npz selections :3 and :0-4 carry their labels; the top-1 line matches PyTorch', async () => {
     const ref = fixtureJson<{ images: { file: string; label: number; name: string; top1: number }[] }>('model/labels25.json').images;
     const one = await ok(['predict', '--image', `${NPZ}:3`]);

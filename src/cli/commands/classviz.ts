@@ -8,7 +8,7 @@ import { softmaxRows, topkRows } from '../../viz/common.js';
 import { writeNpy } from '../../io/npy.js';
 import { encodePng } from '../../image/png.js';
 import { LIMITS, UsageError, int, num, parse, str, strings, type Command } from '../args.js';
-import { classArg, getDevice, getModel } from '../context.js';
+import { classArg, getDevice, getModel, gpuDone } from '../context.js';
 import { checkFiniteResult, checkWritable, guardOutputs, writeAtomic } from '../output.js';
 import { Progress } from '../progress.js';
 import { classVizFigure, framesStrip, imageFromInput } from '../figures.js';
@@ -78,7 +78,7 @@ export const classviz: Command = {
       scoreEvery: values.json ? 0 : 5,
       onStep: (i, s) => {
         if (s !== null) lastScore = s;
-        bar.follow(() => d.sync(), i, lastScore !== null ? `score ${lastScore.toFixed(2)}` : '');
+        bar.follow(gpuDone(d), i, lastScore !== null ? `score ${lastScore.toFixed(2)}` : '');
       },
       frameEvery,
       onFrame: async (i, img) => {

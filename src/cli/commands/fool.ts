@@ -14,7 +14,7 @@ import { IMAGE_OPTION, JSON_OPTION, WEIGHTS_NOTE, WEIGHTS_OPTION } from './commo
 export const fool: Command = {
   name: 'fool',
   summary: 'fooling images: small changes that make the model predict a chosen class',
-  usage: '--image <file|dir|x.npz[:i|:a-b]|x.npy>... --target <N|name> [options]',
+  usage: '--image <file>... --target <N|name> [options]',
   gpu: true,
   options: {
     image: IMAGE_OPTION,

@@ -10,7 +10,7 @@ import { classVisualization, CLASSVIZ_DEFAULTS } from '../../viz/classviz.js';
 import { argmaxRows, softmaxRows, topkRows } from '../../viz/common.js';
 import { loadInputs } from '../inputs.js';
 import { LIMITS, UsageError, int, parse, str, strings, type Command } from '../args.js';
-import { ROOT, classArg, getDevice, getModel } from '../context.js';
+import { ROOT, classArg, getDevice, getModel, gpuDone } from '../context.js';
 import { checkFiniteResult, guardOutputs, writeAtomic } from '../output.js';
 import { Progress } from '../progress.js';
 import { saliencyFigure, foolingFigure, classVizFigure } from '../figures.js';
@@ -80,7 +80,7 @@ export const gallery: Command = {
       const steps = method === 'smoothgrad' || method === 'integrated-gradients' ? SAMPLES : undefined;
       const bar = new Progress(`saliency ${method}`, steps ?? 1);
       const s0 = performance.now();
-      const res = await saliency(model, x, classes, { method, samples: steps, onProgress: (i) => bar.follow(() => d.sync(), i) });
+      const res = await saliency(model, x, classes, { method, samples: steps, onProgress: (i) => bar.follow(gpuDone(d), i) });
       bar.update(steps ?? 1);
       bar.done();
       checkFiniteResult('gallery', `${method} map`, res.maps, res.shape[1] * res.shape[2], batch.names);
@@ -107,7 +107,7 @@ export const gallery: Command = {
     for (const cls of CLASSES) {
       const cb = new Progress(`classviz ${className(cls)}`, iterations);
       const c0 = performance.now();
-      const res = await classVisualization(model, d, cls, { iterations, scoreEvery: 0, onStep: (i) => cb.follow(() => d.sync(), i) });
+      const res = await classVisualization(model, d, cls, { iterations, scoreEvery: 0, onStep: (i) => cb.follow(gpuDone(d), i) });
       cb.done();
       const img = await res.image.toArray();
       const lg = tidy(() => model.logits(res.image));

@@ -13,7 +13,7 @@ const TOP = 5;
 export const predict: Command = {
   name: 'predict',
   summary: 'the top classes of each image',
-  usage: '--image <file|dir|x.npz[:i|:a-b]|x.npy>... [options]',
+  usage: '--image <file>... [options]',
   gpu: true,
   options: {
     image: IMAGE_OPTION,

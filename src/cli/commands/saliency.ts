@@ -6,7 +6,7 @@ import { saliency, SALIENCY_DEFAULTS as D, SALIENCY_METHODS, type SaliencyMethod
 import { argmaxRows, softmaxRows } from '../../viz/common.js';
 import { writeNpy } from '../../io/npy.js';
 import { LIMITS, UsageError, int, num, parse, str, strings, type Command } from '../args.js';
-import { batchTensor, classArg, classesFor, getDevice, getModel, logitsOf } from '../context.js';
+import { batchTensor, classArg, classesFor, getDevice, getModel, gpuDone, logitsOf } from '../context.js';
 import { loadInputs } from '../inputs.js';
 import { checkFiniteResult, checkWritable, guardOutputs, writeAtomic } from '../output.js';
 import { Progress } from '../progress.js';
@@ -21,7 +21,7 @@ const CAM_LAYERS = LAYER_NAMES.filter((l) => l !== 'logits');
 export const saliencyCommand: Command = {
   name: 'saliency',
   summary: 'saliency maps: how much each input pixel moves a class score',
-  usage: '--image <file|dir|x.npz[:i|:a-b]|x.npy>... [options]',
+  usage: '--image <file>... [options]',
   gpu: true,
   options: {
     image: IMAGE_OPTION,
@@ -72,7 +72,7 @@ export const saliencyCommand: Command = {
     const t0 = performance.now();
     const res = await saliency(model, x, classes, {
       method, samples, noise, seed, baseline, rule, layer,
-      onProgress: (i) => bar.follow(() => d.sync(), i),
+      onProgress: (i) => bar.follow(gpuDone(d), i),
     });
     bar.done();
     const ms = performance.now() - t0;

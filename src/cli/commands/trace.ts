@@ -9,7 +9,7 @@ import { IMAGE_OPTION, JSON_OPTION, WEIGHTS_NOTE, WEIGHTS_OPTION } from './commo
 export const trace: Command = {
   name: 'trace',
   summary: 'per-layer statistics of the activations and of the gradient of a class score, for one image',
-  usage: '--image <file|x.npz:i|x.npy> [options]',
+  usage: '--image <file> [options]',
   gpu: true,
   options: {
     image: { ...IMAGE_OPTION, help: 'one input image (PNG/JPEG, an .npz selection of one image, a (1, 3, H, W) .npy)' },
