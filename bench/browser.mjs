@@ -166,7 +166,7 @@ export async function run(argv) {
 
     const agree = await page.evaluate(() => window.B.agreement());
     for (const [e, a] of Object.entries(agree)) {
-      log(`  ${NAME[e]} vs gradsight logits on one image: max |Δ| ${a.maxAbs.toExponential(2)} (largest |logit| ${a.scale.toFixed(2)})`);
+      log(`  ${NAME[e]} vs gradsight logits on one image: max |Δ| ${a.maxAbs.toExponential(2)} (largest |logit| ${a.scale.toFixed(2)}); vs ${Object.entries(a.vsPeers).map(([k, v]) => `${NAME[k]} ${v.toExponential(2)}`).join(', ')}`);
       if (!(a.maxAbs <= 1e-3 * Math.max(1, a.scale))) throw new Error(`bench browser: ${NAME[e]}'s logits differ from gradsight's by ${a.maxAbs} (largest |logit| ${a.scale}): the comparison would be meaningless`);
     }
     const salAgree = await page.evaluate(() => window.B.saliencyAgreement(1));

@@ -70,7 +70,8 @@ function memberLines(sym, isClass) {
   }
   for (const [m, isStatic] of members) {
     const md = m.declarations?.[0];
-    if (!md) continue;
+    // Only what the repository declares (not members inherited from the standard library, e.g. Error's).
+    if (!md || !md.getSourceFile().fileName.startsWith(join(ROOT, 'src'))) continue;
     const mods = ts.getCombinedModifierFlags(md);
     if (mods & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected) || m.getName().startsWith('#') || m.getName().startsWith('_') || isInternal(m)) continue;
     const mt = checker.getTypeOfSymbolAtLocation(m, md);

@@ -21,7 +21,7 @@ export {
   planeShape, channelMap, reluMaskMap, maxPoolRouting, routingMap, gatingSummary, SQUEEZENET_POOL, type PoolParams,
 } from './viz/explorer.js';
 export {
-  classScores, MEAN, STD, LO, HI, hostRng, softmaxRows, argmaxRows, topkRows, type Classifier,
+  classScores, MEAN, STD, LO, HI, hostRng, softmaxRows, argmaxRows, topkRows, NonFiniteError, countNonFinite, type Classifier,
 } from './viz/common.js';
 export {
   detectFormat, loadStateDict, validateSqueezeNet, importSqueezeNet, readSafetensors, writeSafetensors, SQUEEZENET1_1,

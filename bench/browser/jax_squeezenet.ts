@@ -37,7 +37,7 @@ function pool1d(x: JArray, axis: number): JArray {
     return t.reshape(s);
   };
   const a = split(x.ref.slice(...idx(0, 2 * O))); // rows (2i, 2i+1)
-  const even = a.slice(...a.shape.map((_, i) => (i === axis + 1 ? 0 : []))); // rows 2i
+  const even = a.slice(...(a.shape.map((_, i) => (i === axis + 1 ? 0 : [])) as (number | [])[])); // rows 2i
   const b = split(x.slice(...idx(1, L))); // rows (2i+1, 2i+2)
   return np.maximum(even, np.max(b, axis + 1));
 }

@@ -225,19 +225,21 @@ async function setup(cfg: { engines: Engine[]; jaxPool: JaxPool; tiles: unknown 
 }
 
 /** Max |Δlogit| of every engine against gradsight's on one seeded image (batch 1 input). */
-async function agreement(): Promise<Record<string, { maxAbs: number; scale: number }>> {
-  const ref = await engines.get('gradsight')!.forward(1)();
-  const out: Record<string, { maxAbs: number; scale: number }> = {};
-  for (const [e, r] of engines) {
+async function agreement(): Promise<Record<string, { maxAbs: number; scale: number; vsPeers: Record<string, number> }>> {
+  const logits = new Map<string, Float32Array>();
+  for (const [e, r] of engines) logits.set(e, (await r.forward(1)()).slice());
+  const ref = logits.get('gradsight')!;
+  const diff = (a: Float32Array, b: Float32Array) => {
+    let m = a.length === b.length ? 0 : Infinity;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+    return m;
+  };
+  const out: Record<string, { maxAbs: number; scale: number; vsPeers: Record<string, number> }> = {};
+  for (const [e, y] of logits) {
     if (e === 'gradsight') continue;
-    const y = await r.forward(1)();
-    let maxAbs = 0, scale = 0;
-    for (let i = 0; i < ref.length; i++) {
-      maxAbs = Math.max(maxAbs, Math.abs(ref[i] - y[i]));
-      scale = Math.max(scale, Math.abs(ref[i]));
-    }
-    if (y.length !== ref.length) maxAbs = Infinity;
-    out[e] = { maxAbs, scale };
+    // Against gradsight, and against the other peers (each engine computes its own logits).
+    const vsPeers = Object.fromEntries([...logits].filter(([k]) => k !== e && k !== 'gradsight').map(([k, z]) => [k, diff(y, z)]));
+    out[e] = { maxAbs: diff(ref, y), scale: Math.max(...Array.from(ref, Math.abs)), vsPeers };
   }
   return out;
 }

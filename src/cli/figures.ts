@@ -24,6 +24,36 @@ function fitTitle(candidates: string[], cols: number, cell: number): { title: st
   return { title: candidates[candidates.length - 1], titleSize: 16 };
 }
 
+/**
+ * Caption lines that fit a `cell` px wide panel at `size` px text without cutting anything: each line that is too
+ * long wraps at spaces (greedy), so the key number at its end ("pred: web site 53.1%") is kept on the next line
+ * instead of being cut to "pred: web site 53…". Only a single word wider than the cell is cut.
+ */
+export function wrapCaption(lines: readonly string[], cell: number, size = 16): string[] {
+  const fits = (t: string) => !fitText(t, cell, size).endsWith('\u2026');
+  const out: string[] = [];
+  for (const line of lines) {
+    let cur = '';
+    for (const word of line.split(' ')) {
+      const next = cur ? `${cur} ${word}` : word;
+      if (fits(next) || !cur) cur = next;
+      else {
+        out.push(cur);
+        cur = word;
+      }
+    }
+    out.push(fits(cur) ? cur : fitText(cur, cell, size));
+  }
+  return out;
+}
+
+/** The rows with every caption wrapped (see wrapCaption), and the caption lines the figure needs. */
+function wrapped(rows: (Panel | null)[][], cell: number): { rows: (Panel | null)[][]; captionLines: number } {
+  const size = cell >= 128 ? 16 : 8; // gridFigure's default caption size
+  const out = rows.map((r) => r.map((p) => (p && p.caption ? { ...p, caption: wrapCaption(p.caption, cell, size) } : p)));
+  return { rows: out, captionLines: Math.max(1, ...out.flatMap((r) => r.map((p) => p?.caption?.length ?? 0))) };
+}
+
 /** RGB picture of one network input (CHW, normalized). */
 export function imageFromInput(chw: Float32Array, h: number, w: number): RgbImage {
   return deprocess(chw, h, w);
@@ -51,7 +81,7 @@ export function saliencyFigure(b: InputBatch, res: SaliencyResult, preds: { pred
     rows.push(imgs, maps, overs);
   }
   const title = fitTitle([`Saliency (${m}) — SqueezeNet 1.1`, `Saliency (${m})`, `Saliency (${short})`, short], Math.min(n, COLS), 224);
-  return gridFigure({ rows, ...title, captionLines: 2 }).toPng();
+  return gridFigure({ ...wrapped(rows, 224), ...title }).toPng();
 }
 
 /** One row per image: original, fooled, difference magnified ×10 (around mid-gray). */
@@ -64,7 +94,7 @@ export function foolingFigure(b: InputBatch, fooled: Float32Array, reports: Fool
     for (let k = 0; k < diff.length; k++) diff[k] = Math.max(0, Math.min(255, Math.round(127.5 + 10 * (fool.data[k] - orig.data[k]))));
     return [
       { image: orig, caption: [b.names[i], `${className(before[i].pred)} ${pct(before[i].prob)}`] },
-      // Three short lines: a cell is 224 px, about 19 characters of caption.
+      // A cell is 224 px, about 18 characters of caption a line: longer lines wrap (wrapCaption).
       {
         image: fool,
         caption: r.success
@@ -77,17 +107,16 @@ export function foolingFigure(b: InputBatch, fooled: Float32Array, reports: Fool
   });
   const target = reports[0]?.target ?? 0;
   const title = fitTitle([`Fooling images → ${className(target)} (${target})`, `Fooling → ${className(target)}`, `→ ${className(target)}`], 3, 224);
-  return gridFigure({ rows, ...title, captionLines: 3 }).toPng();
+  return gridFigure({ ...wrapped(rows, 224), ...title }).toPng();
 }
 
 /** The final class visualization, with its top-5 under it. */
 export function classVizFigure(img: Float32Array, target: number, top: { index: number; value: number }[]): Uint8Array {
   const pic = imageFromInput(img, 224, 224);
   return gridFigure({
-    rows: [[{ image: pic, caption: [`${className(target)} (${target})`, ...top.slice(0, 3).map((t) => `${className(t.index)} ${pct(t.value)}`)] }]],
+    ...wrapped([[{ image: pic, caption: [`${className(target)} (${target})`, ...top.slice(0, 3).map((t) => `${className(t.index)} ${pct(t.value)}`)] }]], 448),
     cellSize: 448,
     title: 'Class visualization',
-    captionLines: 4,
   }).toPng();
 }
 
@@ -99,5 +128,5 @@ export function framesStrip(img: Float32Array, target: number, snaps: { iteratio
   rows.push([{ image: imageFromInput(img, 224, 224), caption: ['final; top-1:', className(top[0].index), pct(top[0].value)] }]);
   const name = className(target);
   const title = fitTitle([`Class visualization of ${name} (${target})`, `Class visualization: ${name}`, `${name} (${target})`, name], Math.min(Math.max(1, panels.length), COLS), 160);
-  return gridFigure({ rows, cellSize: 160, ...title, captionLines: 3 }).toPng();
+  return gridFigure({ ...wrapped(rows, 160), cellSize: 160, ...title }).toPng();
 }

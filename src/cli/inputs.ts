@@ -15,6 +15,8 @@ export interface InputBatch {
   names: string[];
   /** True label when the source carries one (npz y, labels.json beside the images). */
   labels: (number | null)[];
+  /** Every file read (images, .npz, .npy), so that no output overwrites one of them. */
+  sources: string[];
 }
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
@@ -42,6 +44,8 @@ function readBytes(path: string): Uint8Array {
 }
 
 interface Item {
+  /** The file it came from. */
+  file: string;
   chw: Float32Array;
   h: number;
   w: number;
@@ -63,6 +67,7 @@ function expand(spec: string): Item[] {
   if (sel) {
     const { images, labels } = asUsage(() => npzImages(readNpz(readBytes(sel.path), sel.path), sel));
     return images.map((img, i) => ({
+      file: sel.path,
       chw: preprocess(img, 224),
       h: 224,
       w: 224,
@@ -85,8 +90,17 @@ function expand(spec: string): Item[] {
     const a = asUsage(() => readNpy(readBytes(spec), spec));
     if (a.shape.length !== 4 || a.shape[1] !== 3) throw new UsageError(`${spec}: a .npy input must be float32 (N, 3, H, W); got shape (${a.shape.join(', ')})`);
     const [n, , h, w] = a.shape;
+    if (n === 0 || h === 0 || w === 0) throw new UsageError(`${spec}: the .npy holds no image data (shape (${a.shape.join(', ')}))`);
     const all = asUsage(() => npyToFloat32(a));
+    const per = 3 * h * w;
+    for (let j = 0; j < all.length; j++) {
+      if (Number.isFinite(all[j])) continue;
+      const i = Math.floor(j / per), k = j - i * per;
+      const c = Math.floor(k / (h * w)), y = Math.floor((k % (h * w)) / w), x = k % w;
+      throw new UsageError(`${spec}: image ${i} holds a non-finite value (${all[j]} at channel ${c}, row ${y}, column ${x}); inputs must be finite`);
+    }
     return Array.from({ length: n }, (_, i) => ({
+      file: spec,
       chw: all.subarray(i * 3 * h * w, (i + 1) * 3 * h * w),
       h,
       w,
@@ -97,13 +111,14 @@ function expand(spec: string): Item[] {
   const img: RgbImage = asUsage(() => decodeImage(readBytes(spec), spec));
   const chw = preprocess(img, 224);
   const label = labelsBeside(spec).get(basename(spec)) ?? null;
-  return [{ chw, h: 224, w: 224, name: basename(spec), label }];
+  return [{ file: spec, chw, h: 224, w: 224, name: basename(spec), label }];
 }
 
 /** Load every --image argument into one batch (all inputs must end up the same size). */
 export function loadInputs(specs: readonly string[]): InputBatch {
   if (!specs.length) throw new UsageError('no input: pass --image <file|folder|file.npz[:i|:a-b]|file.npy>');
   const items = specs.flatMap(expand);
+  if (!items.length) throw new UsageError(`no images in ${specs.join(', ')}`);
   const { h, w } = items[0];
   for (const it of items) {
     if (it.h !== h || it.w !== w) throw new UsageError(`inputs differ in size: ${items[0].name} is ${h}×${w}, ${it.name} is ${it.h}×${it.w}`);
@@ -115,5 +130,6 @@ export function loadInputs(specs: readonly string[]): InputBatch {
     shape: [items.length, 3, h, w],
     names: items.map((i) => i.name),
     labels: items.map((i) => i.label),
+    sources: [...new Set(items.map((i) => i.file))],
   };
 }

@@ -101,7 +101,8 @@ function hash53(s: string): string {
 export class ShaderLibrary {
   private parts = new Map<string, Part>();
   private providers = new Map<string, string[]>();
-  private memo = new Map<string, Shader>();
+  /** Composed programs per main file, found by comparing the chosen parts and values (no string key: this runs on every dispatch). */
+  private memo = new Map<string, { chosen: readonly string[]; values: Record<string, ConstValue>; count: number; shader: Shader }[]>();
 
   /** `files`: shader name (file name without .wgsl) → text. */
   constructor(files: Record<string, string>) {
@@ -125,10 +126,20 @@ export class ShaderLibrary {
 
   /** The program made of `main`, the `chosen` parts and what they require, with `values` for the declared constants. */
   compose(main: string, values: Record<string, ConstValue> = {}, chosen: readonly string[] = []): Shader {
+    let cached = this.memo.get(main);
+    if (cached) {
+      next: for (const e of cached) {
+        if (e.chosen.length !== chosen.length) continue;
+        for (let i = 0; i < chosen.length; i++) if (e.chosen[i] !== chosen[i]) continue next;
+        let n = 0;
+        for (const c in values) {
+          if (e.values[c] !== values[c]) continue next;
+          n++;
+        }
+        if (n === e.count) return e.shader;
+      }
+    } else this.memo.set(main, (cached = []));
     const keys = Object.keys(values).sort();
-    const memoKey = `${main}+${chosen.join('+')}|${keys.map((k) => `${k}=${values[k]}`).join(',')}`;
-    const hit = this.memo.get(memoKey);
-    if (hit) return hit;
 
     const parts = [main, ...chosen].map((n) => this.part(n));
     const label = [main, ...chosen].join('+');
@@ -181,8 +192,8 @@ export class ShaderLibrary {
       ...order.map((p) => `\n// ---- ${p.name}.wgsl\n${p.body}`),
     ].join('\n');
     const shader: Shader = { name: label, source, hash: `${hash53(source)}-${source.length}`, consts: { ...values } };
-    if (this.memo.size > 5000) this.memo.clear();
-    this.memo.set(memoKey, shader);
+    if (cached.length > 2000) cached.length = 0; // runaway distinct constants
+    cached.push({ chosen: [...chosen], values: { ...values }, count: keys.length, shader });
     return shader;
   }
 }

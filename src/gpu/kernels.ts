@@ -66,6 +66,8 @@ function reflect(shader: Shader): ReflectInfo {
 
 export class KernelCache {
   private kernels = new Map<string, Kernel>();
+  /** The same pipelines by Shader object and entry point (the lookup on every dispatch). */
+  private byShader = new WeakMap<Shader, Map<string, Kernel>>();
   private uniforms = new Map<string, GPUBuffer>();
   private bindGroups = new Map<string, GPUBindGroup>();
   /** Build errors, resolved asynchronously (Queue awaits them before a read). */
@@ -83,9 +85,16 @@ export class KernelCache {
 
   /** The pipeline of `shader`'s entry point, built on first use (keyed by the hash of the composed source). */
   get(shader: Shader, entryPoint = 'main'): Kernel {
-    const key = `${shader.hash}|${entryPoint}`;
-    let k = this.kernels.get(key);
+    let entries = this.byShader.get(shader);
+    let k = entries?.get(entryPoint);
     if (k) return k;
+    if (!entries) this.byShader.set(shader, (entries = new Map()));
+    const key = `${shader.hash}|${entryPoint}`;
+    k = this.kernels.get(key);
+    if (k) {
+      entries.set(entryPoint, k);
+      return k;
+    }
     const { name } = shader;
     const info = reflect(shader);
     const wsz = info.workgroupSize.get(entryPoint);
@@ -127,6 +136,7 @@ export class KernelCache {
       workgroupSize: [wg[0] || 1, wg[1] || 1, wg[2] || 1],
     };
     this.kernels.set(key, k);
+    entries.set(entryPoint, k);
     return k;
   }
 

@@ -6,7 +6,7 @@ import {
   add, affine, clampChannels, div, gaussianBlur, grad, keep, randn, roll, sqrt, square, sub, sum, tidy,
   type Device, type Tensor,
 } from '../core.js';
-import { HI, LO, classScores, hostRng, type Classifier } from './common.js';
+import { HI, LO, classScores, countNonFinite, hostRng, NonFiniteError, type Classifier } from './common.js';
 
 export interface ClassVizOptions {
   iterations?: number;
@@ -83,11 +83,40 @@ export async function classVisualization(model: Classifier, device: Device, targ
     });
     img.dispose();
     img = keep(next);
-    const wantScore = scoreEvery > 0 && ((t + 1) % scoreEvery === 0 || t === o.iterations - 1);
-    const value = wantScore ? await score.item() : null;
+    // The score is read back every scoreEvery iterations, and the image's sum before a frame is handed out and
+    // at the end: a NaN / Inf stops the loop there (no read-back on the other iterations).
+    const frame = !!opts.onFrame && frameEvery > 0 && (t + 1) % frameEvery === 0;
+    const scoreDue = scoreEvery > 0 && ((t + 1) % scoreEvery === 0 || t === o.iterations - 1);
+    const value = scoreDue ? await score.item() : null;
     score.dispose();
+    if (value !== null && !Number.isFinite(value)) {
+      const why = await pixelsCause(img);
+      img.dispose();
+      throw new NonFiniteError(`classviz: the score of class ${target} is ${value} at iteration ${t + 1}${why}`);
+    }
     opts.onStep?.(t + 1, value);
-    if (opts.onFrame && frameEvery > 0 && ((t + 1) % frameEvery === 0)) await opts.onFrame(t + 1, img);
+    if (frame) {
+      await checkImage(img, `at iteration ${t + 1}`);
+      await opts.onFrame!(t + 1, img);
+    }
   }
+  await checkImage(img, `after ${o.iterations} iterations`);
   return { image: img, target, offsets };
+}
+
+/** NonFiniteError (disposing img) when the image holds NaN / Inf: a step's gradient was not finite. */
+async function checkImage(img: Tensor, when: string): Promise<void> {
+  const total = tidy(() => sum(img));
+  const v = await total.item();
+  total.dispose();
+  if (Number.isFinite(v)) return;
+  const why = await pixelsCause(img);
+  img.dispose();
+  throw new NonFiniteError(`classviz: the image is not finite ${when}${why || ' (its sum overflows)'}`);
+}
+
+/** ": k of its pixels are non-finite (...)" when the image holds NaN / Inf (a step's gradient was not finite). */
+async function pixelsCause(img: Tensor): Promise<string> {
+  const k = countNonFinite(await img.toArray());
+  return k ? `: ${k} of the image's pixels are not finite (the input gradient of a step was not finite)` : '';
 }

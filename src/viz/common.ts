@@ -79,3 +79,47 @@ export function topkRows(v: Float32Array, n: number, k: number, top: number): { 
   }
   return out;
 }
+
+/**
+ * A score, gradient or map the algorithms computed is NaN or ±Inf (non-finite weights or inputs, or an overflow):
+ * the algorithms stop with this error instead of drawing a map or taking another step.
+ */
+export class NonFiniteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteError';
+  }
+}
+
+/** Number of NaN / ±Inf values in v[from, to). */
+export function countNonFinite(v: ArrayLike<number>, from = 0, to = v.length): number {
+  let k = 0;
+  for (let i = from; i < to; i++) if (!Number.isFinite(v[i])) k++;
+  return k;
+}
+
+/** 'NaN', 'Infinity' or '-Infinity'. */
+function nonFiniteName(v: number): string {
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
+/**
+ * Throws NonFiniteError for the first image whose score is not finite: "<what>: the score of class c for image i
+ * is NaN<where>".
+ */
+export function checkScores(what: string, scores: ArrayLike<number>, classes: readonly number[], where = ''): void {
+  for (let i = 0; i < scores.length; i++) {
+    if (!Number.isFinite(scores[i])) throw new NonFiniteError(`${what}: the score of class ${classes[i]} for image ${i} is ${nonFiniteName(scores[i])}${where}`);
+  }
+}
+
+/**
+ * Throws NonFiniteError for the first image whose values (n images of `per` values each, e.g. a map) are not all
+ * finite: "<what>: <subject> of image i has k non-finite values (of per)".
+ */
+export function checkFinite(what: string, subject: string, v: ArrayLike<number>, n: number, per: number): void {
+  for (let i = 0; i < n; i++) {
+    const k = countNonFinite(v, i * per, (i + 1) * per);
+    if (k) throw new NonFiniteError(`${what}: ${subject} of image ${i} has ${k} non-finite values (of ${per})`);
+  }
+}

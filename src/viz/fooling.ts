@@ -5,7 +5,7 @@ import {
   add, affine, clampChannels, concat, div, gatherRows, grad, greater, keep, maxOverAxis, mul, slice, softmax, sqrt, square, sum, tidy,
   type Tensor,
 } from '../core.js';
-import { argmaxRows, checkClasses, checkInput, HI, LO, softmaxRows, STD, type Classifier } from './common.js';
+import { argmaxRows, checkClasses, checkInput, countNonFinite, HI, LO, NonFiniteError, softmaxRows, STD, type Classifier } from './common.js';
 
 export interface FoolingOptions {
   /** Step size (default 1). */
@@ -87,6 +87,16 @@ export async function makeFoolingImages(model: Classifier, x: Tensor, targets: r
     const [mv, pt] = await Promise.all([moving.toArray(), pTarget.toArray()]);
     moving.dispose();
     pTarget.dispose();
+    // pTarget is NaN when the image's scores are (a NaN or +Inf logit): checked on the values already read
+    // back, before the image is stepped or counted as fooled.
+    const bad = active.findIndex((_, j) => !Number.isFinite(pt[j]));
+    if (bad >= 0) {
+      stepped.dispose();
+      const i = active[bad];
+      const why = it === 0 ? '' : await stepCause(imgs[i]);
+      for (const t of imgs) t.dispose();
+      throw new NonFiniteError(`fool: the scores of image ${i} are not finite at step ${it + 1} (target probability ${pt[bad]})${why}`);
+    }
     active.forEach((i, j) => {
       lastProb[i] = pt[j];
       if (mv[j] === 0) {
@@ -107,6 +117,19 @@ export async function makeFoolingImages(model: Classifier, x: Tensor, targets: r
   const logits = tidy(() => model.forward(X).logits);
   const [lg, x0, xf] = await Promise.all([logits.toArray(), x.toArray(), X.toArray()]);
   logits.dispose();
+  const per = xf.length / n;
+  for (let i = 0; i < n; i++) {
+    const bad = countNonFinite(xf, i * per, (i + 1) * per);
+    if (bad) {
+      X.dispose();
+      throw new NonFiniteError(`fool: image ${i} has ${bad} non-finite pixels after ${iters[i]} steps (the input gradient of a step was not finite)`);
+    }
+    const badScores = countNonFinite(lg, i * model.numClasses, (i + 1) * model.numClasses);
+    if (badScores) {
+      X.dispose();
+      throw new NonFiniteError(`fool: ${badScores} scores of image ${i} are not finite after ${iters[i]} steps`);
+    }
+  }
   const its = iters;
   const k = model.numClasses;
   const probs = softmaxRows(lg, n, k);
@@ -135,4 +158,11 @@ export async function makeFoolingImages(model: Classifier, x: Tensor, targets: r
     });
   }
   return { fooled: X, reports };
+}
+
+/** Why an image's scores became non-finite after steps: its pixels are (a step's gradient was not finite), or not. */
+async function stepCause(img: Tensor): Promise<string> {
+  const v = await img.toArray();
+  const k = countNonFinite(v);
+  return k ? `: the previous step made ${k} of its pixels non-finite (the input gradient was not finite)` : '';
 }

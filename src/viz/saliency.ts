@@ -9,7 +9,7 @@ import {
   abs, add, affine, gatherRows, grad, keep, maxOverAxis, mean, mul, neg, randn, sub, sum, tidy, gaussianBlur,
   fmtShape, type Tensor,
 } from '../core.js';
-import { checkClasses, checkInput, classScores, LO, type Classifier } from './common.js';
+import { checkClasses, checkFinite, checkInput, checkScores, classScores, LO, type Classifier } from './common.js';
 
 export type SaliencyMethod = 'vanilla' | 'smoothgrad' | 'integrated-gradients' | 'gradcam';
 export const SALIENCY_METHODS: readonly SaliencyMethod[] = ['vanilla', 'smoothgrad', 'integrated-gradients', 'gradcam'];
@@ -51,24 +51,44 @@ export interface SaliencyResult {
 
 /** ∂(Σᵢ score[i, yᵢ]) / ∂x for a batch, as a tensor [N, 3, H, W]. */
 export function inputGradient(model: Classifier, x: Tensor, classes: readonly number[]): Tensor {
-  return tidy(() => {
+  const { g, scores } = inputGradientAndScores(model, x, classes);
+  scores.dispose();
+  return g;
+}
+
+/** The input gradient and the scores [N] it is the gradient of (checked for NaN / Inf at the end). */
+function inputGradientAndScores(model: Classifier, x: Tensor, classes: readonly number[]): { g: Tensor; scores: Tensor } {
+  const [g, scores] = tidy(() => {
     const xi = x.detach();
     xi.requiresGrad = true;
-    const scores = classScores(model, xi, classes);
-    return grad(sum(scores), [xi])[0];
+    const s = classScores(model, xi, classes);
+    return [grad(sum(s), [xi])[0], s.detach()];
   });
+  return { g, scores };
+}
+
+/**
+ * Reads the map [N, H, W] and the scores [N] back together (one wait) and raises NonFiniteError when a score
+ * (`scoreWhere` says which evaluation: a sum over samples or steps is non-finite when one of them is) or the
+ * map is NaN / ±Inf, before any map is drawn. No read-back inside the loops: the sums carry a non-finite
+ * value to the end. Disposes both.
+ */
+async function finishChecked(
+  method: SaliencyMethod, t: Tensor, scores: Tensor, classes: readonly number[], subject: string, scoreWhere = '',
+): Promise<SaliencyResult> {
+  const [s, maps] = await Promise.all([scores.toArray(), t.toArray()]);
+  const [n, h, w] = t.shape;
+  t.dispose();
+  scores.dispose();
+  const what = method === 'vanilla' ? 'saliency' : method;
+  checkScores(what, s, classes, scoreWhere);
+  checkFinite(what, subject, maps, n, h * w);
+  return { method, maps, shape: [n, h, w], classes: [...classes] };
 }
 
 /** |g| max over channels → [N, H, W] */
 function channelMaxAbs(g: Tensor): Tensor {
   return tidy(() => maxOverAxis(abs(g), 1));
-}
-
-async function finish(method: SaliencyMethod, t: Tensor, classes: readonly number[], extra: Partial<SaliencyResult> = {}): Promise<SaliencyResult> {
-  const maps = await t.toArray();
-  const shape = t.shape as unknown as [number, number, number];
-  t.dispose();
-  return { method, maps, shape: [shape[0], shape[1], shape[2]], classes: [...classes], ...extra };
 }
 
 export async function saliency(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions = {}): Promise<SaliencyResult> {
@@ -77,8 +97,10 @@ export async function saliency(model: Classifier, x: Tensor, classes: readonly n
   const method = opts.method ?? SALIENCY_DEFAULTS.method;
   switch (method) {
     case 'vanilla': {
-      const m = tidy(() => channelMaxAbs(inputGradient(model, x, classes)));
-      return finish(method, m, classes);
+      const { g, scores } = inputGradientAndScores(model, x, classes);
+      const m = channelMaxAbs(g);
+      g.dispose();
+      return finishChecked(method, m, scores, classes, 'the input gradient');
     }
     case 'smoothgrad':
       return smoothGrad(model, x, classes, opts);
@@ -101,34 +123,42 @@ function valueRange(x: Tensor): Tensor {
 }
 
 async function smoothGrad(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
-  const g = smoothGradMean(model, x, classes, opts);
+  const { mean: g, scores } = smoothGradMean(model, x, classes, opts);
   const m = tidy(() => channelMaxAbs(g));
   g.dispose();
-  return finish('smoothgrad', m, classes);
+  return finishChecked('smoothgrad', m, scores, classes, 'the mean input gradient', SAMPLES_WHERE);
 }
 
-/** SmoothGrad's mean gradient over the noisy copies, [N, 3, H, W] (signed; the caller disposes it). */
-function smoothGradMean(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Tensor {
+const SAMPLES_WHERE = ' in at least one noisy sample (their sum is not finite)';
+
+/**
+ * SmoothGrad's mean gradient over the noisy copies, [N, 3, H, W] (signed), and the sum of the scores over the
+ * samples [N] (for the non-finite check); the caller disposes both.
+ */
+function smoothGradMean(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): { mean: Tensor; scores: Tensor } {
   const n = opts.samples ?? SALIENCY_DEFAULTS.smoothgradSamples;
   const noise = opts.noise ?? SALIENCY_DEFAULTS.noise;
   const seed = opts.seed ?? SALIENCY_DEFAULTS.seed;
   if (!(n >= 1)) throw new Error(`smoothgrad: samples must be >= 1; got ${n}`);
   const sigma = keep(tidy(() => affine(valueRange(x), noise)));
   let acc: Tensor | null = null;
+  let scoreSum: Tensor | null = null;
   for (let s = 0; s < n; s++) {
-    const next: Tensor = tidy(() => {
+    const [next, nextScores] = tidy(() => {
       const eps = mul(randn(x.device, x.shape, smoothGradSeed(seed, s)), sigma);
-      const g = inputGradient(model, add(x, eps), classes);
-      return acc ? add(acc, g) : g;
+      const { g, scores } = inputGradientAndScores(model, add(x, eps), classes);
+      return [acc ? add(acc, g) : g, scoreSum ? add(scoreSum, scores) : scores];
     });
     acc?.dispose();
+    scoreSum?.dispose();
     acc = keep(next);
+    scoreSum = keep(nextScores);
     opts.onProgress?.(s + 1, n);
   }
   sigma.dispose();
   const mean = keep(tidy(() => affine(acc!, 1 / n)));
   acc!.dispose();
-  return mean;
+  return { mean, scores: scoreSum! };
 }
 
 /** The RNG seed of SmoothGrad sample s (documented so other frameworks can reproduce the noise). */
@@ -158,41 +188,52 @@ export function igSchedule(steps: number, rule: 'riemann' | 'trapezoid'): [numbe
 }
 
 async function integratedGradients(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
-  const { ig, gap } = integratedGradientsAttribution(model, x, classes, opts);
+  const { ig, gap, scores } = integratedGradientsAttribution(model, x, classes, opts);
   const attr = tidy(() => channelMaxAbs(ig));
   ig.dispose();
-  const gaps = Array.from(await gap.toArray());
+  const gapRead = gap.toArray(); // read back in the same wait as the map and the scores
   gap.dispose();
-  return finish('integrated-gradients', attr, classes, { completenessGap: gaps });
+  const res = await finishChecked('integrated-gradients', attr, scores, classes, 'the attribution', IG_WHERE);
+  return { ...res, completenessGap: Array.from(await gapRead) };
 }
 
-/** IG's signed attributions (x − x₀) ⊙ mean gradient, [N, 3, H, W], and the completeness gap per image [N]. */
-function integratedGradientsAttribution(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): { ig: Tensor; gap: Tensor } {
+const IG_WHERE = ' at the input, the baseline or a step of the path (their sum is not finite)';
+
+/**
+ * IG's signed attributions (x − x₀) ⊙ mean gradient, [N, 3, H, W], the completeness gap per image [N], and the
+ * sum of the scores at every step, the input and the baseline [N] (for the non-finite check).
+ */
+function integratedGradientsAttribution(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): { ig: Tensor; gap: Tensor; scores: Tensor } {
   const sched = igSchedule(opts.samples ?? SALIENCY_DEFAULTS.igSteps, opts.rule ?? SALIENCY_DEFAULTS.rule);
   const base = keep(tidy(() => igBaseline(x, opts.baseline ?? SALIENCY_DEFAULTS.baseline, opts.blurSigma)));
   const delta = keep(tidy(() => sub(x, base)));
   let acc: Tensor | null = null;
+  let scoreSum: Tensor | null = null;
   for (let k = 0; k < sched.length; k++) {
     const [alpha, w] = sched[k];
-    const next: Tensor = tidy(() => {
-      const g = affine(inputGradient(model, add(base, affine(delta, alpha)), classes), w);
-      return acc ? add(acc, g) : g;
+    const [next, nextScores] = tidy(() => {
+      const { g, scores } = inputGradientAndScores(model, add(base, affine(delta, alpha)), classes);
+      const gw = affine(g, w);
+      return [acc ? add(acc, gw) : gw, scoreSum ? add(scoreSum, scores) : scores];
     });
     acc?.dispose();
+    scoreSum?.dispose();
     acc = keep(next);
+    scoreSum = keep(nextScores);
     opts.onProgress?.(k + 1, sched.length);
   }
-  const [ig, gap] = tidy(() => {
+  const [ig, gap, scores] = tidy(() => {
     const ig = mul(delta, acc!);
     const scoreX = classScores(model, x, classes);
     const scoreB = classScores(model, base, classes);
     const g = sub(sum(ig, [1, 2, 3]), sub(scoreX, scoreB));
-    return [ig, g];
+    return [ig, g, add(scoreSum!, add(scoreX, scoreB))];
   });
   acc!.dispose();
+  scoreSum!.dispose();
   base.dispose();
   delta.dispose();
-  return { ig: keep(ig), gap: keep(gap) };
+  return { ig: keep(ig), gap: keep(gap), scores: keep(scores) };
 }
 
 async function gradCam(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<SaliencyResult> {
@@ -203,19 +244,23 @@ async function gradCam(model: Classifier, x: Tensor, classes: readonly number[],
 /** The signed class activation map Σ_c mean_hw(∂score/∂A_c) · A_c at the layer's resolution, [N, h, w]. */
 async function gradCamSmall(model: Classifier, x: Tensor, classes: readonly number[], opts: SaliencyOptions): Promise<{ data: Float32Array; n: number; h: number; w: number }> {
   const layer = opts.layer ?? SALIENCY_DEFAULTS.layer;
-  const cam = tidy(() => {
+  const [cam, scores] = tidy(() => {
     const xi = x.detach();
     xi.requiresGrad = true; // so the captured activation is part of the graph
     const { logits, activations } = model.forward(xi, { capture: [layer] });
     const a = activations.get(layer)!;
     if (a.shape.length !== 4) throw new Error(`gradcam: layer '${layer}' has shape ${fmtShape(a.shape)}; a spatial layer [N, C, h, w] is needed`);
-    const [gA] = grad(sum(gatherRows(logits, classes)), [a]);
+    const s = gatherRows(logits, classes);
+    const [gA] = grad(sum(s), [a]);
     const alpha = mean(gA, [2, 3], { keepDims: true });
-    return sum(mul(a, alpha), 1);
+    return [sum(mul(a, alpha), 1), s.detach()];
   });
   const [n, h, w] = cam.shape;
-  const data = await cam.toArray();
+  const [data, s] = await Promise.all([cam.toArray(), scores.toArray()]);
   cam.dispose();
+  scores.dispose();
+  checkScores('gradcam', s, classes);
+  checkFinite('gradcam', `the class activation map (layer ${layer}: its activation or gradient is not finite)`, data, n, h * w);
   return { data, n, h, w };
 }
 
@@ -254,21 +299,28 @@ export async function attribution(model: Classifier, x: Tensor, classes: readonl
     return { method, maps: upsampleCam(cam, x, true), shape: [n, H, W], classes: [...classes], signed: upsampleCam(cam, x, false), signedShape: [n, 1, H, W] };
   }
   let raw: Tensor;
-  let extra: Partial<SaliencyResult> = {};
-  if (method === 'vanilla') raw = keep(inputGradient(model, x, classes));
-  else if (method === 'smoothgrad') raw = smoothGradMean(model, x, classes, opts);
-  else if (method === 'integrated-gradients') {
-    const { ig, gap } = integratedGradientsAttribution(model, x, classes, opts);
-    raw = ig;
-    extra = { completenessGap: Array.from(await gap.toArray()) };
-    gap.dispose();
+  let scores: Tensor;
+  let gap: Tensor | null = null;
+  let subject = 'the input gradient';
+  let where = '';
+  if (method === 'vanilla') ({ g: raw, scores } = inputGradientAndScores(model, x, classes));
+  else if (method === 'smoothgrad') {
+    ({ mean: raw, scores } = smoothGradMean(model, x, classes, opts));
+    [subject, where] = ['the mean input gradient', SAMPLES_WHERE];
+  } else if (method === 'integrated-gradients') {
+    ({ ig: raw, gap, scores } = integratedGradientsAttribution(model, x, classes, opts));
+    [subject, where] = ['the attribution', IG_WHERE];
   } else throw new Error(`attribution: unknown method '${method}' (use ${SALIENCY_METHODS.join(', ')})`);
   const m = tidy(() => channelMaxAbs(raw));
-  const signed = await raw.toArray();
+  // Everything read back in one wait; the checks run before anything is returned.
+  const signedRead = raw.toArray();
+  const gapRead = gap?.toArray();
   const signedShape = [...raw.shape] as [number, number, number, number];
   raw.dispose();
-  const res = await finish(method, m, classes, extra);
-  return { ...res, signed, signedShape };
+  gap?.dispose();
+  const res = await finishChecked(method, m, scores, classes, subject, where);
+  const [signed, gaps] = await Promise.all([signedRead, gapRead]);
+  return { ...res, ...(gaps ? { completenessGap: Array.from(gaps) } : {}), signed, signedShape };
 }
 
 /** Bilinear resize with align_corners = false (as torch.nn.functional.interpolate). */

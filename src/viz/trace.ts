@@ -5,7 +5,7 @@
 // is active, so its zeros appear after the gate (at the pre-activation: `gated`), not at the output.
 import { gatherRows, grad, sum, tidy, type Tensor } from '../core.js';
 import { LAYER_NAMES } from '../nn/squeezenet.js';
-import { checkClasses, checkInput, type Classifier } from './common.js';
+import { checkClasses, checkInput, countNonFinite, NonFiniteError, type Classifier } from './common.js';
 
 export interface TensorStats {
   min: number;
@@ -99,8 +99,15 @@ export async function gradientTrace(model: Classifier, x: Tensor, classId: numbe
     return { acts: list, grads: gs, score: s };
   });
   const layers: TraceLayer[] = [];
-  const all = await Promise.all([...acts.map((t) => t.toArray()), ...grads.map((t) => t.toArray())]);
+  const all = await Promise.all([...acts.map((t) => t.toArray()), ...grads.map((t) => t.toArray()), score.toArray()]);
   const labels = ['input', ...names];
+  const sc = all[all.length - 1][0];
+  try {
+    checkTraceFinite(labels, all.slice(0, acts.length), all.slice(acts.length, 2 * acts.length), sc, classId);
+  } catch (e) {
+    for (const t of [...acts, ...grads, score]) t.dispose();
+    throw e;
+  }
   for (let i = 0; i < labels.length; i++) {
     const a = all[i];
     const g = all[acts.length + i];
@@ -117,7 +124,25 @@ export async function gradientTrace(model: Classifier, x: Tensor, classId: numbe
       activation: stats(a), gradient: gradStats(g), gated, ...(opts.keepData ? { data: { activation: a, gradient: g } } : {}),
     });
   }
-  const sc = await score.item();
   for (const t of [...acts, ...grads, score]) t.dispose();
   return { classId, score: sc, layers: layers.reverse() };
+}
+
+/**
+ * NonFiniteError naming where NaN / Inf first appears: the score, else the first activation from the input up
+ * that has non-finite values (where the forward pass goes wrong), else the first gradient from the scores down.
+ */
+function checkTraceFinite(labels: string[], acts: Float32Array[], grads: Float32Array[], score: number, classId: number): void {
+  const what = (i: number) => (i === 0 ? 'the input' : `layer ${labels[i]}`);
+  if (!Number.isFinite(score)) {
+    const i = acts.findIndex((a) => countNonFinite(a) > 0);
+    const where = i >= 0 ? `; the activation of ${what(i)} is the first with non-finite values (${countNonFinite(acts[i])} of ${acts[i].length})` : '';
+    throw new NonFiniteError(`trace: the score of class ${classId} for image 0 is ${score}${where}`);
+  }
+  for (let i = acts.length - 1; i >= 0; i--) {
+    const k = countNonFinite(grads[i]);
+    if (k) throw new NonFiniteError(`trace: the gradient at ${what(i)} has ${k} non-finite values (of ${grads[i].length})`);
+  }
+  const i = acts.findIndex((a) => countNonFinite(a) > 0);
+  if (i >= 0) throw new NonFiniteError(`trace: the activation of ${what(i)} has ${countNonFinite(acts[i])} non-finite values (of ${acts[i].length})`);
 }

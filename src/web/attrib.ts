@@ -2,7 +2,7 @@
 // the Saliency tab), one method run through the library's attribution(), and drawing a result in a sign mode.
 import { isCpuAdapter, keep } from '../core.js';
 import { LAYER_NAMES } from '../nn/squeezenet.js';
-import { attribution, type SaliencyMethod, type SaliencyOptions } from '../viz/saliency.js';
+import { attribution, SALIENCY_DEFAULTS, type SaliencyMethod, type SaliencyOptions } from '../viz/saliency.js';
 import { $, h } from './dom.js';
 import { channelSum, drawHeat, drawSigned, signLegend, type SignMode } from './draw.js';
 import { app, type CurrentImage } from './state.js';
@@ -52,7 +52,7 @@ function num(id: string, lo: number, fallback: number, integer = false): number 
 export function readSettings(): Settings {
   return {
     sgSamples: Math.min(500, num('sg-samples', 1, 1, true)),
-    noise: num('sg-noise', 0, 0.15),
+    noise: num('sg-noise', 0, SALIENCY_DEFAULTS.noise),
     seed: num('sg-seed', 0, 0, true),
     igSteps: Math.min(500, num('ig-steps', 1, 1, true)),
     baseline: $<HTMLSelectElement>('ig-baseline').value as Settings['baseline'],
@@ -136,13 +136,22 @@ export function initSign(root: HTMLElement, onChange: (m: SignMode) => void): vo
   }
 }
 
-/** Fill the settings' defaults: the CLI's (25 samples, 32 steps), fewer on a software adapter, which is slow. */
+/** Fill the settings with the CLI's defaults (SALIENCY_DEFAULTS); fewer samples and steps on a software adapter, which is slow. */
 export function initSettings(): void {
+  const D = SALIENCY_DEFAULTS;
   const sel = $<HTMLSelectElement>('cam-layer');
   const spatial = LAYER_NAMES.filter((n) => n.startsWith('features.'));
-  sel.replaceChildren(...spatial.map((n) => h('option', { value: n, text: n === 'features.12' ? `${n} (last fire)` : n })));
-  sel.value = 'features.12';
+  sel.replaceChildren(...spatial.map((n) => h('option', { value: n, text: n === D.layer ? `${n} (default)` : n })));
+  sel.value = D.layer;
   const soft = app.device ? isCpuAdapter(app.device.adapter) : false;
-  $<HTMLInputElement>('sg-samples').value = String(soft ? 8 : 25);
-  $<HTMLInputElement>('ig-steps').value = String(soft ? 8 : 32);
+  $<HTMLInputElement>('sg-samples').value = String(soft ? 8 : D.smoothgradSamples);
+  $<HTMLInputElement>('ig-steps').value = String(soft ? 8 : D.igSteps);
+  $<HTMLInputElement>('sg-noise').value = String(D.noise);
+  $<HTMLInputElement>('sg-seed').value = String(D.seed);
+  $<HTMLSelectElement>('ig-baseline').value = D.baseline;
+  $<HTMLSelectElement>('ig-rule').value = D.rule;
+  for (const [id, v] of [['sg-samples', D.smoothgradSamples], ['ig-steps', D.igSteps]] as const) {
+    $(id).closest('label')!.title = `--samples (CLI default ${v}${soft ? '; 8 here: this adapter runs on the CPU' : ''})`;
+  }
+  $('sg-samples').dispatchEvent(new Event('change')); // views that show the settings redraw them
 }

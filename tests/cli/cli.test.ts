@@ -103,7 +103,7 @@ const out = (name: string) => join(tmp, name);
 
 interface PredictJson {
   adapter: { vendor: string };
-  results: { image: string; label: number | null; labelName: string | null; top: { class: number; name: string; prob: number; logit: number }[] }[];
+  results: { image: string; label: number | null; labelName: string | null; top: { class: number; className: string; prob: number; logit: number }[] }[];
   accuracy: { top1: number; of: number } | null;
 }
 
@@ -125,7 +125,7 @@ describe('doctor, help, version', () => {
     const h = await ok(['--help']);
     for (const c of ['predict', 'saliency', 'fool', 'classviz', 'trace', 'import', 'weights', 'doctor', 'gallery']) expect(h.stdout).toContain(`  ${c}`);
     const h2 = await ok(['predict', '--help']);
-    expect(h2.stdout).toContain('Usage: gradsight <command>');
+    expect(h2.stdout).toContain('Usage: gradsight predict --image <file>...');
     expect((await ok(['--version'])).stdout.trim()).toMatch(/^gradsight \d+\.\d+\.\d+$/);
   }, TEST_TIMEOUT);
 });
@@ -145,7 +145,7 @@ describe('predict', () => {
     expect(res.labelName).toBe('hay');
     expect(res.top).toHaveLength(5);
     expect(res.top[0].class).toBe(958);
-    expect(res.top[0].name).toBe('hay');
+    expect(res.top[0].className).toBe('hay');
     for (let i = 1; i < 5; i++) expect(res.top[i].prob).toBeLessThanOrEqual(res.top[i - 1].prob);
     expect(res.top.reduce((s, t) => s + t.prob, 0)).toBeLessThanOrEqual(1 + 1e-6);
     expect(res.top[0].prob).toBeGreaterThan(0.9);
@@ -186,6 +186,16 @@ describe('predict', () => {
     expect(b.shape).toEqual([2, 1000]);
     expect(maxRelDiff(b.data, a.data)).toBeLessThan(1e-6);
     expect(maxRelDiff(a.data, logits25().subarray(0, 2000))).toBeLessThan(1e-4);
+  }, TEST_TIMEOUT);
+
+  it('several files after one --image (as a shell glob gives them) and --image again: all used, in order', async () => {
+    const glob = readdirSync(SAMPLES).filter((f) => /^0[0-2]_.*\.png$/.test(f)).sort().map((f) => join(SAMPLES, f)); // what 0[0-2]_*.png expands to
+    expect(glob).toHaveLength(3);
+    const j = lastJson<PredictJson>(await ok(['predict', '--image', ...glob, '--top', '1', '--json']));
+    expect(j.results.map((r) => r.image)).toEqual(glob.map((f) => f.split('/').pop()));
+    const k = lastJson<PredictJson>(await ok(['predict', '--image', glob[2], glob[0], '--top', '1', '--image', glob[1], '--json']));
+    expect(k.results.map((r) => r.image)).toEqual([2, 0, 1].map((i) => glob[i].split('/').pop()));
+    expect(k.results.map((r) => r.top[0].class)).toEqual([2, 0, 1].map((i) => j.results[i].top[0].class));
   }, TEST_TIMEOUT);
 
   it('npz selections :3 and :0-4 carry their labels; the top-1 line matches PyTorch', async () => {
@@ -231,7 +241,9 @@ describe('predict', () => {
 // ------------------------------------------------------------------ saliency
 
 interface SaliencyJson {
+  command: string;
   method: string;
+  settings: Record<string, unknown>;
   shape: number[];
   results: { image: string; class: number; className: string; predicted: number; max: number; mean: number; completenessGap?: number }[];
   out: string | null;
@@ -241,7 +253,9 @@ interface SaliencyJson {
 describe('saliency', () => {
   it('vanilla on npz:0-1 (classes from the npz labels) with --out, --raw, --json: maps match PyTorch', async () => {
     const j = lastJson<SaliencyJson>(await ok(['saliency', '--image', `${NPZ}:0-1`, '--out', out('sv.png'), '--raw', out('sv.npy'), '--json']));
+    expect(j.command).toBe('saliency');
     expect(j.method).toBe('vanilla');
+    expect(j.settings).toEqual({});
     expect(j.shape).toEqual([2, 224, 224]);
     expect(j.results.map((r) => r.class)).toEqual([958, 85]);
     expect(j.results.map((r) => r.className)).toEqual(['hay', 'quail']);
@@ -261,7 +275,7 @@ describe('saliency', () => {
   it('smoothgrad --samples 2 with --class by name ("hay"), text output', async () => {
     const r = await ok(['saliency', '--image', IMG0, '--method', 'smoothgrad', '--samples', '2', '--class', 'hay', '--out', out('ss.png'), '--raw', out('ss.npy')]);
     expect(r.stdout).toMatch(/^00_958\.png: class 958 hay — saliency max [\d.e+-]+, mean [\d.e+-]+$/m);
-    expect(r.stdout).toMatch(/^smoothgrad for 1 image\(s\) in \d+ ms; figure: .*ss\.png; maps: .*ss\.npy$/m);
+    expect(r.stdout).toMatch(/^smoothgrad \(samples 2, noise 0\.15, seed 0\) for 1 image\(s\) in \d+ ms; figure: .*ss\.png; maps: .*ss\.npy$/m);
     const raw = npy(out('ss.npy'));
     expect(raw.shape).toEqual([1, 224, 224]);
     expect(maxOf(raw.data)).toBeGreaterThan(0);
@@ -271,6 +285,7 @@ describe('saliency', () => {
   it('integrated-gradients --samples 2 with --class by index: completeness gap reported', async () => {
     const j = lastJson<SaliencyJson>(await ok(['saliency', '--image', IMG0, '--method', 'integrated-gradients', '--samples', '2', '--class', '958', '--out', out('si.png'), '--raw', out('si.npy'), '--json']));
     expect(j.method).toBe('integrated-gradients');
+    expect(j.settings).toEqual({ steps: 2, baseline: 'zeros', rule: 'riemann' });
     expect(j.results[0].class).toBe(958);
     expect(Number.isFinite(j.results[0].completenessGap)).toBe(true);
     const raw = npy(out('si.npy'));
@@ -282,6 +297,7 @@ describe('saliency', () => {
   it('gradcam with --class 6 (stingray)', async () => {
     const j = lastJson<SaliencyJson>(await ok(['saliency', '--image', IMG0, '--method', 'gradcam', '--class', '6', '--out', out('sg.png'), '--raw', out('sg.npy'), '--json']));
     expect(j.method).toBe('gradcam');
+    expect(j.settings).toEqual({ layer: 'features.12' });
     expect(j.results[0]).toMatchObject({ class: 6, className: 'stingray', predicted: 958 });
     const raw = npy(out('sg.npy'));
     expect(raw.shape).toEqual([1, 224, 224]);
@@ -294,14 +310,15 @@ describe('saliency', () => {
 
 describe('fool and classviz', () => {
   it('fool --target 6 --max-iter 5 --json, and --target stingray with --out and --raw', async () => {
-    const j = lastJson<{ target: number; targetName: string; results: { image: string; originalPrediction: number; target: number; iterations: number; success: boolean; predicted: number; targetProb: number; linf255: number }[] }>(
+    const j = lastJson<{ target: number; targetName: string; settings: { lr: number; maxIter: number }; results: { image: string; originalPredicted: number; target: number; iterations: number; success: boolean; predicted: number; targetProb: number; linf255: number }[] }>(
       await ok(['fool', '--image', IMG0, '--target', '6', '--max-iter', '5', '--json']),
     );
     expect(j.target).toBe(6);
     expect(j.targetName).toBe('stingray');
+    expect(j.settings).toEqual({ lr: 1, maxIter: 5 });
     expect(j.results).toHaveLength(1);
     const r0 = j.results[0];
-    expect(r0).toMatchObject({ image: '00_958.png', originalPrediction: 958, target: 6 });
+    expect(r0).toMatchObject({ image: '00_958.png', originalPredicted: 958, target: 6 });
     expect(r0.iterations).toBeGreaterThanOrEqual(1);
     expect(r0.iterations).toBeLessThanOrEqual(5);
     expect(r0.success).toBe(r0.predicted === 6);
@@ -321,9 +338,9 @@ describe('fool and classviz', () => {
 
   it('classviz --target 76 --iterations 3 with --frames, --out, --raw, --json; the same seed twice gives identical bytes', async () => {
     const args = (k: string) => ['classviz', '--target', '76', '--iterations', '3', '--frames', out(`frames${k}`), '--out', out(`c${k}.png`), '--raw', out(`c${k}.npy`), '--json'];
-    const j = lastJson<{ target: number; targetName: string; iterations: number; seed: number; top5: { class: number }[]; frames: string[]; score: number }>(await ok(args('1')));
-    expect(j).toMatchObject({ target: 76, targetName: 'tarantula', iterations: 3, seed: 0 });
-    expect(j.top5).toHaveLength(5);
+    const j = lastJson<{ target: number; targetName: string; settings: { iterations: number; seed: number }; top: { class: number; className: string }[]; frames: string[]; score: number }>(await ok(args('1')));
+    expect(j).toMatchObject({ target: 76, targetName: 'tarantula', settings: { iterations: 3, seed: 0 } });
+    expect(j.top).toHaveLength(5);
     expect(Number.isFinite(j.score)).toBe(true);
     const frames = readdirSync(out('frames1')).filter((f) => f.endsWith('.png')).sort();
     expect(frames.length).toBeGreaterThan(0);
@@ -346,10 +363,11 @@ interface OurLayer { name: string; shape: number[]; activation: { min: number; m
 
 describe('trace', () => {
   it('--json: layers from the scores back to the input, agreeing with PyTorch', async () => {
-    const j = lastJson<{ image: string; classId: number; className: string; score: number; layers: OurLayer[] }>(await ok(['trace', '--image', IMG0, '--json']));
+    const j = lastJson<{ image: string; class: number; className: string; score: number; layers: OurLayer[] }>(await ok(['trace', '--image', IMG0, '--json']));
     const ref = fixtureJson<{ label: number; score: number; layers: TorchLayer[] }>('model/trace_img0.json');
     expect(j.image).toBe('00_958.png');
-    expect(j.classId).toBe(ref.label);
+    expect(j.class).toBe(ref.label);
+    expect(j).not.toHaveProperty('classId');
     expect(j.className).toBe('hay');
     expect(Math.abs(j.score - ref.score) / ref.score).toBeLessThan(1e-4);
     // scores first, input last

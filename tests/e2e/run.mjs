@@ -2,7 +2,7 @@
 // End-to-end tests of the page (npm run test:e2e): builds if needed, starts `gradsight serve --port 0`, drives
 // headless Chromium (playwright-core, WebGPU on SwiftShader) through every view, and compares the page's
 // numbers with the Node CLI's (Dawn on lavapipe). Screenshots go to test-results/e2e/. Prints
-// `N passed, M failed` and exits non-zero on failure. Without ../shared (weights and sample images) the
+// `N passed, M failed` and exits non-zero on failure. Without the repository's samples/ and weights/ the
 // model-dependent checks are skipped with a loud message; the rest still runs.
 //
 // Besides every view's numbers: the Compare view, downloads (files checked byte by byte against the page's
@@ -14,13 +14,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'test-results', 'e2e');
 const SHARED = resolve(ROOT, '..', 'shared');
-const SAMPLES = join(SHARED, 'images', 'imagenet_val_25');
+// The repository's own sample images and default weights (what `gradsight serve` offers).
+const SAMPLES = join(ROOT, 'samples');
+const WEIGHTS = join(ROOT, 'weights', 'squeezenet1_1.safetensors');
 const IMAGE = process.env.E2E_IMAGE ?? '00_958.png';
 const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 const ONLY = process.env.E2E_ONLY ? new Set(process.env.E2E_ONLY.split(',')) : null;
@@ -34,9 +36,9 @@ const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const results = [];
 async function check(name, fn, { needsModel = false } = {}) {
   if (ONLY && !ONLY.has(name) && !['server', 'adapter'].includes(name)) return;
-  if (needsModel && !HAS_SHARED) {
-    results.push({ name, status: 'skipped', ms: 0, detail: '../shared is absent' });
-    log(`  SKIP  ${name}  (needs ../shared weights and sample images)`);
+  if (needsModel && !HAS_MODEL) {
+    results.push({ name, status: 'skipped', ms: 0, detail: 'samples/ or weights/ is missing' });
+    log(`  SKIP  ${name}  (needs the repository's weights and sample images)`);
     return;
   }
   const t = Date.now();
@@ -161,12 +163,12 @@ async function stopServer(child) {
 
 // ---------------- main ----------------
 
-const HAS_SHARED = existsSync(join(SHARED, 'weights', 'squeezenet1_1.pth')) && existsSync(join(SAMPLES, IMAGE));
+const HAS_MODEL = existsSync(WEIGHTS) && existsSync(join(SAMPLES, IMAGE));
 log(`gradsight end-to-end tests (${new Date().toISOString()})`);
-if (!HAS_SHARED) {
+if (!HAS_MODEL) {
   log('');
   log('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
-  log(`!!  ../shared (${SHARED}) is absent or lacks weights/squeezenet1_1.pth and images/imagenet_val_25/${IMAGE}:`);
+  log(`!!  ${WEIGHTS} or ${join(SAMPLES, IMAGE)} is missing:`);
   log('!!  SKIPPING every check that needs the model (predict, saliency, fooling, classviz, trace, timing).');
   log('!!  Only the server, the adapter and the no-WebGPU explanation are tested.');
   log('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
@@ -193,7 +195,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'gradsight-e2e-'));
 
 // Node reference numbers first (the CLI on lavapipe), so they do not compete with the browser for the CPU.
 const ref = {};
-if (HAS_SHARED) {
+if (HAS_MODEL) {
   const png = join(SAMPLES, IMAGE);
   const labels = JSON.parse(readFileSync(join(SAMPLES, 'labels.json'), 'utf8'));
   ref.label = labels.find((l) => l.file === IMAGE)?.label ?? null;
@@ -210,7 +212,7 @@ if (HAS_SHARED) {
     ref.saliencyMs = s.ms;
     // Fooling target: the second-ranked class (a small, quick push on a software GPU).
     ref.foolTarget = ref.predict.top[1].class;
-    log(`reference (node dist/cli.js, ${p.json.adapter?.architecture ?? 'adapter'}): ${IMAGE} top-1 ${ref.predict.top[0].class} ${ref.predict.top[0].name} (${secs(p.ms)}), saliency for class ${ref.salClass} (${secs(s.ms)})`);
+    log(`reference (node dist/cli.js, ${p.json.adapter?.architecture ?? 'adapter'}): ${IMAGE} top-1 ${ref.predict.top[0].class} ${ref.predict.top[0].className ?? ref.predict.top[0].name} (${secs(p.ms)}), saliency for class ${ref.salClass} (${secs(s.ms)})`);
   } catch (e) {
     ref.error = e.message;
     log(`reference: the Node CLI failed: ${e.message}`);
@@ -237,7 +239,7 @@ try {
     const idx = JSON.parse((await get('/samples/index.json')).body.toString());
     assert((await get('/../package.json')).status === 404 && (await get('/samples/..%2F..%2FREADME.md')).status === 404, 'path traversal is not refused');
     const info = JSON.parse((await get('/info.json')).body.toString());
-    if (HAS_SHARED) {
+    if (HAS_MODEL) {
       assert(idx.images.length >= 10 && idx.images.some((i) => i.file === IMAGE && Number.isInteger(i.label)), `/samples/index.json lists ${idx.images.length} images`);
       const w = await get('/weights');
       assert(w.status === 200 && Number(w.headers.get('content-length')) === w.body.length && w.body.length > 4e6, `/weights → ${w.status}, ${w.body.length} bytes`);
@@ -296,7 +298,7 @@ try {
     assert(s.adapter && s.adapter.vendor, 'no adapter report');
     const pill = await page.textContent('#adapter-pill');
     assert(pill.includes(s.adapter.architecture) && pill.includes(s.adapter.mode), `adapter pill says '${pill}'`);
-    if (!HAS_SHARED) {
+    if (!HAS_MODEL) {
       // No weights on the server: the page must say how to load some.
       await waitHook(() => window.gradsight.state.weights !== 'loading', null, 60000);
       const status = await page.textContent('#weights-status');
@@ -325,7 +327,8 @@ try {
     assert(p.top5[0].class === ref.predict.top[0].class, `page top-1 ${p.top5[0].class}, Node ${ref.predict.top[0].class}`);
     assert(rel < 1e-3, `logits differ from Node's by ${rel.toExponential(2)} of the largest logit (limit 1e-3)`);
     const shown = await page.textContent('#top5');
-    assert(shown.includes(ref.predict.top[0].name), `the top-5 list does not show '${ref.predict.top[0].name}'`);
+    const topName = ref.predict.top[0].className ?? ref.predict.top[0].name; // the CLI's JSON: className (older: name)
+    assert(shown.includes(topName), `the top-5 list does not show '${topName}'`);
     await shot('predict');
     return `top-1 ${p.top5[0].class} ${p.top5[0].name}; max |Δlogit| ${rel.toExponential(2)} of max |logit|; ${p.ms.toFixed(0)} ms in the page`;
   }, { needsModel: true });
@@ -623,8 +626,9 @@ try {
     const pickers = { 'image-open': join(ROOT, 'samples', '02_244.png'), 'weights-open': null };
     const out = [];
     for (const [id, file] of Object.entries(pickers)) {
+      // Start at the top: a click on the (unfocusable) title sets where Tab starts.
       await page.evaluate(() => document.activeElement?.blur());
-      await page.focus('body');
+      await page.click('.brand h1');
       let presses = 0;
       for (; presses < 60; presses++) {
         await page.keyboard.press('Tab');
@@ -686,11 +690,12 @@ try {
   await check('local-files', async () => {
     // Weights picked from disk (the ONNX export, parsed by the same importer), then an image dropped on the page.
     await page.click('.tabs button[data-view="predict"]');
-    const onnx = join(SHARED, 'weights', 'squeezenet1_1.onnx');
-    assert(existsSync(onnx), `${onnx} is missing`);
+    // Any second weights file works; ../shared's ONNX export tests a second format when it is there.
+    const onnxShared = join(SHARED, 'weights', 'squeezenet1_1.onnx');
+    const onnx = existsSync(onnxShared) ? onnxShared : WEIGHTS;
     const p1 = await job('predict', () => page.setInputFiles('#weights-file', onnx), 180000);
     const st = await hookOf(() => window.gradsight.state);
-    assert(st.weights === 'ready' && st.weightsName === 'squeezenet1_1.onnx', `weights ${st.weights} ${st.weightsName}: ${st.weightsError}`);
+    assert(st.weights === 'ready' && st.weightsName === basename(onnx), `weights ${st.weights} ${st.weightsName}: ${st.weightsError}`);
     assert(p1.top5[0].class === ref.predict.top[0].class, `with the ONNX weights the top-1 is ${p1.top5[0].class}`);
     const drop = 'n01_85_dropped.png';
     const b64 = readFileSync(join(SAMPLES, '01_85.png')).toString('base64');
@@ -703,7 +708,7 @@ try {
     const img = await hookOf(() => window.gradsight.state.image);
     assert(p2.image === drop && img.sample === null && img.label === null, `after the drop the page shows ${JSON.stringify(img)}`);
     assert(await page.isHidden('#drop-overlay'), 'the drop overlay stays up');
-    return `ONNX weights from the file picker: top-1 ${p1.top5[0].class}; dropped image → ${p2.top5[0].class} ${p2.top5[0].name}`;
+    return `${basename(onnx)} from the file picker: top-1 ${p1.top5[0].class}; dropped image → ${p2.top5[0].class} ${p2.top5[0].name}`;
   }, { needsModel: true });
 
   await check('no-webgpu', async () => {
@@ -733,6 +738,21 @@ try {
     const w = await p2.evaluate(() => ({ sw: document.documentElement.scrollWidth, iw: window.innerWidth }));
     assert(w.sw <= w.iw, `the no-WebGPU page scrolls sideways at 400 px (${w.sw})`);
     await p2.screenshot({ path: join(OUT, 'no-webgpu-400.png'), fullPage: true });
+    // WebGPU without an adapter: a different story, told the same way everywhere on the page.
+    const p3 = await context.newPage();
+    p3.on('pageerror', (e) => errs.push(e.message));
+    await p3.addInitScript(() => {
+      GPU.prototype.requestAdapter = async () => null;
+    });
+    await p3.goto(server.url);
+    await p3.waitForFunction(() => window.gradsight && window.gradsight.state.phase !== 'starting', null, { timeout: 60000 });
+    const t3 = await p3.textContent('#nogpu-title');
+    const pill3 = await p3.textContent('#adapter-pill');
+    const card3 = await p3.textContent('#weights-status');
+    const reason3 = await p3.textContent('#nogpu-reason');
+    assert(t3 === 'WebGPU found no usable GPU adapter' && /no adapter/.test(pill3) && card3.startsWith(t3) && /navigator\.gpu exists/.test(reason3), `no adapter: title '${t3}', pill '${pill3}', card '${card3}'`);
+    assert(!errs.length, `page errors: ${errs.join('; ')}`);
+    await p3.close();
     await p2.close();
     return 'explanation shown, no page errors';
   });
@@ -767,6 +787,6 @@ const failed = results.filter((r) => r.status === 'failed').length;
 const skipped = results.filter((r) => r.status === 'skipped').length;
 log(`\nscreenshots: ${OUT}`);
 log(`suite took ${secs(Date.now() - T0)}`);
-if (skipped) log(`!! ${skipped} model-dependent check(s) SKIPPED: ../shared is absent`);
+if (skipped) log(`!! ${skipped} model-dependent check(s) SKIPPED: samples/ or weights/ is missing`);
 log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed ? 1 : 0);

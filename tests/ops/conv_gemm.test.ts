@@ -7,6 +7,9 @@ import { grad, tidy, noGrad, dispose, conv2d, fireExpand, convTuning, autotuneCo
 import { conv2dCpu, conv2dBackwardCpu, convOutSize, concatChannelsCpu, type ConvShape } from '../../src/ops/cpu/conv.js';
 import { gemmBlock, gemmWeightChunk } from '../../src/ops/conv_gemm.js';
 import { tileTable } from '../../src/ops/conv/tuning.js';
+import { SqueezeNet, squeezeNetManifest } from '../../src/nn/squeezenet.js';
+import type { StateDict } from '../../src/state_dict.js';
+import { inputGradient } from '../../src/viz/saliency.js';
 
 const TOL = 1e-4;
 const FAMILIES = ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward', 'backwardWeight'] as const;
@@ -235,6 +238,32 @@ describe('implicit-GEMM conv kernels', () => {
     expect(relErr(dw3, g3.dw)).toBeLessThan(TOL);
     expect(relErr(db3, g3.db)).toBeLessThan(TOL);
   }, 120_000);
+
+  it('the whole SqueezeNet 1.1 at 224x224, batch 2 (every conv shape): logits and input gradient as with the register tiles', async () => {
+    const d = await getDevice();
+    const dict: StateDict = new Map();
+    squeezeNetManifest().forEach(([name, shape], i) => dict.set(name, { shape: [...shape], data: randn(shape.reduce((a, b) => a * b, 1), 1000 + i, 0.08) }));
+    const model = SqueezeNet.fromStateDict(d, dict);
+    const x = d.tensor(randn(2 * 3 * 224 * 224, 9), [2, 3, 224, 224]);
+    const run = async () => {
+      const out = tidy(() => [noGrad(() => model.logits(x)), inputGradient(model, x, [7, 901])]);
+      const arr = await Promise.all(out.map((t) => t.toArray()));
+      dispose(out);
+      return arr;
+    };
+    const direct = await run();
+    useGemm(d, 64, 64, 256);
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    const gemm = await run();
+    const names = spy.mock.calls.map((a) => a[0]);
+    spy.mockRestore();
+    expect(names).toContain('conv2d_gemm_forward');
+    expect(names).toContain('conv2d_gemm_backward_input');
+    expect(relErr(gemm[0], direct[0]), 'logits').toBeLessThan(1e-4);
+    expect(relErr(gemm[1], direct[1]), 'input gradient').toBeLessThan(1e-4);
+    dispose(x);
+    model.dispose();
+  }, 240_000);
 
   it('agrees with the register-tiled kernels; the tuner times the gemm tiles and the cache format keeps them', async () => {
     const d = await getDevice();

@@ -1,13 +1,18 @@
-// `gradsight serve`: a small static server for the interactive page (dist/web/), the sample images from
-// samples/, the weights file the CLI would use, and the ImageNet class names. Bound to 127.0.0.1 by
-// default: browsers expose WebGPU only in secure contexts, and http://127.0.0.1 / localhost count as one.
+// The server behind `gradsight serve` (src/cli/commands/serve.ts): the interactive page (dist/web/), the sample
+// images from samples/, the weights file the CLI would use, and the ImageNet class names. Bound to 127.0.0.1
+// by default: browsers expose WebGPU only in secure contexts, and http://127.0.0.1 / localhost count as one.
+// Hardened for a machine with a browser on it: it answers only requests whose Host is the loopback name it
+// serves (so a DNS-rebinding page cannot read it), serves files only by their real path inside its folders
+// (a symlink in samples/ cannot lead out), and destroys each file stream when the client goes away (no
+// descriptor leak on aborted downloads).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createReadStream, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { basename, extname, join, resolve, sep } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { IMAGENET_CLASSES } from '../nn/classes.js';
 import { resolveWeights } from '../weights/node.js';
-import { parse, int, UsageError } from './args.js';
+import { UsageError } from './args.js';
 import { tfjsVendorBundle } from './vendor.js';
 
 const TYPES: Record<string, string> = {
@@ -56,8 +61,11 @@ export function listSamples(dir: string): SampleEntry[] {
     });
 }
 
-/** `dir/rel` if it stays inside `dir` and is a file, else null (no path traversal). */
-function fileInside(dir: string, rel: string): string | null {
+/**
+ * The real path of `dir/rel` if it is a file whose real path (symlinks resolved) stays inside the real path of
+ * `dir`, else null: no `..` traversal, and no symlink inside a served folder leading out of it.
+ */
+export function fileInside(dir: string, rel: string): string | null {
   let decoded: string;
   try {
     decoded = decodeURIComponent(rel);
@@ -65,14 +73,29 @@ function fileInside(dir: string, rel: string): string | null {
     return null;
   }
   if (decoded.includes('\0')) return null;
-  const root = resolve(dir);
-  const p = resolve(root, `.${sep}${decoded}`);
-  if (p !== root && !p.startsWith(root + sep)) return null;
   try {
-    return statSync(p).isFile() ? p : null;
+    const root = realpathSync(resolve(dir));
+    const p = resolve(root, `.${sep}${decoded}`);
+    if (p !== root && !p.startsWith(root + sep)) return null;
+    const real = realpathSync(p);
+    if (!real.startsWith(root + sep)) return null;
+    return statSync(real).isFile() ? real : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The Host values this server answers to: 127.0.0.1, localhost and [::1] with its port (and the address it is
+ * bound to, when that is an IP literal); anything else may be a DNS-rebinding page and gets 421.
+ */
+export function allowedHosts(host: string, port: number): Set<string> {
+  const names = ['127.0.0.1', 'localhost', '[::1]'];
+  if (isIP(host) === 4) names.push(host);
+  if (isIP(host) === 6) names.push(`[${host.toLowerCase()}]`);
+  const out = new Set(names.map((n) => `${n}:${port}`));
+  if (port === 80) for (const n of names) out.add(n);
+  return out;
 }
 
 function send(res: ServerResponse, status: number, body: string | Uint8Array, type: string, head: boolean, extra: Record<string, string | number> = {}): void {
@@ -98,9 +121,9 @@ function sendFile(res: ServerResponse, path: string, head: boolean, extra: Recor
     res.end();
     return;
   }
-  const stream = createReadStream(path);
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
+  // pipeline destroys the file stream when the response closes early (client abort) or fails, and the
+  // response when the file cannot be read: the descriptor is always released.
+  pipeline(createReadStream(path), res, () => {});
 }
 
 export interface ServeOptions {
@@ -135,7 +158,13 @@ export async function startServer(o: ServeOptions): Promise<Served> {
   const first = weights();
   if ('error' in first && o.weightsFlag) throw new UsageError(`gradsight serve: ${first.error}`);
 
+  let hosts = new Set<string>();
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const hostHeader = (req.headers.host ?? '').toLowerCase();
+    if (!hosts.has(hostHeader)) {
+      send(res, 421, `misdirected request: this server answers only to ${[...hosts].join(', ')} (Host: ${JSON.stringify(req.headers.host ?? '')})\n`, 'text/plain; charset=utf-8', req.method === 'HEAD');
+      return;
+    }
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
       send(res, 405, 'method not allowed\n', 'text/plain; charset=utf-8', false, { allow: 'GET, HEAD' });
@@ -213,6 +242,7 @@ export async function startServer(o: ServeOptions): Promise<Served> {
     server.listen(o.port, o.host, () => ok());
   });
   const port = (server.address() as AddressInfo).port;
+  hosts = allowedHosts(o.host, port);
   const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
     url: `http://${shown}:${port}/`,
@@ -223,39 +253,4 @@ export async function startServer(o: ServeOptions): Promise<Served> {
         server.closeAllConnections();
       }),
   };
-}
-
-/** `gradsight serve [--port 8080] [--weights <file>] [--host 127.0.0.1]`: runs until SIGINT or SIGTERM. */
-export async function serveCommand(argv: string[], root: string): Promise<void> {
-  const { values } = parse('serve', argv, { port: { type: 'string' }, weights: { type: 'string' }, host: { type: 'string' } });
-  const port = int('serve', 'port', values.port, 8080, 0);
-  if (port > 65535) throw new UsageError(`gradsight serve: --port expects 0..65535; got ${port}`);
-  const host = typeof values.host === 'string' && values.host ? values.host : '127.0.0.1';
-  const served = await startServer({ root, port, host, weightsFlag: typeof values.weights === 'string' ? values.weights : undefined });
-  let w: string;
-  try {
-    const r = resolveWeights({ flag: typeof values.weights === 'string' ? values.weights : undefined, env: process.env, repoRoot: root });
-    w = `weights: ${r.path} (${r.source})`;
-  } catch (e) {
-    w = `weights: none on the server (${(e as Error).message.split('\n')[0]}); the page can load a file from disk`;
-  }
-  const samples = listSamples(resolve(root, 'samples')).length;
-  console.log(`gradsight serve: ${served.url}`);
-  console.log(`  ${w}`);
-  console.log(`  samples: ${samples ? `${samples} images from samples/` : 'none (the package has no samples/); pick or drop your own images'}`);
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
-    console.log('  note: browsers expose WebGPU only in secure contexts (https, or http on localhost/127.0.0.1): over plain http on another address the page will report that WebGPU is missing');
-  }
-  console.log('  Ctrl-C to stop');
-  await new Promise<void>((ok) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      ok();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  await served.close();
-  console.log('gradsight serve: stopped');
 }

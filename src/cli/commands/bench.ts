@@ -1,11 +1,11 @@
 // `gradsight bench`: time the four workloads the visualizations are made of, at one batch size.
 //   forward          logits of N images (224×224)
 //   saliency         vanilla saliency: forward, ∂(Σ score[i, yᵢ])/∂x (viz inputGradient), |·|, max over channels
-//   fooling_iter     one step of src/viz/fooling.ts, its ops inline: forward, target scores, still-active mask,
-//                    gradient, x ← clampChannels(x + lr · g/‖g‖₂ · active)
-//   classviz_step    one step of src/viz/classviz.ts, its ops inline: roll by a jitter, forward,
-//                    ∂(score − l2‖x‖²)/∂x, x + lr·g, roll back, clampChannels, gaussianBlur (the step that
-//                    blurs — classviz blurs on steps 0, 10, 20, ...) — at batch N (the algorithm itself uses 1)
+//   fooling_iter     one step of src/viz/fooling.ts (its foolingStep): forward, target scores and probabilities,
+//                    still-active mask, gradient, x ← clampChannels(x + lr · g/‖g‖₂ · active)
+//   classviz_step    one step of src/viz/classviz.ts (its classVizStep, default settings): roll by a jitter,
+//                    forward, ∂(score − l2‖x‖²)/∂x, x + lr·g, roll back, clampChannels, gaussianBlur (the step
+//                    that blurs — classviz blurs on steps 0, 10, 20, ...) — at batch N (the algorithm uses 1)
 // Each run awaits a read-back of its output; median and min over --runs after --warmup. Host cost per step
 // (host_ms): the JavaScript from the start of the step to the return of its queue.submit, without the GPU work,
 // the read-back or the wait. --profile adds GPU timestamps per kernel (gpu_ms, gpu_conv_ms, gpu_kernels_ms). Per workload the
@@ -13,15 +13,16 @@
 // buffers) and GFLOP/s from the convolution shapes (forward ≈ 0.70 GFLOP per 224×224 image; workloads with
 // an input gradient count 2× the forward).
 import { existsSync } from 'node:fs';
-import {
-  abs, add, affine, clampChannels, currentConvTiles, div, gatherRows, gaussianBlur, grad, greater, maxOverAxis, mul,
-  noGrad, roll, shapeSize, sqrt, square, sub, sum, tidy, type Device, type Tensor,
-} from '../core.js';
-import { SqueezeNet, FIRES, squeezeNetManifest } from '../nn/squeezenet.js';
-import type { StateDict } from '../state_dict.js';
-import { HI, LO, classScores, hostRng } from '../viz/common.js';
-import { inputGradient } from '../viz/saliency.js';
-import { parse, int, UsageError } from './args.js';
+import { abs, currentConvTiles, maxOverAxis, noGrad, shapeSize, tidy, type Device, type Tensor } from '../../core.js';
+import { SqueezeNet, FIRES, squeezeNetManifest } from '../../nn/squeezenet.js';
+import type { StateDict } from '../../state_dict.js';
+import { hostRng } from '../../viz/common.js';
+import { inputGradient } from '../../viz/saliency.js';
+import { foolingStep, FOOLING_DEFAULTS } from '../../viz/fooling.js';
+import { classVizStep, CLASSVIZ_DEFAULTS as CV } from '../../viz/classviz.js';
+import { LIMITS, UsageError, int, parse, str, type Command } from '../args.js';
+import { getDevice, getModel, tilesSource } from '../context.js';
+import { JSON_OPTION, WEIGHTS_OPTION } from './common.js';
 
 export const BENCH_WORKLOADS = ['forward', 'saliency', 'fooling', 'classviz'] as const;
 export type BenchWorkload = (typeof BENCH_WORKLOADS)[number];
@@ -154,28 +155,11 @@ export function benchSteps(model: SqueezeNet, x: Tensor): Record<BenchWorkload, 
   return {
     forward: () => tidy(() => noGrad(() => model.logits(x))),
     saliency: () => tidy(() => maxOverAxis(abs(inputGradient(model, x, classes)), 1)),
-    fooling: () =>
-      tidy(() => {
-        const xi = x.detach();
-        xi.requiresGrad = true;
-        const logits = model.forward(xi).logits;
-        const tgt = gatherRows(logits, classes);
-        const active = greater(maxOverAxis(logits, 1), tgt);
-        const [g] = grad(sum(tgt), [xi]);
-        const norm = sqrt(sum(square(g), [1, 2, 3], { keepDims: true }));
-        const step = mul(div(g, add(norm, 1e-12)), affine(active.reshape([n, 1, 1, 1]), 1));
-        return clampChannels(add(x, step), LO, HI);
-      }),
+    fooling: () => tidy(() => foolingStep(model, x, classes, FOOLING_DEFAULTS.lr).stepped),
     classviz: () =>
       tidy(() => {
-        const oy = Math.floor(jitter() * 17), ox = Math.floor(jitter() * 17);
-        const xi = roll(x, oy, ox).detach();
-        xi.requiresGrad = true;
-        const s = classScores(model, xi, classes);
-        const objective = sub(sum(s), affine(sum(square(xi)), 1e-3));
-        const [g] = grad(objective, [xi]);
-        const y = clampChannels(roll(add(xi, affine(g, 25)), -oy, -ox), LO, HI);
-        return gaussianBlur(y, 0.5);
+        const oy = Math.floor(jitter() * (CV.jitter + 1)), ox = Math.floor(jitter() * (CV.jitter + 1));
+        return classVizStep(model, x, classes, { oy, ox, l2: CV.l2, lr: CV.lr, blurSigma: CV.blurSigma }).next;
       }),
   };
 }
@@ -225,24 +209,39 @@ function mb(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
 }
 
-export async function benchCommand(
-  argv: string[], getDevice: () => Promise<Device>, getModel: (weights?: string) => Promise<SqueezeNet>, tilesSource: () => string = () => 'defaults',
-): Promise<void> {
-  const { values, positionals } = parse('bench', argv, {
-    batch: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, weights: { type: 'string' },
-    'random-weights': { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' }, profile: { type: 'boolean' },
-  });
-  if (positionals.length) throw new UsageError(`gradsight bench: unexpected argument '${positionals[0]}'`);
-  const batch = int('bench', 'batch', values.batch, 1, 1);
-  const runs = int('bench', 'runs', values.runs, 10, 1);
-  const warmup = int('bench', 'warmup', values.warmup, 2, 0);
+const BATCH = 1, RUNS = 10, WARMUP = 2;
+
+export const bench: Command = {
+  name: 'bench',
+  summary: 'time forward, saliency, fooling and class-visualization steps at one batch size',
+  usage: '[options]',
+  gpu: true,
+  options: {
+    batch: { type: 'string', arg: '<n>', help: `images per step (at most ${LIMITS.batch})`, def: BATCH },
+    runs: { type: 'string', arg: '<n>', help: `timed runs per workload (at most ${LIMITS.runs})`, def: RUNS },
+    warmup: { type: 'string', arg: '<n>', help: `untimed runs first (at most ${LIMITS.runs})`, def: WARMUP },
+    only: { type: 'string', arg: '<list>', help: `comma list of workloads (${BENCH_WORKLOADS.join(', ')})`, def: BENCH_WORKLOADS.join(',') },
+    weights: WEIGHTS_OPTION,
+    'random-weights': { type: 'boolean', help: 'time with random weights (the speed does not depend on the values)', def: false },
+    profile: { type: 'boolean', help: 'GPU timestamps per kernel (adapters with timestamp queries)', def: false },
+    json: JSON_OPTION,
+  },
+  run: (argv) => benchCommand(argv),
+};
+
+async function benchCommand(argv: string[]): Promise<void> {
+  const { values } = parse('bench', argv, bench.options);
+  const batch = int('bench', 'batch', values.batch, BATCH, 1, LIMITS.batch);
+  const runs = int('bench', 'runs', values.runs, RUNS, 1, LIMITS.runs);
+  const warmup = int('bench', 'warmup', values.warmup, WARMUP, 0, LIMITS.runs);
   const json = !!values.json;
   if (values.weights !== undefined && values['random-weights']) throw new UsageError('gradsight bench: --weights and --random-weights exclude each other');
   let only: BenchWorkload[] = [...BENCH_WORKLOADS];
-  if (typeof values.only === 'string') {
-    only = values.only.split(',').map((s) => s.trim()).filter(Boolean) as BenchWorkload[];
+  const list = str(values.only);
+  if (list !== undefined) {
+    only = list.split(',').map((s) => s.trim()).filter(Boolean) as BenchWorkload[];
     const bad = only.filter((w) => !BENCH_WORKLOADS.includes(w));
-    if (bad.length || !only.length) throw new UsageError(`gradsight bench: --only takes a comma list of ${BENCH_WORKLOADS.join(', ')}; got '${values.only}'`);
+    if (bad.length || !only.length) throw new UsageError(`gradsight bench: --only takes a comma list of ${BENCH_WORKLOADS.join(', ')}; got '${list}'`);
   }
   const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -302,7 +301,7 @@ export async function benchCommand(
   }
 
   if (json) {
-    console.log(JSON.stringify({ adapter, config: { batch, runs, warmup, weights, size: 224, tiles: currentConvTiles(device), tiles_from: tilesSource() }, results }));
+    console.log(JSON.stringify({ command: 'bench', adapter, config: { batch, runs, warmup, weights, size: 224, tiles: currentConvTiles(device), tiles_from: tilesSource() }, results }));
     return;
   }
   const head = ['workload', 'median ms', 'min ms', 'ms/image', 'GFLOP/s', 'peak MiB', 'host ms', 'dispatches'];
