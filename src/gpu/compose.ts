@@ -20,6 +20,11 @@ export interface Shader {
   source: string;
   /** Hash of the full source (the kernel cache key). */
   hash: string;
+  /**
+   * Hash of the parts without the constants: programs that differ only in constant values share it, and their
+   * bindings and parameter layout (reflected once per layoutKey by the kernel cache).
+   */
+  layoutKey: string;
   consts: Readonly<Record<string, ConstValue>>;
 }
 
@@ -185,13 +190,16 @@ export class ShaderLibrary {
     for (const p of parts) visit(p);
 
     const enables = [...new Set(order.flatMap((p) => p.enables))];
+    const body = order.map((p) => `\n// ---- ${p.name}.wgsl\n${p.body}`).join('\n');
     const source = [
       ...enables,
       `// composed: ${order.map((p) => p.name).join(' + ')}`,
       ...[...declared].map(([n, t]) => literal(label, n, t, values[n])),
-      ...order.map((p) => `\n// ---- ${p.name}.wgsl\n${p.body}`),
+      body,
     ].join('\n');
-    const shader: Shader = { name: label, source, hash: `${hash53(source)}-${source.length}`, consts: { ...values } };
+    const shader: Shader = {
+      name: label, source, hash: `${hash53(source)}-${source.length}`, layoutKey: `${hash53(body)}-${body.length}`, consts: { ...values },
+    };
     if (cached.length > 2000) cached.length = 0; // runaway distinct constants
     cached.push({ chosen: [...chosen], values: { ...values }, count: keys.length, shader });
     return shader;

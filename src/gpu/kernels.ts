@@ -29,7 +29,12 @@ interface ReflectInfo {
   workgroupSize: Map<string, (string | number)[]>;
 }
 
+/** Reflections by Shader.layoutKey: bindings and parameter layouts do not depend on the constants' values. */
+const reflected = new Map<string, ReflectInfo>();
+
 function reflect(shader: Shader): ReflectInfo {
+  const hit = reflected.get(shader.layoutKey);
+  if (hit) return hit;
   let ref: WgslReflect;
   try {
     ref = new WgslReflect(shader.source);
@@ -61,7 +66,9 @@ function reflect(shader: Shader): ReflectInfo {
       .find((a) => a.name === 'workgroup_size')?.value;
     workgroupSize.set(entry.name, (Array.isArray(ws) ? ws : ws !== undefined ? [ws] : [1]) as (string | number)[]);
   }
-  return { bindings, uniform, workgroupSize };
+  const info = { bindings, uniform, workgroupSize };
+  reflected.set(shader.layoutKey, info);
+  return info;
 }
 
 export class KernelCache {
