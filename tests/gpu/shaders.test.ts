@@ -8,7 +8,7 @@ import { SHADERS } from '../../src/gpu/library.js';
 import { ShaderLibrary, type ConstValue } from '../../src/gpu/compose.js';
 import { UNARY_OPS, BINARY_OPS } from '../../src/ops/elementwise.js';
 import { tapVariant } from '../../src/ops/conv/tuning.js';
-import { ITEMS } from '../../src/tensor/device.js';
+import { ITEMS, elementTypes } from '../../src/tensor/device.js';
 import {
   Device, add, avgPool2d, clampChannels, concat, conv2d, dispose, fireExpand, gatherRows, gaussianBlur, globalAvgPool2d,
   grad, logSoftmax, maxOverAxis, maxPool2d, mean, mul, rand, roll, slice, softmax, sqrt, sum, takeRows, tidy,
@@ -57,10 +57,11 @@ function engineVariants(device: Device): Variant[] {
   const v = (main: string, consts: Record<string, ConstValue>, entry = 'main', w: string[] = []) => out.push({ main, consts, with: w, entry });
   const E = ITEMS;
   v('fill', { WG: 256, E });
-  for (const T of ['f32', 'vec4<f32>']) {
-    for (const OP of Object.values(UNARY_OPS)) v('unary', { T, OP, WG: 256, E });
+  for (const v4 of [false, true]) {
+    const types = elementTypes(v4);
+    for (const OP of Object.values(UNARY_OPS)) v('unary', { ...types, OP, WG: 256, E });
     for (const OP of Object.values(BINARY_OPS)) {
-      for (const BCAST of T === 'f32' ? [0, 1, 2] : [0]) for (let RANK = 0; RANK <= 8; RANK++) v('binary', { T, OP, BCAST, RANK, WG: 256, E });
+      for (const BCAST of v4 ? [0] : [0, 1, 2]) for (let RANK = 0; RANK <= 8; RANK++) v('binary', { ...types, OP, BCAST, RANK, WG: 256, E });
     }
   }
   for (const OP of [0, 1]) {
@@ -94,10 +95,21 @@ function engineVariants(device: Device): Variant[] {
       for (const S1 of [0, 1]) for (const [KHc, KWc] of [[0, 0], [3, 3], [1, 1]]) t('conv2d_forward', { TP, S1, WIDE: 0, KHc, KWc });
       t('conv2d_pointwise', { TP, WIDE: 0 });
       for (const [KHc, KWc, Sc] of [[0, 0, 0], [3, 3, 1], [3, 3, 2]]) t('conv2d_backward_input', { TP, KHc, KWc, Sc });
-      t('conv2d_backward_weight', { TP });
+      // The weight gradient halves its workgroup for narrow weights (conv1: K = 27), down to 8 lanes.
+      for (const WG of [8, 16, 32, 64]) v('conv2d_backward_weight', { WG, TC, TP }, 'main', tap);
     }
     for (const [KHc, KWc] of [[0, 0], [3, 3]]) t('conv2d_forward', { TP: 4, S1: 1, WIDE: 1, KHc, KWc });
     t('conv2d_pointwise', { TP: 4, WIDE: 1 });
+  }
+  // The implicit-GEMM kernels (GPU defaults; the tuner may pick them anywhere): 32 or 64 channels x pixels.
+  for (const BM of [32, 64]) {
+    for (const BN of [32, 64]) {
+      for (const [KHc, KWc] of [[0, 0], [1, 1], [3, 3]]) {
+        for (const AM of [0, 1]) v('conv2d_gemm_forward', { BM, BN, WGS: (BM * BN) / 16, AM, KHc, KWc });
+        v('conv2d_gemm_backward_input', { BM, BN, WGS: (BM * BN) / 16, KHc, KWc });
+        v('conv2d_gemm_backward_weight', { BM, BN, WGS: (BM * BN) / 16, KHc, KWc });
+      }
+    }
   }
   return out;
 }

@@ -190,7 +190,7 @@ describe('conv2d on the GPU', () => {
     const names = spy.mock.calls.map((a) => kernelName(a[0]));
     spy.mockRestore();
     expect(names).toContain('conv2d_forward_w');
-  });
+  }, 300_000);
 
   it('wide pointwise tiles (8 pixels per invocation, forward and input gradient) give the CPU results with every tap variant', async () => {
     const d = await getDevice();
@@ -210,7 +210,7 @@ describe('conv2d on the GPU', () => {
     spy.mockRestore();
     expect(names).toContain('conv2d_pointwise_w');
     expect(names).toContain('conv2d_pointwise_sg32_w');
-  });
+  }, 300_000);
 
   it('input gradient alone: the ReLU mask runs as the flat vec4 pass when the runs are vec4-aligned', async () => {
     const d = await getDevice();
