@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/gpu.sh — everything issue 11 asks to measure on a discrete GPU, in one bounded run (< 6 minutes):
-#   gradsight doctor; gradsight bench at batch 1 with the built-in GPU tiles (implicit-GEMM kernels) before
+#   gradsight doctor; a correctness check of the conv kernels on this adapter (bench/gpu_check.mjs: gemm and
+#   register tiles against a float64 reference, the whole network gemm vs register); gradsight bench at batch 1 with the built-in GPU tiles (implicit-GEMM kernels) before
 #   tuning; gradsight tune; gradsight bench (tuned) at batch 1 and 5 for forward, saliency, fooling and classviz
 #   with host-side cost per step and GPU timestamps per kernel (--profile); npm run bench -- peers (tfjs-webgpu
 #   on the same adapter, no PyTorch); npm run bench -- kernels (every SqueezeNet conv shape, GPU time).
@@ -143,6 +144,7 @@ step() {
 CLI="$ROOT/dist/cli.js"
 step machine 10 1 bash -c 'uname -a; nproc; (nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,memory.total --format=csv 2>/dev/null || true); "$0" --version' "$NODE_BIN"
 step doctor 40 10 "$NODE_BIN" "$CLI" doctor --json
+step check 60 20 "$NODE_BIN" bench/gpu_check.mjs $([ $QUICK = 1 ] && echo --quick) --json
 step bench_defaults_b1 60 20 env GRADSIGHT_TUNING=off "$NODE_BIN" "$CLI" bench --batch 1 --runs $RUNS --warmup $WARM --profile --json
 step tune 100 30 "$NODE_BIN" "$CLI" tune --rounds $ROUNDS --json
 step bench_b1 60 20 "$NODE_BIN" "$CLI" bench --batch 1 --runs $RUNS --warmup $WARM --profile --json

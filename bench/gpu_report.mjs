@@ -76,6 +76,21 @@ for (const name of ['bench_defaults_b1', 'bench_b1', 'bench_b5']) {
   lines.push('');
 }
 
+// Correctness on this adapter.
+const chk = steps.check?.json;
+if (chk) {
+  const worst = {};
+  for (const c of chk.cases) {
+    const w = worst[c.variant] ?? (worst[c.variant] = { err: 0, fails: [] });
+    w.err = Math.max(w.err, c.y, c.dx, c.dw, c.db);
+    if (!c.ok) w.fails.push(c.case);
+  }
+  lines.push(`## Correctness (bench/gpu_check.mjs): ${chk.ok ? 'all within 1e-4' : 'FAILURES'}`, '');
+  for (const [v, w] of Object.entries(worst)) lines.push(`- ${v}: worst relative error ${w.err.toExponential(2)} over ${chk.cases.length / Object.keys(worst).length} conv cases${w.fails.length ? `; FAILED: ${w.fails.join(', ')}` : ''}`);
+  for (const [v, m] of Object.entries(chk.model ?? {})) lines.push(`- SqueezeNet b2 224×224, ${v} vs register tiles: logits ${m.logits.toExponential(2)}, input gradient ${m.inputGradient.toExponential(2)} (max |logit| ${fmt(m.maxLogit)})`);
+  lines.push('');
+}
+
 // Tuner.
 const tune = steps.tune?.json;
 if (tune?.results) {

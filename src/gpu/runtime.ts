@@ -130,6 +130,7 @@ export class Runtime {
   private uniforms = new Map<string, GPUBuffer>();
   /** Staging buffers of small uploads recorded between dispatches (see write), by content. */
   private stagedWrites = new Map<string, GPUBuffer>();
+  private stagedBytes = 0;
   private bindGroups = new Map<string, GPUBindGroup>();
   private bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 1;
@@ -272,8 +273,13 @@ export class Runtime {
         src = this.device.createBuffer({ size: data.byteLength, usage: 0x04 /* COPY_SRC */, mappedAtCreation: true, label: 'upload' });
         new Uint8Array(src.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         src.unmap();
-        if (this.stagedWrites.size > 2000) this.stagedWrites.clear(); // many distinct uploads: let GC reclaim
+        // Many distinct uploads (over 4 MiB held): drop the cache and let GC reclaim the buffers.
+        if (this.stagedBytes > 4 << 20) {
+          this.stagedWrites.clear();
+          this.stagedBytes = 0;
+        }
         this.stagedWrites.set(key, src);
+        this.stagedBytes += data.byteLength;
       }
       this.copy(src, 0, buf, offset, data.byteLength);
       return;
