@@ -190,7 +190,7 @@ export async function run(argv) {
     }
     const ua = await page.evaluate(() => navigator.userAgent);
     const result = {
-      date: today(), browser: ua.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? ua, adapter: info.adapter, tiles: info.tiles, tilesFrom: tiles ? '--tiles' : tuning ? `tuned in the page (--tune ${o.tune})` : 'defaults', tuning: tuning && tuning.results.map((r) => ({ family: r.family, chosen: r.chosen, candidates: r.candidates })), idleWaits: info.idleWaits,
+      date: today(), browser: ua.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? ua, adapter: info.adapter, tiles: info.tiles, tilesFrom: tiles ? '--tiles' : tuning ? `tuned in the page (--tune ${o.tune})` : info.tilesFrom === 'preset' ? 'the page\'s preset for this adapter (src/web/tuning.ts)' : info.tilesFrom, tuning: tuning && tuning.results.map((r) => ({ family: r.family, chosen: r.chosen, candidates: r.candidates })), idleWaits: info.idleWaits,
       versions: { tfjs: info.tfjs, jax: '@jax-js/jax', jaxPool, ort: info.ort }, runs, warmup, logitsAgreement: agree, saliencyAgreement: salAgree, ortPlacement,
       work: { forward: 'all 1000 logits, read back', saliency: 'one-class scores (classifier conv for the selected class only) in every engine; |grad| max over channels, read back' },
       results: rows,

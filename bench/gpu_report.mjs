@@ -63,9 +63,9 @@ for (const name of ['bench_defaults_b1', 'bench_b1', 'bench_b5']) {
   const j = steps[name]?.json;
   if (!j) continue;
   lines.push(`## ${name} (tiles: ${j.config?.tiles_from ?? '?'})`, '');
-  lines.push('| workload | median ms | min ms | host ms | dispatches | GPU ms | GPU conv ms | GFLOP/s |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| workload | median ms | min ms | host ms (record + submit) | record ms | dispatches | GPU ms | GPU conv ms | GFLOP/s |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [k, r] of Object.entries(j.results)) {
-    lines.push(`| ${k} | ${fmt(r.median_ms)} | ${fmt(r.min_ms)} | ${fmt(r.host_ms, 3)} | ${r.dispatches} | ${fmt(r.gpu_ms)} | ${fmt(r.gpu_conv_ms)} | ${fmt(r.gflop_per_s, 1)} |`);
+    lines.push(`| ${k} | ${fmt(r.median_ms)} | ${fmt(r.min_ms)} | ${fmt(r.host_ms, 3)} | ${fmt(r.record_ms, 3)} | ${r.dispatches} | ${fmt(r.gpu_ms)} | ${fmt(r.gpu_conv_ms)} | ${fmt(r.gflop_per_s, 1)} |`);
   }
   const sal = j.results[Object.keys(j.results).find((k) => k.startsWith('saliency')) ?? ''];
   if (sal?.gpu_kernels_ms) {
@@ -73,6 +73,21 @@ for (const name of ['bench_defaults_b1', 'bench_b1', 'bench_b5']) {
       Object.entries(sal.gpu_kernels_ms).slice(0, 14).map(([n, v]) => `${n} ${fmt(v, 3)}`).join(', '));
   }
   if (j.config?.tiles) lines.push('', `tiles: \`${JSON.stringify(j.config.tiles)}\``);
+  lines.push('');
+}
+
+// Correctness on this adapter.
+const chk = steps.check?.json;
+if (chk) {
+  const worst = {};
+  for (const c of chk.cases) {
+    const w = worst[c.variant] ?? (worst[c.variant] = { err: 0, fails: [] });
+    w.err = Math.max(w.err, c.y, c.dx, c.dw, c.db);
+    if (!c.ok) w.fails.push(c.case);
+  }
+  lines.push(`## Correctness (bench/gpu_check.mjs): ${chk.ok ? 'all within 1e-4' : 'FAILURES'}`, '');
+  for (const [v, w] of Object.entries(worst)) lines.push(`- ${v}: worst relative error ${w.err.toExponential(2)} over ${chk.cases.length / Object.keys(worst).length} conv cases${w.fails.length ? `; FAILED: ${w.fails.join(', ')}` : ''}`);
+  for (const [v, m] of Object.entries(chk.model ?? {})) lines.push(`- SqueezeNet b2 224×224, ${v} vs register tiles: logits ${m.logits.toExponential(2)}, input gradient ${m.inputGradient.toExponential(2)} (max |logit| ${fmt(m.maxLogit)})`);
   lines.push('');
 }
 

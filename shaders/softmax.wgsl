@@ -3,6 +3,8 @@
 //   LOG = 0: y = exp(x − m) / s        m = max_k x, s = Σ_k exp(x − m)
 //   LOG = 1: y = (x − m) − log(s)
 // Entry `main`: one thread per row (short rows or many rows); `main_wg`: one workgroup per row, tree-combined.
+// Non-finite values as PyTorch, whatever max() does with NaN: a NaN or +Inf in a row puts exp(NaN) or
+// exp(Inf − Inf) into s, so the whole row is NaN; −Inf gives 0 (log-softmax −Inf); a row of only −Inf is NaN.
 struct Params { rows: u32, K: u32, inner: u32, _p0: u32, }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;

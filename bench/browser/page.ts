@@ -56,6 +56,9 @@ const classesOf = (n: number) => Array.from({ length: n }, (_, i) => (i * 97 + 1
 
 async function gradsightEngine(dict: Map<string, StateTensor>, tiles: unknown): Promise<Runner & { device: Device }> {
   const device = await Device.create();
+  // As the app page: the tiles measured for this kind of adapter (src/web/tuning.ts), unless --tiles says otherwise.
+  const { applyStoredTiles } = await import('../../src/web/tuning.js');
+  applyStoredTiles(device);
   if (tiles) {
     const { applyConvTiles } = await import('../../src/ops/conv_tune.js');
     applyConvTiles(device, tiles as Parameters<typeof applyConvTiles>[1]);
@@ -207,6 +210,7 @@ async function setup(cfg: { engines: Engine[]; jaxPool: JaxPool; tiles: unknown 
       const { currentConvTiles } = await import('../../src/ops/conv_tune.js');
       info.tiles = currentConvTiles(g.device);
       info.idleWaits = (g.device.runtime as unknown as { idleWaits: boolean }).idleWaits;
+      info.tilesFrom = cfg.tiles ? '--tiles' : (await import('../../src/web/tuning.js')).tilesFrom;
     } else if (e === 'tfjs') {
       const t = await tfjsEngine(dict);
       engines.set(e, t);

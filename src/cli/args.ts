@@ -92,6 +92,9 @@ export function parse(cmd: string, argv: string[], spec: Spec, positionals = 0):
   return { values, positionals: r.positionals };
 }
 
+/** The largest finite float32: a larger option value would be Infinity on the GPU. */
+const F32_MAX = 3.4028234663852886e38;
+
 /**
  * A numeric option (`def` when absent). `what` describes the accepted values for the error message
  * (e.g. 'a positive number'); by default any finite number.
@@ -99,6 +102,7 @@ export function parse(cmd: string, argv: string[], spec: Spec, positionals = 0):
 export function num(cmd: string, name: string, v: unknown, def: number, check: (x: number) => boolean = Number.isFinite, what?: string): number {
   if (v === undefined) return def;
   const x = Number(v);
+  if (typeof v === 'string' && Number.isFinite(x) && Math.abs(x) > F32_MAX) throw new UsageError(`gradsight ${cmd}: --${name} ${v} is outside the float32 range the GPU computes in (at most ${F32_MAX.toPrecision(5)})`);
   if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(x) || !check(x)) {
     const desc = what ?? (check === Number.isFinite ? 'a number' : 'a number in range');
     throw new UsageError(`gradsight ${cmd}: --${name} expects ${desc}; got '${String(v)}'`);

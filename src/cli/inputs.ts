@@ -6,6 +6,7 @@ import { decodeImage } from '../image/decode.js';
 import { readNpz, parseSelection, npzImages } from '../image/npz.js';
 import { preprocess, type RgbImage } from '../image/preprocess.js';
 import { readNpy, npyToFloat32 } from '../io/npy.js';
+import { MIN_INPUT_SIZE } from '../nn/squeezenet.js';
 import { UsageError } from './args.js';
 
 export interface InputBatch {
@@ -91,6 +92,7 @@ function expand(spec: string): Item[] {
     if (a.shape.length !== 4 || a.shape[1] !== 3) throw new UsageError(`${spec}: a .npy input must be float32 (N, 3, H, W); got shape (${a.shape.join(', ')})`);
     const [n, , h, w] = a.shape;
     if (n === 0 || h === 0 || w === 0) throw new UsageError(`${spec}: the .npy holds no image data (shape (${a.shape.join(', ')}))`);
+    if (h < MIN_INPUT_SIZE || w < MIN_INPUT_SIZE) throw new UsageError(`${spec}: images of ${h}×${w} are too small for SqueezeNet (at least ${MIN_INPUT_SIZE}×${MIN_INPUT_SIZE})`);
     const all = asUsage(() => npyToFloat32(a));
     const per = 3 * h * w;
     for (let j = 0; j < all.length; j++) {

@@ -25,6 +25,7 @@ export class Runtime {
   private readonly staging: Staging;
   /** Staging buffers of small uploads recorded between dispatches (see write), by content. */
   private stagedWrites = new Map<string, GPUBuffer>();
+  private stagedBytes = 0;
   private readonly profiler: Profiler;
   readonly queue: Queue;
 
@@ -109,7 +110,12 @@ export class Runtime {
         src = this.device.createBuffer({ size: data.byteLength, usage: 0x04 /* COPY_SRC */, mappedAtCreation: true, label: 'upload' });
         new Uint8Array(src.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         src.unmap();
-        if (this.stagedWrites.size > 2000) this.stagedWrites.clear(); // many distinct uploads: let GC reclaim
+        // Many distinct uploads (over 4 MiB held): drop the cache and let GC reclaim the buffers.
+        if (this.stagedBytes > 4 << 20) {
+          this.stagedWrites.clear();
+          this.stagedBytes = 0;
+        }
+        this.stagedBytes += data.byteLength;
         this.stagedWrites.set(key, src);
       }
       this.copy(src, 0, buf, offset, data.byteLength);

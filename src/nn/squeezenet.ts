@@ -40,6 +40,9 @@ export function squeezeNetManifest(numClasses = 1000): [string, number[]][] {
 }
 
 /** Names of the layer outputs that forward() can capture, in network order (torchvision module names). */
+/** The smallest input side the architecture takes (conv1 and three ceil-mode max pools leave at least 1×1). */
+export const MIN_INPUT_SIZE = 17;
+
 export const LAYER_NAMES: readonly string[] = (() => {
   const names = ['features.1']; // conv1 + ReLU (fused)
   for (const [i] of FIRES) {
@@ -120,7 +123,7 @@ export class SqueezeNet {
       throw new Error(`SqueezeNet: input must have shape [N, 3, H, W]; got ${fmtShape(x.shape)}`);
     }
     const [, , H, W] = x.shape;
-    if (H < 17 || W < 17) throw new Error(`SqueezeNet: input ${H}×${W} is too small (the architecture needs at least 17×17)`);
+    if (H < MIN_INPUT_SIZE || W < MIN_INPUT_SIZE) throw new Error(`SqueezeNet: input ${H}×${W} is too small (the architecture needs at least ${MIN_INPUT_SIZE}×${MIN_INPUT_SIZE})`);
   }
 
   /**

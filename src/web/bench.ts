@@ -152,7 +152,8 @@ function showTiles(): void {
   const t = currentConvTiles(d);
   const fmt = Object.entries(t).map(([f, v]) => `${f} ${v.tc}×${v.tp}/${v.wg}${(v as { gemm?: boolean }).gemm ? ' gemm' : ''}`).join(', ');
   const s = loadStoredTiles(d.adapter);
-  $('bench-tiles').textContent = `Conv tiles (channels × pixels / lanes): ${fmt} — ${tilesFrom === 'default' ? 'built-in defaults' : `tuned on this adapter ${s ? new Date(s.at).toLocaleString() : ''}, remembered in this browser`}.`;
+  const from = tilesFrom === 'default' ? 'built-in defaults' : tilesFrom === 'preset' ? `measured for ${d.adapter.architecture} adapters (tune to measure this one)` : `tuned on this adapter ${s ? new Date(s.at).toLocaleString() : ''}, remembered in this browser`;
+  $('bench-tiles').textContent = `Conv tiles (channels × pixels / lanes): ${fmt} — ${from}.`;
 }
 
 // ---------- charts ----------

@@ -2,7 +2,8 @@
 // every candidate of every family, the tiles for SwiftShader and lavapipe, for discrete GPUs and the
 // implicit-GEMM ones alike) and remembers the choice in localStorage, keyed by the adapter's vendor,
 // architecture, device and description, so each adapter keeps its own. Stored tiles are applied as soon as
-// the device exists. On GPUs, where a tuning pass takes a second or two, the page tunes on first use by
+// the device exists; for adapters without stored tiles, tiles measured for that kind of adapter (PRESETS:
+// SwiftShader) apply. On GPUs, where a tuning pass takes a second or two, the page tunes on first use by
 // itself; on CPU adapters (SwiftShader) it takes about a minute, so only the Bench view's "Tune" button does.
 import { autotuneConv, applyConvTiles, currentConvTiles, isCpuAdapter, type Device, type FamilyResult, type ConvTile } from '../core.js';
 import type { AdapterReport } from '../gpu/adapter.js';
@@ -42,8 +43,37 @@ export function loadStoredTiles(a: AdapterReport): StoredTiles | null {
   }
 }
 
-/** Where the current tiles come from: 'stored' (tuned on this adapter before), 'tuned' (this session) or 'default'. */
-export let tilesFrom: 'default' | 'stored' | 'tuned' = 'default';
+/**
+ * Where the current tiles come from: 'stored' (tuned on this adapter before), 'tuned' (this session), 'preset'
+ * (measured for this kind of adapter, below) or 'default'.
+ */
+export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
+
+/**
+ * Tiles measured by the tuner for adapters many visitors have, applied while nothing is stored for the adapter.
+ * SwiftShader (Chromium without a usable GPU; `npm run bench -- browser --tune 2`, 2026-11-30): against the
+ * CPU-adapter defaults tuned for lavapipe (32 x 8), the 3x3 forward 164 vs 288 ms (16 x 4), the pointwise
+ * forward 114 vs 167 ms (32 x 4), the pointwise input gradient 115 vs 155 ms (16 x 4), the 3x3 input
+ * gradient 289 vs 307 ms (16 x 4), summed over each family's SqueezeNet shapes at batch 1. SwiftShader runs a
+ * workgroup's invocations as 4-wide SIMD on CPU threads and keeps fewer accumulators in registers than lavapipe.
+ */
+const PRESETS: { match: RegExp; tiles: Record<string, ConvTile> }[] = [
+  {
+    match: /swiftshader/i,
+    tiles: {
+      forward: { wg: 64, tc: 16, tp: 4 },
+      pointwise: { wg: 64, tc: 32, tp: 4 },
+      backwardInput: { wg: 64, tc: 16, tp: 4 },
+      pointwiseBackward: { wg: 64, tc: 16, tp: 4 },
+    },
+  },
+];
+
+/** The preset tiles for this adapter, if it is one of PRESETS. */
+export function presetTiles(a: AdapterReport): Record<string, ConvTile> | null {
+  const s = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`;
+  return PRESETS.find((p) => p.match.test(s))?.tiles ?? null;
+}
 
 /**
  * Applies the tiles remembered for this adapter, if any. A stored entry the library refuses (an older format,
@@ -51,7 +81,14 @@ export let tilesFrom: 'default' | 'stored' | 'tuned' = 'default';
  */
 export function applyStoredTiles(device: Device): StoredTiles | null {
   const s = loadStoredTiles(device.adapter);
-  if (!s) return null;
+  if (!s) {
+    const preset = presetTiles(device.adapter);
+    if (preset) {
+      applyConvTiles(device, preset as Parameters<typeof applyConvTiles>[1]);
+      tilesFrom = 'preset';
+    }
+    return null;
+  }
   try {
     applyConvTiles(device, s.tiles as Parameters<typeof applyConvTiles>[1]);
     tilesFrom = 'stored';

@@ -141,7 +141,7 @@ describe('usage errors', () => {
 });
 
 describe('errors with the pretrained weights and samples', () => {
-  it('a truncated copy of the weights; an npz index out of range; a runtime error after the GPU started still exits', async () => {
+  it('a truncated copy of the weights; an npz index out of range; an unknown Grad-CAM layer (once found only inside the model)', async () => {
     const st = readFileSync(DEFAULT_WEIGHTS);
     writeFileSync(t('trunc.safetensors'), st.subarray(0, Math.floor(st.length / 2)));
     const npz = t('samples.npz');
@@ -190,7 +190,7 @@ describe('issue 12: CLI edges', () => {
     copyFileSync(img, pic);
     symlinkSync(pic, t('alias.png'));
     const x = t('input.npy');
-    writeFileSync(x, writeNpy(new Float32Array(3 * 8 * 8).fill(0.5), [1, 3, 8, 8]));
+    writeFileSync(x, writeNpy(new Float32Array(3 * 24 * 24).fill(0.5), [1, 3, 24, 24]));
     const before = [readFileSync(pic), readFileSync(x)];
     await check([
       { args: ['saliency', '--image', pic, '--raw', pic], code: 2, message: /^gradsight saliency: --raw .*input\.png is the input .*input\.png: refusing to overwrite an input/ },
@@ -221,23 +221,26 @@ describe('issue 12: CLI edges', () => {
     await check([
       { args: ['classviz', '--target', '76', '--jitter', '300'], code: 2, message: /^gradsight classviz: --jitter expects an integer from 0 to 223; got '300'$/, not: /error:/ },
       { args: ['classviz', '--target', '76', '--blur-sigma', '40'], code: 2, message: /^gradsight classviz: --blur-sigma expects a number > 0 and at most 30; got '40'$/, not: /error:/ },
+      { args: ['classviz', '--target', '76', '--l2', '1e39', '--iterations', '2'], code: 2, message: /^gradsight classviz: --l2 1e39 is outside the float32 range the GPU computes in \(at most 3\.4028e\+38\)$/ },
       { args: ['saliency', '--image', img, '--method', 'gradcam', '--layer', 'logits'], code: 2, message: /^gradsight saliency: unknown --layer 'logits'/, not: /error:/ },
       { args: ['import', t('garbage.safetensors'), '--out', t('w2.safetensors')], code: 2, message: /^gradsight import: .*garbage\.safetensors/, not: /error:/ },
     ]);
     expect(existsSync(t('w2.safetensors'))).toBe(false);
   }, TEST_TIMEOUT);
 
-  it('an empty .npy and non-finite inputs are refused, naming the file and the image', async () => {
+  it('an empty .npy, a too small one and non-finite inputs are refused, naming the file and the image', async () => {
     writeFileSync(t('empty.npy'), writeNpy(new Float32Array(0), [0, 3, 224, 224]));
-    const two = new Float32Array(2 * 3 * 8 * 8).fill(0.1);
-    two[3 * 8 * 8 + 2 * 8 * 8 + 5 * 8 + 7] = NaN; // image 1, channel 2, row 5, column 7
-    writeFileSync(t('nan.npy'), writeNpy(two, [2, 3, 8, 8]));
-    const inf = new Float32Array(3 * 8 * 8).fill(0.1);
+    const two = new Float32Array(2 * 3 * 24 * 24).fill(0.1);
+    two[3 * 24 * 24 + 2 * 24 * 24 + 5 * 24 + 7] = NaN; // image 1, channel 2, row 5, column 7
+    writeFileSync(t('nan.npy'), writeNpy(two, [2, 3, 24, 24]));
+    const inf = new Float32Array(3 * 24 * 24).fill(0.1);
     inf[0] = -Infinity;
-    writeFileSync(t('inf.npy'), writeNpy(inf, [1, 3, 8, 8]));
+    writeFileSync(t('inf.npy'), writeNpy(inf, [1, 3, 24, 24]));
+    writeFileSync(t('small.npy'), writeNpy(new Float32Array(3 * 8 * 8), [1, 3, 8, 8]));
     await check([
       { args: ['predict', '--image', t('empty.npy')], code: 2, message: /^gradsight predict: .*empty\.npy: the \.npy holds no image data \(shape \(0, 3, 224, 224\)\)$/, not: /destructure/ },
       { args: ['saliency', '--image', t('nan.npy'), '--raw', t('nan-map.npy')], code: 2, message: /^gradsight saliency: .*nan\.npy: image 1 holds a non-finite value \(NaN at channel 2, row 5, column 7\); inputs must be finite$/ },
+      { args: ['predict', '--image', t('small.npy')], code: 2, message: /^gradsight predict: .*small\.npy: images of 8×8 are too small for SqueezeNet \(at least 17×17\)$/, not: /error:/ },
       { args: ['predict', '--image', img, '--image', t('inf.npy')], code: 2, message: /^gradsight predict: .*inf\.npy: image 0 holds a non-finite value \(-Infinity at channel 0, row 0, column 0\)/ },
     ]);
     expect(existsSync(t('nan-map.npy'))).toBe(false);

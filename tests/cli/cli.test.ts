@@ -443,6 +443,16 @@ describe('bench and tune', () => {
       }
       expect(b.config.tiles_from).toContain(join(cache, 'conv-tuning.json'));
       expect(b.config.tiles).toEqual(saved[t.adapter].tiles);
+      // the fooling and class-visualization steps are src/viz's own (foolingStep, classVizStep)
+      const steps = lastJson<{ command: string; results: Record<string, { median_ms: number; dispatches: number }> }>(
+        await ok(['bench', '--only', 'fooling,classviz', '--runs', '1', '--warmup', '0', '--random-weights', '--json'], env),
+      );
+      expect(steps.command).toBe('bench');
+      expect(Object.keys(steps.results)).toEqual(['fooling_iter_b1', 'classviz_step_b1']);
+      for (const r of Object.values(steps.results)) {
+        expect(r.median_ms).toBeGreaterThan(0);
+        expect(r.dispatches).toBeGreaterThan(50); // a forward and a backward pass
+      }
       const off = lastJson<{ config: { tiles_from: string } }>(
         await ok(['bench', '--only', 'forward', '--runs', '1', '--warmup', '0', '--random-weights', '--json'], { ...env, GRADSIGHT_TUNING: 'off' }),
       );

@@ -47,6 +47,8 @@ export interface BenchStat {
    */
   host_ms: number;
   host_min_ms: number;
+  /** The part of host_ms before the submit: building the graph and recording the dispatches (median). */
+  record_ms: number;
   /** Compute dispatches recorded per step. */
   dispatches: number;
   /**
@@ -169,17 +171,19 @@ export function benchSteps(model: SqueezeNet, x: Tensor): Record<BenchWorkload, 
  * from the start of the step to the return of the submit of everything it recorded (runtime.flush), before the
  * read-back is recorded and awaited (see BenchStat.host_ms).
  */
-export async function timeStep(device: Device, step: BenchStep, runs: number, warmup: number): Promise<{ times: number[]; host: number[]; dispatches: number; peakBytes: number }> {
+export async function timeStep(device: Device, step: BenchStep, runs: number, warmup: number): Promise<{ times: number[]; host: number[]; record: number[]; dispatches: number; peakBytes: number }> {
   const rt = device.runtime;
   rt.trim();
   rt.resetPeak();
   const times: number[] = [];
   const host: number[] = [];
+  const record: number[] = [];
   let dispatches = 0;
   for (let r = 0; r < warmup + runs; r++) {
     const d0 = rt.dispatches;
     const t0 = performance.now();
     const out = step();
+    const tr = performance.now();
     rt.flush();
     const t1 = performance.now();
     await out.toArray();
@@ -188,10 +192,11 @@ export async function timeStep(device: Device, step: BenchStep, runs: number, wa
     if (r >= warmup) {
       times.push(ms);
       host.push(t1 - t0);
+      record.push(tr - t0);
       dispatches = rt.dispatches - d0;
     }
   }
-  return { times, host, dispatches, peakBytes: device.memory().peakBytes };
+  return { times, host, record, dispatches, peakBytes: device.memory().peakBytes };
 }
 
 export function median(v: readonly number[]): number {
@@ -279,13 +284,13 @@ async function benchCommand(argv: string[]): Promise<void> {
   if (!json) log(`gradsight bench: batch ${batch}, ${runs} runs after ${warmup} warm-up; ${adapter.vendor} ${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ''}; weights: ${weights}; conv tiles: ${tilesSource()}`);
   try {
     for (const w of only) {
-      const { times, host, dispatches, peakBytes } = await timeStep(device, steps[w], runs, warmup);
+      const { times, host, record, dispatches, peakBytes } = await timeStep(device, steps[w], runs, warmup);
       const med = median(times);
       const gflop = w === 'forward' ? fwdGflop : 2 * fwdGflop;
       results[`${KEY[w]}_b${batch}`] = {
         median_ms: round(med), min_ms: round(Math.min(...times)), runs, per_image_ms: round(med / batch),
         peak_bytes: peakBytes, gflop: round(gflop, 4), gflop_per_s: round(gflop / (med / 1000), 2),
-        host_ms: round(median(host)), host_min_ms: round(Math.min(...host)), dispatches,
+        host_ms: round(median(host)), host_min_ms: round(Math.min(...host)), record_ms: round(median(record)), dispatches,
       };
       if (values.profile) {
         const p = await profileStep(device, steps[w]);
