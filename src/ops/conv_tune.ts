@@ -1,6 +1,6 @@
 // Conv tile autotuner: times candidate tiles of each conv kernel family on the adapter at hand, once, and
 // keeps the fastest. Tiles change speed only (every tile sums in the same order), so a choice is safe to
-// cache per adapter and reuse (the CLI keeps it in ~/.cache/gradsight/conv-tuning.json, see src/cli/tune.ts).
+// cache per adapter and reuse (the CLI keeps it in ~/.cache/gradsight/conv-tuning.json, see src/cli/commands/tune.ts).
 //
 // Each family is timed on SqueezeNet 1.1's own shapes at batch 1 (random data): a candidate's score is the
 // median over `rounds` of the summed wall time of its shapes (each run recorded, submitted and awaited);

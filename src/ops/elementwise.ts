@@ -1,4 +1,4 @@
-// Elementwise ops: unary (one WGSL kernel, the function chosen by an override constant) and binary with
+// Elementwise ops: unary (one WGSL kernel, the function chosen by the constant OP) and binary with
 // NumPy broadcasting. Each op's gradient rule is the closure next to it; rules use the raw kernels
 // (no graph) and free their temporaries.
 import { record, noGrad, type Tensor, type Shape } from '../tensor/index.js';

@@ -52,7 +52,7 @@ function blurPass(x: Tensor, axis: number, w: readonly number[], r: number, entr
   let inner = 1;
   for (let d = axis + 1; d < x.rank; d++) inner *= x.shape[d];
   const rt = x.device.runtime;
-  // The forward pass: ITEMS outputs per invocation, the radius as a pipeline constant up to 8.
+  // The forward pass: ITEMS outputs per invocation, the radius as a shader constant up to 8.
   const fwd = entry === 'main';
   const rc = fwd && r <= 8 ? r : 0;
   const k = kernel(rt, 'blur', { WG, RC: rc, E: ITEMS }, { entry });
