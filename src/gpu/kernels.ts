@@ -215,7 +215,9 @@ export class KernelCache {
       } else {
         const arg = buffers[b.name];
         if (!arg) throw new Error(`kernel '${k.name}': no buffer bound to '${b.name}'`);
-        res = 'mapState' in arg ? { buffer: arg as GPUBuffer } : (arg as { buffer: GPUBuffer; offset?: number; size?: number });
+        // Buffers seen before are known by id (no property probe of a native object); anything else is a
+        // { buffer, offset, size } view or a buffer bound for the first time.
+        res = this.ids.peek(arg) !== undefined || 'mapState' in arg ? { buffer: arg as GPUBuffer } : (arg as { buffer: GPUBuffer; offset?: number; size?: number });
       }
       bound.push(res);
       key += `${this.ids.of(res.buffer)}:${res.offset ?? 0}:${res.size ?? -1},`;

@@ -29,6 +29,10 @@ export interface MemoryStats {
 export class BufferIds {
   private ids = new WeakMap<GPUBuffer, number>();
   private next = 1;
+  /** The id of a buffer seen before, else undefined. */
+  peek(buf: object): number | undefined {
+    return this.ids.get(buf as GPUBuffer);
+  }
   of(buf: GPUBuffer): number {
     let id = this.ids.get(buf);
     if (id === undefined) this.ids.set(buf, (id = this.next++));

@@ -2,12 +2,13 @@
 // on the CPU — the gradient arriving at a layer summed over channels (or one channel), the activation, the
 // ReLU mask (where the gradient may pass a ReLU) and max-pool routing (which inputs are the maximum of some
 // pooling window, the only ones a max pool sends gradient to). Plain functions of Float32Arrays.
+import { fmtShape } from '../shape.js';
 
 /** Spatial size of a traced layer shape [1, C, H, W] (or [1, K] → C = K, H = W = 1). */
 export function planeShape(shape: readonly number[]): { c: number; h: number; w: number } {
   if (shape.length === 4) return { c: shape[1], h: shape[2], w: shape[3] };
   if (shape.length === 2) return { c: shape[1], h: 1, w: 1 };
-  throw new Error(`explorer: expected a shape [1, C, H, W] or [1, K]; got [${shape.join(', ')}]`);
+  throw new Error(`explorer: expected a shape [1, C, H, W] or [1, K]; got ${fmtShape(shape)}`);
 }
 
 /** Σ over channels of a [C, H, W] array (or channel `channel` alone), as an H·W map. */

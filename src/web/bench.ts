@@ -4,7 +4,7 @@
 // with TensorFlow.js (loaded only when asked, see bench_tfjs.ts), draws the results, and downloads them as JSON.
 // It also tunes the conv tiles for this adapter and remembers them (tuning.ts).
 // The view adds its own tab and panel (and a few style rules) to the page at start-up.
-import { conv2d, grad, tidy, noGrad, dispose, maxOverAxis, abs, type Device, type Tensor } from '../core.js';
+import { conv2d, grad, tidy, noGrad, dispose, maxOverAxis, abs, shapeSize, type Device, type Tensor } from '../core.js';
 import { SqueezeNet, squeezeNetManifest } from '../nn/squeezenet.js';
 import { inputGradient } from '../viz/saliency.js';
 import { $, h, toast } from './dom.js';
@@ -252,7 +252,7 @@ async function measure(device: Device, fn: () => Tensor | Tensor[], runs: number
 async function kernelSuite(device: Device, runs: number, status: (s: string) => void): Promise<BenchResults['kernels']> {
   const out: BenchResults['kernels'] = [];
   let seed = 11;
-  const tensor = (shape: number[], requiresGrad = false) => device.tensor(randn(shape.reduce((a, b) => a * b, 1), seed++, 0.5), shape, { requiresGrad });
+  const tensor = (shape: number[], requiresGrad = false) => device.tensor(randn(shapeSize(shape), seed++, 0.5), shape, { requiresGrad });
   for (const [i, [layer, Cin, H, Cout, K, s, p]] of CONVS.entries()) {
     status(`conv kernels: ${layer} (${i + 1} of ${CONVS.length})`);
     const Ho = Math.floor((H + 2 * p - K) / s) + 1;
@@ -299,7 +299,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults | 
     rt.setProfiling(false);
     await rt.takeTimings();
     if (!random) {
-      const dict = new Map(squeezeNetManifest().map(([name, shape], i) => [name, { shape: [...shape], data: randn(shape.reduce((a, b) => a * b, 1), 7919 + i, 0.05) }]));
+      const dict = new Map(squeezeNetManifest().map(([name, shape], i) => [name, { shape: [...shape], data: randn(shapeSize(shape), 7919 + i, 0.05) }]));
       random = { dict, model: SqueezeNet.fromStateDict(device, dict) };
     }
     const model = random.model;
