@@ -1,7 +1,7 @@
 // The CLI on weight files the importer refuses: a usage error (exit 2) naming the file's problem, nothing
 // cached, nothing run. The SqueezeNet-sized files are made here from the embedded default weights.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../../src/weights/index.js';
@@ -32,6 +32,7 @@ describe('gradsight and refused weight files', () => {
   it('import refuses NaN weights with exit 2, naming the tensor and index, and writes no cache', async () => {
     const file = damagedDefault('nan.safetensors', 'features.0.weight', 5, NaN);
     const cache = join(tmp, 'cache');
+    mkdirSync(cache); // --out must name an existing folder
     const r = await spawnCli(cli, ['import', file, '--out', join(cache, 'w.safetensors')], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/gradsight import: nan\.safetensors: tensor 'features\.0\.weight' holds NaN at index \[0, 0, 1, 2\]/);
@@ -51,9 +52,10 @@ describe('gradsight and refused weight files', () => {
     const p = await spawnCli(cli, ['predict', '--weights', file, '--image', join(ROOT, 'tests', 'fixtures', 'image', 'png', 'rgb8.png')], { timeoutMs: 60_000 });
     expect(p.code, p.stderr).toBe(2);
     expect(p.stderr).toMatch(/refused: the pickle at byte \d+ \(\w+\) names the global "posix\.system"/);
+    mkdirSync(join(tmp, 'sys'));
     const i = await spawnCli(cli, ['import', file, '--out', join(tmp, 'sys', 'w.safetensors')], { timeoutMs: 60_000 });
     expect(i.code, i.stderr).toBe(2);
     expect(i.stderr).toMatch(/^gradsight import: hostile-system\.pth: \S+data\.pkl: refused: .*"posix\.system"/m);
-    expect(existsSync(join(tmp, 'sys'))).toBe(false);
+    expect(readdirSync(join(tmp, 'sys'))).toEqual([]);
   });
 });
