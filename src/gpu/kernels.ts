@@ -75,7 +75,16 @@ export class KernelCache {
   private kernels = new Map<string, Kernel>();
   /** The same pipelines by Shader object and entry point (the lookup on every dispatch). */
   private byShader = new WeakMap<Shader, Map<string, Kernel>>();
+  /** Parameter blocks by content, least recently used first (Map order; a hit moves its entry to the end). */
   private uniforms = new Map<string, GPUBuffer>();
+  /**
+   * At most this many cached parameter blocks. Loops whose parameters never repeat (class visualization's
+   * random roll offsets) would otherwise grow the cache without end; past the limit the least recently used
+   * quarter is retired: dropped from the cache, its bind groups forgotten, and the buffers destroyed once the
+   * work already recorded with them has finished (takeRetired / the runtime's waits).
+   */
+  uniformLimit = 4096;
+  private retired: GPUBuffer[] = [];
   private bindGroups = new Map<string, GPUBindGroup>();
   /** Build errors, resolved asynchronously (Queue awaits them before a read). */
   checks: Promise<void>[] = [];
@@ -189,14 +198,40 @@ export class KernelCache {
     let key = `${k.id}:`;
     for (let j = 0; j < ui.length; j++) key += `${ui[j]},`;
     let buf = this.uniforms.get(key);
-    if (!buf) {
-      buf = this.device.createBuffer({ size: u.size, usage: UNIFORM_USAGE, mappedAtCreation: true, label: `${k.name}-params` });
-      new Uint8Array(buf.getMappedRange()).set(new Uint8Array(ui.buffer));
-      buf.unmap();
-      if (this.uniforms.size > 20000) this.uniforms.clear(); // runaway distinct parameters: let GC reclaim
+    if (buf) {
+      // Most recently used last. (Cheap: the common case is a handful of distinct blocks per kernel.)
+      this.uniforms.delete(key);
       this.uniforms.set(key, buf);
+      return buf;
     }
+    if (this.uniforms.size >= this.uniformLimit) this.retireUniforms(Math.max(1, this.uniformLimit >> 2));
+    buf = this.device.createBuffer({ size: u.size, usage: UNIFORM_USAGE, mappedAtCreation: true, label: `${k.name}-params` });
+    new Uint8Array(buf.getMappedRange()).set(new Uint8Array(ui.buffer));
+    buf.unmap();
+    this.uniforms.set(key, buf);
     return buf;
+  }
+
+  /** Retire the `n` least recently used parameter blocks (see uniformLimit). */
+  private retireUniforms(n: number): void {
+    for (const [key, buf] of this.uniforms) {
+      if (n-- <= 0) break;
+      this.uniforms.delete(key);
+      this.retired.push(buf);
+    }
+    // Bind groups name their parameter block: forget them all (rebuilt on a miss), so none holds a retired one.
+    this.bindGroups.clear();
+  }
+
+  /**
+   * The retired parameter blocks, handed over for destruction. The caller takes them just before it submits
+   * what is recorded and destroys them once that work has finished: every command that used them was
+   * recorded before they were retired.
+   */
+  takeRetired(): GPUBuffer[] {
+    const r = this.retired;
+    this.retired = [];
+    return r;
   }
 
   /**

@@ -137,6 +137,7 @@ export class Runtime {
     const size = Math.max(16, Math.ceil(bytes / 4) * 4);
     const staging = this.staging.take(size);
     this.queue.copy(buf, byteOffset, staging, 0, size);
+    const retired = this.kernels.takeRetired();
     this.flush();
     await this.awaitChecks();
     const w = await this.queue.beforeWait();
@@ -147,6 +148,7 @@ export class Runtime {
       throw new Error(`GPU read-back failed: ${(e as Error).message}`);
     }
     this.queue.afterWait(w);
+    for (const r of retired) r.destroy(); // their commands were submitted above and have finished
     const out = staging.getMappedRange(0, size).slice(0, bytes);
     staging.unmap();
     this.staging.give(staging);
@@ -156,10 +158,12 @@ export class Runtime {
 
   /** Resolves when all submitted work has finished. */
   async sync(): Promise<void> {
+    const retired = this.kernels.takeRetired();
     this.flush();
     const w = await this.queue.beforeWait();
     await this.device.queue.onSubmittedWorkDone();
     this.queue.afterWait(w);
+    for (const r of retired) r.destroy();
     await this.awaitChecks();
     this.check();
   }

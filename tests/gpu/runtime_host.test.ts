@@ -58,4 +58,45 @@ struct P { n: u32, s: f32, o: i32, _p0: u32, }
     expect(() => rt.dispatch(k, { y }, { n: 3, s: 0.5, o: 1, q: 2 }, [1])).toThrow("kernel 'host_params_test': unknown parameter 'q'");
     rt.release(y);
   });
+
+  it('parameter blocks stay bounded when values never repeat (least recently used retired, destroyed after their work)', async () => {
+    const d = await getDevice();
+    const rt = d.runtime;
+    const src = `
+struct P { v: f32, i: u32, _p0: u32, _p1: u32, }
+@group(0) @binding(0) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<uniform> p: P;
+@compute @workgroup_size(1) fn main() { y[p.i] = y[p.i] + p.v; }`;
+    const k = rt.kernel(new ShaderLibrary({ host_params_lru: src }).compose('host_params_lru'));
+    const cache = (rt as unknown as { kernels: { uniformLimit: number } }).kernels;
+    const limit = cache.uniformLimit;
+    cache.uniformLimit = 16;
+    try {
+      const y = rt.acquire(64);
+      rt.write(y, new Float32Array(16));
+      // 300 distinct blocks recorded without a wait in between: retirements happen while commands that use the
+      // retired blocks sit in the encoder; they must still run with their own values.
+      let want = 0;
+      for (let j = 0; j < 300; j++) {
+        rt.dispatch(k, { y }, { v: j + 1, i: j % 4 }, [1]);
+        if (j % 4 === 0) want += j + 1;
+        expect(rt.memory().uniformBuffers).toBeLessThanOrEqual(16);
+      }
+      expect(new Float32Array(await rt.read(y, 0, 4))[0]).toBe(want);
+      // A long loop with waits: the count stays at the limit, results stay right.
+      for (let round = 0; round < 20; round++) {
+        for (let j = 0; j < 10; j++) rt.dispatch(k, { y }, { v: 1000 + round * 10 + j, i: 1 }, [1]);
+        await rt.read(y, 4, 4);
+      }
+      expect(rt.memory().uniformBuffers).toBeLessThanOrEqual(16);
+      let sum1 = 0;
+      for (let j = 0; j < 300; j++) if (j % 4 === 1) sum1 += j + 1;
+      for (let v = 1000; v < 1200; v++) sum1 += v;
+      expect(new Float32Array(await rt.read(y, 4, 4))[0]).toBe(sum1);
+      await rt.sync();
+      rt.release(y);
+    } finally {
+      cache.uniformLimit = limit;
+    }
+  });
 });
