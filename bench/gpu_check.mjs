@@ -5,7 +5,7 @@
 // their real sizes; then the whole network (random weights, 224x224, batch 2): logits and the input gradient of
 // two class scores with the gemm tiles against the register tiles. Exit code 1 when an error exceeds 1e-4
 // (relative to the largest reference magnitude).
-import { loadLibrary } from './common.mjs';
+import { loadLibrary, rng } from './common.mjs';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -24,16 +24,6 @@ function use(v) {
   for (const f of FAMILIES) table[f] = { ...VARIANTS[v], ...(f === 'backwardWeight' ? { chunk: 512 } : {}) };
 }
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randn = (n, seed, s = 1) => {
   const r = rng(seed);
   const o = new Float32Array(n);

@@ -4,6 +4,7 @@
 // inserted and deleted, zip CRCs recomputed so the damage reaches the parsers behind them. Every case must
 // end in a load or in an Error that names the file; never a TypeError/RangeError, an internal message, or a
 // hang. GRADSIGHT_FUZZ_SEED / GRADSIGHT_FUZZ_CASES run other seeds and longer budgets.
+import { hostRng } from '../../src/viz/common.js';
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,17 +20,8 @@ const CASES = Number(process.env.GRADSIGHT_FUZZ_CASES ?? 300);
 /** A case slower than this is reported as a hang (the slowest honest case takes milliseconds). */
 const HANG_MS = 3000;
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: the seeded PRNG the algorithms use for jitter. */
+const rng = hostRng;
 
 const EDGE32 = [0xffffffff, 0x7fffffff, 0x80000000, 0, 1, 0x40000000, 0xfffffffe, 0x10000, 0xffff];
 const EDGE64 = [2n ** 64n - 1n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 53n, 2n ** 40n, 2n ** 32n, 0n];

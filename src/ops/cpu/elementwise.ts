@@ -1,7 +1,7 @@
 // CPU references (float64) for src/ops/elementwise.ts: every forward op and its gradient rule, with NumPy
 // broadcasting. Used by the tests (forward and backward against the GPU, backward against finite differences).
 import { sumTo } from './reduce.js';
-import { broadcastShapes, fmtShape, shapeSize } from '../../shape.js';
+import { broadcastShapes, fmtShape, shapeSize, strides } from '../../shape.js';
 
 /** A dense row-major float64 array with a shape. */
 export interface CpuTensor {
@@ -16,17 +16,6 @@ export function cpuTensor(data: ArrayLike<number>, shape: readonly number[]): Cp
   const n = shapeSize(shape);
   if (data.length !== n) throw new Error(`cpuTensor: ${data.length} values do not fill shape ${fmt(shape)} (${n} elements)`);
   return { shape: [...shape], data: Float64Array.from(data) };
-}
-
-/** Row-major strides. */
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
 }
 
 // ---------- unary ----------
@@ -92,7 +81,7 @@ export function affineBackward(g: CpuTensor, a: number): CpuTensor {
 export function expand(x: CpuTensor, shape: readonly number[]): CpuTensor {
   broadcastShapes('expand', x.shape, shape);
   const off = shape.length - x.shape.length;
-  const xs = stridesOf(x.shape);
+  const xs = strides(x.shape);
   const bs = shape.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : xs[i - off]));
   const n = shapeSize(shape);
   const out = new Float64Array(n);
