@@ -12,6 +12,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 //! const: WG
+//! requires: planeIndex
 
 // Window of output o along one axis: clipped [start, end) and the padded length.
 struct Win { start: u32, end: u32, full: u32, }
@@ -37,13 +38,10 @@ fn firstWindow(c: u32, k: u32, s: u32, pad: u32) -> u32 {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.n) { return; }
-  let ow = i % p.Wo;
-  let t = i / p.Wo;
-  let oh = t % p.Ho;
-  let nc = t / p.Ho;
-  let wh = poolWindow(oh, p.kH, p.sH, p.pH, p.H);
-  let ww = poolWindow(ow, p.kW, p.sW, p.pW, p.W);
-  let base = nc * p.H * p.W;
+  let o = planeIndex(i, p.Ho, p.Wo); // (plane, oh, ow)
+  let wh = poolWindow(o.y, p.kH, p.sH, p.pH, p.H);
+  let ww = poolWindow(o.z, p.kW, p.sW, p.pW, p.W);
+  let base = o.x * p.H * p.W;
   var acc = 0.0;
   for (var h = wh.start; h < wh.end; h++) {
     for (var w = ww.start; w < ww.end; w++) { acc += src[base + h * p.W + w]; }
@@ -55,20 +53,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.n) { return; }
-  let w = i % p.W;
-  let t = i / p.W;
-  let h = t % p.H;
-  let nc = t / p.H;
-  let ohs = firstWindow(h, p.kH, p.sH, p.pH);
-  let ows = firstWindow(w, p.kW, p.sW, p.pW);
-  let ohe = min(p.Ho, (h + p.pH) / p.sH + 1u);
-  let owe = min(p.Wo, (w + p.pW) / p.sW + 1u);
+  let e = planeIndex(i, p.H, p.W); // (plane, h, w)
+  let ohs = firstWindow(e.y, p.kH, p.sH, p.pH);
+  let ows = firstWindow(e.z, p.kW, p.sW, p.pW);
+  let ohe = min(p.Ho, (e.y + p.pH) / p.sH + 1u);
+  let owe = min(p.Wo, (e.z + p.pW) / p.sW + 1u);
   var acc = 0.0;
   for (var oh = ohs; oh < ohe; oh++) {
     let wh = poolWindow(oh, p.kH, p.sH, p.pH, p.H);
     for (var ow = ows; ow < owe; ow++) {
       let ww = poolWindow(ow, p.kW, p.sW, p.pW, p.W);
-      acc += src[(nc * p.Ho + oh) * p.Wo + ow] / divisor(wh, ww);
+      acc += src[(e.x * p.Ho + oh) * p.Wo + ow] / divisor(wh, ww);
     }
   }
   dst[i] = acc;

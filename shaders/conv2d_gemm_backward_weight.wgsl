@@ -17,24 +17,19 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> part: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-//! const: BM, BN, WGS, KHc, KWc
-const BK: u32 = 16u;
-const AS: u32 = 65u;
+// Tile step, register block and load helpers: conv2d_gemm_tile.wgsl (constants BM, BN, WGS, KHc, KWc).
+//! requires: tileAt tileStep tileStore splitPixel splitTap kernelHW
+//! provides: store
 
-var<workgroup> As: array<f32, 1040>; // [BK][AS]
-var<workgroup> Bs: array<f32, 1040>; // [BK][AS]
+// Where this workgroup's chunk of partial sums starts in `part` (read by store).
+var<private> zBase: u32;
 
 @compute @workgroup_size(WGS)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let TX = BN / 4u;
-  let TY = BM / 4u;
-  let tx = tid % TX;
-  let ty = tid / TX;
+  var t = tileAt(tid);
   let m0 = wid.y * BM;
   let j0 = wid.x * BN;
-  let KH = select(p.KH, KHc, KHc != 0u);
-  let KW = select(p.KW, KWc, KWc != 0u);
-  let KK = KH * KW;
+  let ks = kernelHW(p.KH, p.KW);
   let rBeg = wid.z * p.chunk;
   let rEnd = min(p.R, rBeg + p.chunk);
   // This invocation stages reduction row kk = tid % 16 of every slice, rows m (A) / columns j (B) from tid / 16.
@@ -42,24 +37,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let e0 = tid / BK;
   let eStep = WGS / BK;
   let plane = p.H * p.W;
-
-  var c0 = vec4<f32>(0.0);
-  var c1 = vec4<f32>(0.0);
-  var c2 = vec4<f32>(0.0);
-  var c3 = vec4<f32>(0.0);
+  zBase = wid.z * p.M * p.NC;
 
   for (var r0 = rBeg; r0 < rEnd; r0 += BK) {
     let r = r0 + kk;
     let rOk = r < rEnd;
-    let rc = min(r, p.R - 1u);
-    let n = rc / p.HoWo;
-    let pq = rc - n * p.HoWo;
-    let oy = pq / p.Wo;
-    let ox = pq - oy * p.Wo;
-    let iy0 = i32(oy * p.stride) - i32(p.pad);
-    let ix0 = i32(ox * p.stride) - i32(p.pad);
-    let gBase = n * p.M * p.HoWo + pq;
-    let xBase = n * p.Cin * plane;
+    let px = splitPixel(min(r, p.R - 1u), p.HoWo, p.Wo);
+    let iy0 = i32(px.y * p.stride) - i32(p.pad);
+    let ix0 = i32(px.z * p.stride) - i32(p.pad);
+    let gBase = px.x * p.M * p.HoWo + px.y * p.Wo + px.z;
+    let xBase = px.x * p.Cin * plane;
     for (var i = 0u; i < BM * BK / WGS; i++) {
       let m = e0 + i * eStep;
       let mm = m0 + m;
@@ -70,42 +57,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var i = 0u; i < BN * BK / WGS; i++) {
       let jj = e0 + i * eStep;
       let j = j0 + jj;
-      let ci = j / KK;
-      let q = j - ci * KK;
-      let kh = q / KW;
-      let kw = q - kh * KW;
-      let iy = iy0 + i32(kh);
-      let ix = ix0 + i32(kw);
+      let tap = splitTap(j, ks);
+      let iy = iy0 + i32(tap.y);
+      let ix = ix0 + i32(tap.z);
       let ok = rOk && j < p.NC && iy >= 0 && iy < i32(p.H) && ix >= 0 && ix < i32(p.W);
       var v = 0.0;
-      if (ok) { v = x[xBase + ci * plane + u32(iy) * p.W + u32(ix)]; }
+      if (ok) { v = x[xBase + tap.x * plane + u32(iy) * p.W + u32(ix)]; }
       Bs[kk * AS + jj] = v;
     }
-    workgroupBarrier();
-    for (var t = 0u; t < BK; t++) {
-      let ar = t * AS + ty;
-      let a = vec4<f32>(As[ar], As[ar + TY], As[ar + 2u * TY], As[ar + 3u * TY]);
-      let br = t * AS + tx;
-      let bv = vec4<f32>(Bs[br], Bs[br + TX], Bs[br + 2u * TX], Bs[br + 3u * TX]);
-      c0 += a.x * bv;
-      c1 += a.y * bv;
-      c2 += a.z * bv;
-      c3 += a.w * bv;
-    }
-    workgroupBarrier();
+    tileStep(&t);
   }
-
-  let base = wid.z * p.M * p.NC;
-  store(c0, base, m0 + ty, j0 + tx, TX);
-  store(c1, base, m0 + ty + TY, j0 + tx, TX);
-  store(c2, base, m0 + ty + 2u * TY, j0 + tx, TX);
-  store(c3, base, m0 + ty + 3u * TY, j0 + tx, TX);
+  tileStore(t, m0, j0);
 }
 
-fn store(c: vec4<f32>, base: u32, m: u32, jb: u32, TX: u32) {
+fn store(c: vec4<f32>, m: u32, jb: u32, TX: u32) {
   if (m >= p.M) { return; }
   for (var q = 0u; q < 4u; q++) {
     let j = jb + q * TX;
-    if (j < p.NC) { part[base + m * p.NC + j] = c[q]; }
+    if (j < p.NC) { part[zBase + m * p.NC + j] = c[q]; }
   }
 }

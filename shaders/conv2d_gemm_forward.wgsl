@@ -3,10 +3,8 @@
 // M = output channels, columns = N * Ho * Wo output pixels, K = Cin * KH * KW (k = (ci * KH + kh) * KW + kw).
 // A[m, k] = w[m * sM + k * sK] (a conv weight [Cout, Cin, KH, KW]: sM = K, sK = 1; a transposed 1x1 weight for
 // the input gradient of pointwise convs and the column gradient: sM = 1, sK = the other count), B is the
-// im2col matrix of x gathered on the fly (zero outside the image). A workgroup computes a BM x BN tile of y,
-// stepping through K in slices of BK = 16 staged in workgroup memory; each invocation keeps a 4 x 4 register
-// block (channels ty + i * BM/4, pixels tx + j * BN/4: neighbouring lanes read neighbouring workgroup words
-// and store neighbouring pixels). The sum over k runs in ascending k for every output.
+// im2col matrix of x gathered on the fly (zero outside the image). A workgroup computes a BM x BN tile of y
+// (channels x pixels) as conv2d_gemm_tile.wgsl steps it; this file stages the slices and writes the epilogue.
 // The output may be a channel slice [coOff, coOff + M) of a tensor with coTot channels (fire expand), and the
 // epilogue fuses bias, ReLU (NaN stays NaN, as PyTorch's) or accumulation into y (acc).
 struct Params {
@@ -22,51 +20,28 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-// Tile: BM channels x BN pixels (32 or 64 each), WGS = BM * BN / 16 invocations.
-//! const: BM, BN, WGS
+// Tile step, register block and load helpers: conv2d_gemm_tile.wgsl (constants BM, BN, WGS, KHc, KWc).
+//! requires: tileAt tileStep tileStore splitPixel splitTap kernelHW
+//! provides: store
 // A's loads run along m (sM == 1) instead of along k.
 //! const: AM: bool
-// The kernel size as constants when nonzero (divisions by constants), else read from p.
-//! const: KHc, KWc
-const BK: u32 = 16u;
-// Row strides of the staged tiles: A padded by one word (its stores along k would hit one bank).
-const AS: u32 = 65u;
-
-var<workgroup> As: array<f32, 1040>; // [BK][AS]
-var<workgroup> Bs: array<f32, 1024>; // [BK][BN]
 
 @compute @workgroup_size(WGS)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
-  let TX = BN / 4u;
-  let TY = BM / 4u;
-  let tx = tid % TX;
-  let ty = tid / TX;
+  var t = tileAt(tid);
   let m0 = wid.y * BM;
   let j0 = (wid.x + wid.z * nwg.x) * BN;
-  let KH = select(p.KH, KHc, KHc != 0u);
-  let KW = select(p.KW, KWc, KWc != 0u);
-  let KK = KH * KW;
+  let ks = kernelHW(p.KH, p.KW);
 
   // The B column this invocation stages (the same for every K slice): pixel j = (n, oy, ox).
   let bj = tid % BN;
-  let j = j0 + bj;
-  let jOk = j < p.NC;
-  let jc = min(j, p.NC - 1u);
-  let n = jc / p.HoWo;
-  let pq = jc - n * p.HoWo;
-  let oy = pq / p.Wo;
-  let ox = pq - oy * p.Wo;
-  let iy0 = i32(oy * p.stride) - i32(p.pad);
-  let ix0 = i32(ox * p.stride) - i32(p.pad);
-  let xBase = n * p.Cin * p.H * p.W;
+  let jOk = j0 + bj < p.NC;
+  let px = splitPixel(min(j0 + bj, p.NC - 1u), p.HoWo, p.Wo);
+  let iy0 = i32(px.y * p.stride) - i32(p.pad);
+  let ix0 = i32(px.z * p.stride) - i32(p.pad);
+  let xBase = px.x * p.Cin * p.H * p.W;
   let bRow0 = tid / BN;
-  let bRowStep = WGS / BN;
-
-  var c0 = vec4<f32>(0.0);
-  var c1 = vec4<f32>(0.0);
-  var c2 = vec4<f32>(0.0);
-  var c3 = vec4<f32>(0.0);
 
   for (var k0 = 0u; k0 < p.K; k0 += BK) {
     for (var i = 0u; i < BM * BK / WGS; i++) {
@@ -81,37 +56,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       As[kk * AS + m] = v;
     }
     for (var i = 0u; i < BK * BN / WGS; i++) {
-      let kk = bRow0 + i * bRowStep;
+      let kk = bRow0 + i * (WGS / BN);
       let k = k0 + kk;
-      let ci = k / KK;
-      let r = k - ci * KK;
-      let kh = r / KW;
-      let kw = r - kh * KW;
-      let iy = iy0 + i32(kh);
-      let ix = ix0 + i32(kw);
+      let tap = splitTap(k, ks);
+      let iy = iy0 + i32(tap.y);
+      let ix = ix0 + i32(tap.z);
       let ok = jOk && k < p.K && iy >= 0 && iy < i32(p.H) && ix >= 0 && ix < i32(p.W);
       var v = 0.0;
-      if (ok) { v = x[xBase + (ci * p.H + u32(iy)) * p.W + u32(ix)]; }
-      Bs[kk * BN + bj] = v;
+      if (ok) { v = x[xBase + (tap.x * p.H + u32(iy)) * p.W + u32(ix)]; }
+      Bs[kk * AS + bj] = v;
     }
-    workgroupBarrier();
-    for (var kk = 0u; kk < BK; kk++) {
-      let ar = kk * AS + ty;
-      let a = vec4<f32>(As[ar], As[ar + TY], As[ar + 2u * TY], As[ar + 3u * TY]);
-      let br = kk * BN + tx;
-      let bv = vec4<f32>(Bs[br], Bs[br + TX], Bs[br + 2u * TX], Bs[br + 3u * TX]);
-      c0 += a.x * bv;
-      c1 += a.y * bv;
-      c2 += a.z * bv;
-      c3 += a.w * bv;
-    }
-    workgroupBarrier();
+    tileStep(&t);
   }
-
-  store(c0, m0 + ty, j0 + tx, TX);
-  store(c1, m0 + ty + TY, j0 + tx, TX);
-  store(c2, m0 + ty + 2u * TY, j0 + tx, TX);
-  store(c3, m0 + ty + 3u * TY, j0 + tx, TX);
+  tileStore(t, m0, j0);
 }
 
 fn store(c: vec4<f32>, m: u32, jb: u32, TX: u32) {

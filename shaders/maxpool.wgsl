@@ -16,6 +16,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> idx: array<u32>;
 @group(0) @binding(3) var<uniform> p: Params;
 //! const: SAVE, WG
+//! requires: planeIndex
 // Outputs per invocation (TPO), window width and stride.
 //! const: TPO, KW, SW
 const SPAN: u32 = (TPO - 1u) * SW + KW;
@@ -27,13 +28,11 @@ fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.n) { return; }
-  let seg = i % p.segs;
-  let row = i / p.segs;
-  let oh = row % p.Ho;
-  let nc = row / p.Ho;
-  let ow0 = seg * TPO;
+  let pos = planeIndex(i, p.Ho, p.segs); // (plane, output row oh, segment of the row)
+  let nc = pos.x;
+  let ow0 = pos.z * TPO;
   let nOut = min(TPO, p.Wo - ow0);
-  let h0 = i32(oh * p.sH) - i32(p.pH);
+  let h0 = i32(pos.y * p.sH) - i32(p.pH);
   let hs = u32(max(h0, 0));
   let he = u32(min(h0 + i32(p.kH), i32(p.H)));
   // Span column t is input column c0 + t; output j's window is span columns j*SW .. j*SW + KW - 1.
@@ -68,7 +67,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
   }
-  let o = row * p.Wo + ow0;
+  let o = (nc * p.Ho + pos.y) * p.Wo + ow0;
   for (var j = 0u; j < TPO; j++) {
     if (j < nOut) {
       out[o + j] = best[j];

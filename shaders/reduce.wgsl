@@ -29,23 +29,14 @@ fn dim(arr: array<vec4<u32>, 2>, d: u32) -> u32 { return arr[d / 4u][d % 4u]; }
 // NaN test on the bits: compilers may fold v != v to false (Mesa's lavapipe does), so it cannot be used.
 fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
-fn baseOf(o: u32) -> u32 {
-  var rem = o;
+// Offset of flat index i over the axes (shape, stride) of a rank-`rank` view (kept axes: an output's base;
+// reduced axes: a reduction step's offset).
+fn offsetIn(i: u32, rank: u32, shape: array<vec4<u32>, 2>, stride: array<vec4<u32>, 2>) -> u32 {
+  var rem = i;
   var off = 0u;
-  for (var d = i32(p.rankK) - 1; d >= 0; d--) {
-    let s = dim(p.kShape, u32(d));
-    off += (rem % s) * dim(p.kStride, u32(d));
-    rem = rem / s;
-  }
-  return off;
-}
-
-fn offOf(r: u32) -> u32 {
-  var rem = r;
-  var off = 0u;
-  for (var d = i32(p.rankR) - 1; d >= 0; d--) {
-    let s = dim(p.rShape, u32(d));
-    off += (rem % s) * dim(p.rStride, u32(d));
+  for (var d = i32(rank) - 1; d >= 0; d--) {
+    let s = dim(shape, u32(d));
+    off += (rem % s) * dim(stride, u32(d));
     rem = rem / s;
   }
   return off;
@@ -55,7 +46,7 @@ fn offOf(r: u32) -> u32 {
 // Offset of reduction step r from an output's base.
 fn offset(r: u32) -> u32 {
   if (BLOCK) { return r * p.inner; }
-  return offOf(r);
+  return offsetIn(r, p.rankR, p.rShape, p.rStride);
 }
 
 // NaN wins (torch.max(dim) returns the first NaN of a group); otherwise the larger value, the smaller index on ties.
@@ -78,7 +69,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let outer = o / p.inner;
       base = (outer * p.nRed - outer) * p.inner + o;
     } else {
-      base = baseOf(o);
+      base = offsetIn(o, p.rankK, p.kShape, p.kStride);
     }
     if (OP == 0u) {
       var acc = 0.0;
@@ -108,7 +99,7 @@ fn main_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
       let outer = o / p.inner;
       base = (outer * p.nRed - outer) * p.inner + o;
     } else {
-      base = baseOf(o);
+      base = offsetIn(o, p.rankK, p.kShape, p.kStride);
     }
   }
   var acc = 0.0;

@@ -1,18 +1,14 @@
 // Gradient of softmax / log-softmax along one axis, from the forward output y and the incoming gradient g
-// (rows as in softmax.wgsl):
+// (rows as in softmax.wgsl; Params, rowBase and the workgroup reduction: softmax_rows.wgsl):
+//! requires: Params rowBase wgReduce
 //   LOG = 0: gx = y · (g − Σ_k g·y)
 //   LOG = 1: gx = g − exp(y) · Σ_k g
 // Entry `main`: one thread per row; `main_wg`: one workgroup per row, tree-combined.
-struct Params { rows: u32, K: u32, inner: u32, _p0: u32, }
 @group(0) @binding(0) var<storage, read> y: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gx: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 //! const: LOG, WG
-
-var<workgroup> red: array<f32, WG>;
-
-fn rowBase(r: u32) -> u32 { return (r / p.inner) * p.K * p.inner + r % p.inner; }
 
 fn term(j: u32) -> f32 {
   if (LOG == 1u) { return g[j]; }
@@ -47,13 +43,7 @@ fn main_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let st = p.inner;
   var t = 0.0;
   for (var k = lid; k < p.K; k += WG) { t += term(base + k * st); }
-  red[lid] = t;
-  workgroupBarrier();
-  for (var h = WG / 2u; h > 0u; h = h / 2u) {
-    if (lid < h) { red[lid] = red[lid] + red[lid + h]; }
-    workgroupBarrier();
-  }
-  t = red[0];
+  t = wgReduce(t, lid, false);
   for (var k = lid; k < p.K; k += WG) {
     let j = base + k * st;
     gx[j] = outOf(j, t);

@@ -13,6 +13,7 @@ import conv2d_forward from '../../shaders/conv2d_forward.wgsl';
 import conv2d_gemm_backward_input from '../../shaders/conv2d_gemm_backward_input.wgsl';
 import conv2d_gemm_backward_weight from '../../shaders/conv2d_gemm_backward_weight.wgsl';
 import conv2d_gemm_forward from '../../shaders/conv2d_gemm_forward.wgsl';
+import conv2d_gemm_tile from '../../shaders/conv2d_gemm_tile.wgsl';
 import conv2d_pack from '../../shaders/conv2d_pack.wgsl';
 import conv2d_pointwise from '../../shaders/conv2d_pointwise.wgsl';
 import conv2d_reduce from '../../shaders/conv2d_reduce.wgsl';
@@ -25,21 +26,23 @@ import fill from '../../shaders/fill.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import maxpool from '../../shaders/maxpool.wgsl';
 import maxpool_backward from '../../shaders/maxpool_backward.wgsl';
+import plane_index from '../../shaders/plane_index.wgsl';
 import random from '../../shaders/random.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 import reduce_backward from '../../shaders/reduce_backward.wgsl';
 import roll from '../../shaders/roll.wgsl';
 import softmax from '../../shaders/softmax.wgsl';
 import softmax_backward from '../../shaders/softmax_backward.wgsl';
+import softmax_rows from '../../shaders/softmax_rows.wgsl';
 import unary from '../../shaders/unary.wgsl';
 import { ShaderLibrary, type ConstValue } from './compose.js';
 import type { Kernel, Runtime } from './runtime.js';
 
 export const SHADERS = new ShaderLibrary({
   avgpool, binary, blur, clamp_channels, concat, conv2d_backward_input, conv2d_backward_weight, conv2d_bias_grad,
-  conv2d_col2im, conv2d_forward, conv2d_gemm_backward_input, conv2d_gemm_backward_weight, conv2d_gemm_forward, conv2d_pack, conv2d_pointwise, conv2d_reduce, conv2d_relu_mask, conv2d_tap_subgroup,
-  conv2d_tap_subgroup32, conv2d_tap_vec4, conv2d_tile, fill, gather, maxpool, maxpool_backward, random, reduce,
-  reduce_backward, roll, softmax, softmax_backward, unary,
+  conv2d_col2im, conv2d_forward, conv2d_gemm_backward_input, conv2d_gemm_backward_weight, conv2d_gemm_forward, conv2d_gemm_tile, conv2d_pack, conv2d_pointwise, conv2d_reduce, conv2d_relu_mask, conv2d_tap_subgroup,
+  conv2d_tap_subgroup32, conv2d_tap_vec4, conv2d_tile, fill, gather, maxpool, maxpool_backward, plane_index, random, reduce,
+  reduce_backward, roll, softmax, softmax_backward, softmax_rows, unary,
 });
 
 /** The pipeline of shader `main` (composed with `opts.with` and the constants) for entry point `opts.entry`. */
