@@ -3,7 +3,7 @@
 // over the (oy, ox) with oy*s - pad + kh = iy, ox*s - pad + kw = ix inside the output.
 // Kernel body: composed with a weight-tap file (conv2d_tap_*.wgsl: the weight packed transposed in `wp`,
 // tap()) and conv2d_tile.wgsl (the accumulators a0..a31 and putA, which stores them through put() below).
-//! requires: tap laneSetup putA
+//! requires: tap laneSetup putA foldedLane
 //! provides: put
 // Stride is handled by phases: input pixels are split into s*s classes (iy % s, ix % s) = (ry, rx); inside
 // one class the contributing taps are kh = kh0 + s*a (kh0 = (ry + pad) % s) with oy = ty + dy0 - a, so
@@ -12,10 +12,7 @@
 // of an invocation share a sliding window of g (one new load per tap instead of TP).
 // Each invocation accumulates TC input channels x TP pixels. acc = 1 adds into dx (the fire-module
 // backward sums the gradients of its two convolutions).
-// Geometry (convGrid in src/ops/conv.ts): lane L = (wid.x + (wid.z % zFold) * nwg.x) * WG + local index,
-// channel block cb = L / itemsPad, item = L % itemsPad (items past `items` are idle); image = wid.z / zFold.
-// itemsPad is a multiple of the subgroup size for the subgroup taps (the channel block is then uniform per
-// subgroup) and equal to `items` otherwise (no idle lanes between channel blocks on small images).
+// Lanes: conv2d_lane.wgsl (foldedLane).
 struct Params {
   Cin: u32, H: u32, W: u32, Cout: u32,
   Ho: u32, Wo: u32, KH: u32, KW: u32,
@@ -59,10 +56,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   laneSetup();
   let n = wid.z / p.zFold;
-  let L = (wid.x + (wid.z % p.zFold) * nwg.x) * WG + lid;
-  let cb = min(L / p.itemsPad, p.cBlocks - 1u);
-  let item = L - (L / p.itemsPad) * p.itemsPad;
-  let it = min(item, p.items - 1u);
+  let ln = foldedLane(wid, nwg, lid, p.zFold);
+  let cb = ln.cb;
+  let it = ln.item;
   let phase = wid.y;
   let s = select(p.stride, Sc, Sc != 0u);
   let KH = select(p.KH, KHc, KHc != 0u);
@@ -79,7 +75,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // Pixels of this phase in the row: ix = rx + s * tx < W.
   let txEnd = (p.W - min(rx, p.W) + s - 1u) / s;
   var nv = 0u;
-  if (item < p.items && L / p.itemsPad < p.cBlocks && iy < p.H && tx0 < txEnd) { nv = min(TP, txEnd - tx0); }
+  if (ln.valid && iy < p.H && tx0 < txEnd) { nv = min(TP, txEnd - tx0); }
   let KK = KH * KW;
   let wb = cb * p.Cout * KK * TC;
   let oxb = i32(tx0) + dx0;

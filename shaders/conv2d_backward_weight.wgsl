@@ -3,13 +3,13 @@
 // with k = (ci*KH + kh)*KW + kw. Chunks of `chunk` reduction steps run in parallel (wid.z); a second pass
 // (conv2d_reduce.wgsl) sums the chunks (skipped when there is one chunk and part is dw itself).
 // Kernel body: composed with a weight-tap file (conv2d_tap_*.wgsl) and conv2d_tile.wgsl (accumulators, putA).
-//! requires: tap laneSetup putA
+//! requires: tap laneSetup putA convLane
 //! provides: put
 // Here the tap's "weights" are the output gradient, packed by conv2d_pack.wgsl so that the TC channels of
 // one step r are contiguous (wp[(cb*R + r)*TC + c] = g[n, cb*TC + c, oy, ox]); each invocation accumulates
 // TC output channels x TP consecutive weight columns k (a0..a31: one vec4 of columns per channel).
-// Geometry (convGrid in src/ops/conv.ts): lane L = wid.x * WG + local index, channel block cb = L / itemsPad,
-// column group = L % itemsPad; chunk = wid.z.
+// Geometry (convGrid in src/ops/conv.ts; conv2d_lane.wgsl): lane L = wid.x * WG + local index, channel block
+// cb = L / itemsPad, column group = L % itemsPad; chunk = wid.z.
 struct Params {
   Cin: u32, H: u32, W: u32, Cout: u32,
   Ho: u32, Wo: u32, KH: u32, KW: u32,
@@ -38,12 +38,11 @@ fn put(c: u32, a: vec4<f32>, coBase: u32, base: u32, nv: u32) {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   laneSetup();
   let chunkIdx = wid.z;
-  let L = wid.x * WG + lid;
-  let cb = min(L / p.itemsPad, p.cBlocks - 1u);
-  let item = L - (L / p.itemsPad) * p.itemsPad;
-  let k0 = min(item, p.items - 1u) * TP;
+  let ln = convLane(wid.x * WG + lid);
+  let cb = ln.cb;
+  let k0 = ln.item * TP;
   var nv = 0u;
-  if (item < p.items && L / p.itemsPad < p.cBlocks) { nv = min(TP, p.K - k0); }
+  if (ln.valid) { nv = min(TP, p.K - k0); }
   let KK = p.KH * p.KW;
   let HW = p.H * p.W;
   let HoWo = p.Ho * p.Wo;

@@ -1,16 +1,13 @@
 // Direct 2-D convolution, NCHW, any kernel size / stride / symmetric zero padding, bias and ReLU fused
 // into the epilogue. Kernel body: composed with a weight-tap file
 // (conv2d_tap_*.wgsl: the weight binding `wp`, tap() and tapw()) and conv2d_tile.wgsl (accumulators, putA/putB).
-//! requires: tap tapw laneSetup putA putB
+//! requires: tap tapw laneSetup putA putB foldedLane epilogue
 //! provides: put
 // Register tiling without workgroup memory: each invocation accumulates TC output channels x TP consecutive
 // output pixels of one row. Stride 1 keeps a sliding window of the input row in registers: TP + KW - 1
 // loads per (ci, kh) instead of TP * KW. The output may be a channel slice [coOff, coOff + Cout) of a
 // tensor with coTot channels (fire-module expand writes both convs into one buffer).
-// Geometry (convGrid in src/ops/conv.ts): lane L = (wid.x + (wid.z % zFold) * nwg.x) * WG + local index,
-// channel block cb = L / itemsPad, item = L % itemsPad (items past `items` are idle); image = wid.z / zFold.
-// itemsPad is a multiple of the subgroup size for the subgroup taps (the channel block is then uniform per
-// subgroup) and equal to `items` otherwise (no idle lanes between channel blocks on small images).
+// Lanes: conv2d_lane.wgsl (foldedLane); bias, ReLU and the store: conv2d_epilogue.wgsl.
 struct Params {
   Cin: u32, H: u32, W: u32, Cout: u32,
   Ho: u32, Wo: u32, KH: u32, KW: u32,
@@ -41,19 +38,7 @@ fn ld(row: i32, ix: i32, rowOk: bool) -> f32 {
 }
 
 fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
-  let co = coBase + c;
-  if (co >= p.Cout) { return; }
-  var bias = 0.0;
-  if (p.hasBias != 0u) { bias = b[co]; }
-  let row = ybase + co * p.Ho * p.Wo;
-  for (var j = 0u; j < TP; j++) {
-    if (j < nv) {
-      var v = a[j] + bias;
-      // v <= 0 ? 0 : v, so NaN passes (torch's relu); max(v, 0.0) may turn NaN into 0.
-      if (p.relu != 0u) { v = select(v, 0.0, v <= 0.0); }
-      y[row + j] = v;
-    }
-  }
+  epilogue(c, a, coBase, ybase, nv, p.Ho * p.Wo, false);
 }
 
 @compute @workgroup_size(WG)
@@ -61,11 +46,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   laneSetup();
   let n = wid.z / p.zFold;
-  let L = (wid.x + (wid.z % p.zFold) * nwg.x) * WG + lid;
-  let cb = min(L / p.itemsPad, p.cBlocks - 1u);
-  let item = L - (L / p.itemsPad) * p.itemsPad;
-  let valid = item < p.items && L / p.itemsPad < p.cBlocks;
-  let it = min(item, p.items - 1u);
+  let ln = foldedLane(wid, nwg, lid, p.zFold);
+  let cb = ln.cb;
+  let valid = ln.valid;
+  let it = ln.item;
   let oy = it / p.groupsX;
   let px = select(TP, 2u * TP, WIDE);
   let ox0 = (it - oy * p.groupsX) * px;

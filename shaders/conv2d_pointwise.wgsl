@@ -2,17 +2,14 @@
 //   y[n, coOff + o, q] = act(b[o] + sum_r W[o, r] x[n, r, q])     (o < Cout, r < Cin, q < HW)
 // Kernel body: composed with a weight-tap file (conv2d_tap_*.wgsl: the packed weight `wp`, tap(), tapw()) and
 // conv2d_tile.wgsl (accumulators, putA/putB).
-//! requires: tap tapw laneSetup putA putB
+//! requires: tap tapw laneSetup putA putB foldedLane epilogue
 //! provides: put
 // Forward: W = w [Cout, Cin]. The input
 // gradient of a 1x1 conv is the same product with the transposed weight (packed transposed) and acc = 1
 // adds into y (the fire-module backward sums two gradients). Bias and ReLU fused. Each invocation
 // accumulates TC channels x TP consecutive pixels. The output may be a channel slice [coOff, coOff + Cout)
 // of a tensor with coTot channels.
-// Geometry (convGrid in src/ops/conv.ts): lane L = (wid.x + (wid.z % zFold) * nwg.x) * WG + local index,
-// channel block cb = L / itemsPad, item = L % itemsPad (items past `items` are idle); image = wid.z / zFold.
-// itemsPad is a multiple of the subgroup size for the subgroup taps (the channel block is then uniform per
-// subgroup) and equal to `items` otherwise (no idle lanes between channel blocks on small images).
+// Lanes: conv2d_lane.wgsl (foldedLane); bias, ReLU, acc and the store: conv2d_epilogue.wgsl.
 struct Params {
   Cin: u32, HW: u32, Cout: u32, coOff: u32,
   coTot: u32, zFold: u32, items: u32, itemsPad: u32,
@@ -31,20 +28,7 @@ struct Params {
 //! const: WIDE: bool
 
 fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
-  let co = coBase + c;
-  if (co >= p.Cout) { return; }
-  var bias = 0.0;
-  if (p.hasBias != 0u) { bias = b[co]; }
-  let row = ybase + co * p.HW;
-  for (var j = 0u; j < TP; j++) {
-    if (j < nv) {
-      var v = a[j] + bias;
-      // v <= 0 ? 0 : v, so NaN passes (torch's relu); max(v, 0.0) may turn NaN into 0.
-      if (p.relu != 0u) { v = select(v, 0.0, v <= 0.0); }
-      if (p.acc != 0u) { v += y[row + j]; }
-      y[row + j] = v;
-    }
-  }
+  epilogue(c, a, coBase, ybase, nv, p.HW, p.acc != 0u);
 }
 
 @compute @workgroup_size(WG)
@@ -52,12 +36,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   laneSetup();
   let n = wid.z / p.zFold;
-  let L = (wid.x + (wid.z % p.zFold) * nwg.x) * WG + lid;
-  let cb = min(L / p.itemsPad, p.cBlocks - 1u);
-  let item = L - (L / p.itemsPad) * p.itemsPad;
-  let valid = item < p.items && L / p.itemsPad < p.cBlocks;
+  let ln = foldedLane(wid, nwg, lid, p.zFold);
+  let cb = ln.cb;
+  let valid = ln.valid;
   let px = select(TP, 2u * TP, WIDE);
-  let q0 = min(item, p.items - 1u) * px;
+  let q0 = ln.item * px;
   let nvAll = select(0u, min(px, p.HW - q0), valid);
   let nv = min(nvAll, TP);
   var wi = cb * p.Cin * TC;

@@ -9,11 +9,13 @@ import conv2d_backward_input from '../../shaders/conv2d_backward_input.wgsl';
 import conv2d_backward_weight from '../../shaders/conv2d_backward_weight.wgsl';
 import conv2d_bias_grad from '../../shaders/conv2d_bias_grad.wgsl';
 import conv2d_col2im from '../../shaders/conv2d_col2im.wgsl';
+import conv2d_epilogue from '../../shaders/conv2d_epilogue.wgsl';
 import conv2d_forward from '../../shaders/conv2d_forward.wgsl';
 import conv2d_gemm_backward_input from '../../shaders/conv2d_gemm_backward_input.wgsl';
 import conv2d_gemm_backward_weight from '../../shaders/conv2d_gemm_backward_weight.wgsl';
 import conv2d_gemm_forward from '../../shaders/conv2d_gemm_forward.wgsl';
 import conv2d_gemm_tile from '../../shaders/conv2d_gemm_tile.wgsl';
+import conv2d_lane from '../../shaders/conv2d_lane.wgsl';
 import conv2d_pack from '../../shaders/conv2d_pack.wgsl';
 import conv2d_pointwise from '../../shaders/conv2d_pointwise.wgsl';
 import conv2d_reduce from '../../shaders/conv2d_reduce.wgsl';
@@ -40,7 +42,8 @@ import type { Kernel, Runtime } from './runtime.js';
 
 export const SHADERS = new ShaderLibrary({
   avgpool, binary, blur, clamp_channels, concat, conv2d_backward_input, conv2d_backward_weight, conv2d_bias_grad,
-  conv2d_col2im, conv2d_forward, conv2d_gemm_backward_input, conv2d_gemm_backward_weight, conv2d_gemm_forward, conv2d_gemm_tile, conv2d_pack, conv2d_pointwise, conv2d_reduce, conv2d_relu_mask, conv2d_tap_subgroup,
+  conv2d_col2im, conv2d_epilogue, conv2d_forward, conv2d_gemm_backward_input, conv2d_gemm_backward_weight, conv2d_gemm_forward,
+  conv2d_gemm_tile, conv2d_lane, conv2d_pack, conv2d_pointwise, conv2d_reduce, conv2d_relu_mask, conv2d_tap_subgroup,
   conv2d_tap_subgroup32, conv2d_tap_vec4, conv2d_tile, fill, gather, maxpool, maxpool_backward, plane_index, random, reduce,
   reduce_backward, roll, softmax, softmax_backward, softmax_rows, unary,
 });
