@@ -6,6 +6,7 @@
 import { Device, tidy, noGrad, maxOverAxis, abs, type Tensor } from '../../src/core.js';
 import { SqueezeNet } from '../../src/nn/squeezenet.js';
 import { inputGradient } from '../../src/viz/saliency.js';
+import { hostNormal } from '../../src/viz/common.js';
 import { importSqueezeNet } from '../../src/weights/index.js';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -23,31 +24,12 @@ interface Runner { forward(n: number): () => Promise<Float32Array>; saliency?(n:
 const log = (m: string) => console.log(`[bench] ${m}`);
 const SIZE = 224;
 
-/** Seeded N(0, 1) (mulberry32 + Box–Muller), as bench/common.mjs. */
-function randn(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(u()));
-    const th = 2 * Math.PI * u();
-    out[i] = r * Math.cos(th);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
-  }
-  return out;
-}
 
 const inputs = new Map<number, Float32Array>();
 /** The same NCHW batch for every engine. */
 function input(n: number): Float32Array {
   let x = inputs.get(n);
-  if (!x) inputs.set(n, (x = randn(n * 3 * SIZE * SIZE, 3 + n)));
+  if (!x) inputs.set(n, (x = hostNormal(n * 3 * SIZE * SIZE, 3 + n)));
   return x;
 }
 const classesOf = (n: number) => Array.from({ length: n }, (_, i) => (i * 97 + 1) % 1000);

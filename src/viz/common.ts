@@ -46,6 +46,19 @@ export function hostRng(seed: number): () => number {
   };
 }
 
+/** n seeded N(0, std²) values on the host (hostRng + Box–Muller): benchmark inputs and random weights. */
+export function hostNormal(n: number, seed: number, std = 1): Float32Array {
+  const u = hostRng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(u() + 1e-12)) * std;
+    const th = 2 * Math.PI * u();
+    out[i] = r * Math.cos(th);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
+  }
+  return out;
+}
+
 /** Row-wise softmax of logits on the CPU. */
 export function softmaxRows(logits: Float32Array, n: number, k: number): Float32Array {
   const out = new Float32Array(n * k);

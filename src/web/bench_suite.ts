@@ -6,6 +6,7 @@
 import { conv2d, grad, tidy, noGrad, dispose, maxOverAxis, abs, shapeSize, type Device, type Tensor } from '../core.js';
 import { SqueezeNet, squeezeNetManifest } from '../nn/squeezenet.js';
 import { inputGradient } from '../viz/saliency.js';
+import { hostNormal } from '../viz/common.js';
 import { tilesFrom } from './tuning.js';
 import { loadTfjs, tfjsPeer, type TfjsPeer } from './bench_tfjs.js';
 import { currentConvTiles } from '../ops/conv_tune.js';
@@ -66,25 +67,6 @@ const median = (v: number[]) => {
 };
 const stat = (v: number[]): Stat => ({ median_ms: median(v), min_ms: Math.min(...v), times: v.map((x) => Math.round(x * 10) / 10) });
 
-/** Seeded N(0, std²) values (mulberry32 + Box–Muller). */
-function randn(n: number, seed: number, std = 1): Float32Array {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(u())) * std;
-    const th = 2 * Math.PI * u();
-    out[i] = r * Math.cos(th);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
-  }
-  return out;
-}
 
 /** ms of one call of `fn`: GPU time from timestamps where the adapter has them, else batched wall time. */
 async function measure(device: Device, fn: () => Tensor | Tensor[], runs: number, warmup: number): Promise<{ ms: number; kernels: string }> {
@@ -116,7 +98,7 @@ async function measure(device: Device, fn: () => Tensor | Tensor[], runs: number
 async function kernelSuite(device: Device, runs: number, status: (s: string) => void): Promise<BenchResults['kernels']> {
   const out: BenchResults['kernels'] = [];
   let seed = 11;
-  const tensor = (shape: number[], requiresGrad = false) => device.tensor(randn(shapeSize(shape), seed++, 0.5), shape, { requiresGrad });
+  const tensor = (shape: number[], requiresGrad = false) => device.tensor(hostNormal(shapeSize(shape), seed++, 0.5), shape, { requiresGrad });
   for (const [i, [layer, Cin, H, Cout, K, s, p]] of CONVS.entries()) {
     status(`conv kernels: ${layer} (${i + 1} of ${CONVS.length})`);
     const Ho = Math.floor((H + 2 * p - K) / s) + 1;
@@ -145,7 +127,7 @@ let tfPeer: TfjsPeer | null = null;
 const inputs = new Map<number, Float32Array>();
 const input = (n: number) => {
   let x = inputs.get(n);
-  if (!x) inputs.set(n, (x = randn(n * 3 * 224 * 224, 3 + n)));
+  if (!x) inputs.set(n, (x = hostNormal(n * 3 * 224 * 224, 3 + n)));
   return x;
 };
 const classesOf = (n: number) => Array.from({ length: n }, (_, i) => (i * 97 + 1) % 1000);
@@ -164,7 +146,7 @@ export async function collectBench(device: Device, opts: BenchOptions, status: (
   rt.setProfiling(false);
   await rt.takeTimings();
   if (!random) {
-    const dict = new Map(squeezeNetManifest().map(([name, shape], i) => [name, { shape: [...shape], data: randn(shapeSize(shape), 7919 + i, 0.05) }]));
+    const dict = new Map(squeezeNetManifest().map(([name, shape], i) => [name, { shape: [...shape], data: hostNormal(shapeSize(shape), 7919 + i, 0.05) }]));
     random = { dict, model: SqueezeNet.fromStateDict(device, dict) };
   }
   const model = random.model;

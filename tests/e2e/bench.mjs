@@ -7,18 +7,11 @@
 //   bench-tune      tuning from the view (one round) stores a choice for every family and the page uses it
 // Prints `N passed, M failed`; exits non-zero on failure. Needs no ../shared (random weights).
 // Environment: E2E_CHROMIUM (default /usr/bin/chromium), E2E_HEADED=1, E2E_ONLY=name,name.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT, OUT, ONLY, log, secs, assert, buildIfNeeded, startServer, stopServer, launchChromium } from './harness.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const OUT = join(ROOT, 'test-results', 'e2e');
-const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
-const ONLY = process.env.E2E_ONLY ? new Set(process.env.E2E_ONLY.split(',')) : null;
-const log = (...a) => console.log(...a);
-const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const results = [];
 
 async function check(name, fn) {
@@ -33,49 +26,9 @@ async function check(name, fn) {
     log(`  FAIL  ${name}  ${secs(Date.now() - t)}\n        ${String(e.message).split('\n').join('\n        ')}`);
   }
 }
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
 
-function newest(dir) {
-  let t = 0;
-  if (!existsSync(dir)) return t;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
-function buildIfNeeded() {
-  const outputs = ['dist/cli.js', 'dist/web/app.js', 'dist/web/index.html'].map((p) => join(ROOT, p));
-  const built = outputs.every(existsSync) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
-  if (built >= Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'shaders')))) return;
-  log('build: node build.mjs');
-  if (spawnSync(process.execPath, ['build.mjs'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) {
-    log('build failed\n0 passed, 1 failed');
-    process.exit(1);
-  }
-}
 
-function startServer() {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'serve', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`gradsight serve printed no URL in 20 s:\n${out}`)), 20000);
-    const onData = (d) => {
-      out += d;
-      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok({ child, url: m[0] });
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.stderr.setEncoding('utf8').on('data', (d) => (out += d));
-    child.on('exit', (code) => fail(new Error(`gradsight serve exited with ${code}:\n${out}`)));
-  });
-}
 
 const { chromium } = await import('playwright-core');
 buildIfNeeded();
@@ -86,13 +39,7 @@ let context = null;
 const pageErrors = [];
 try {
   server = await startServer();
-  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: process.env.E2E_HEADED !== '1',
-    viewport: { width: 1400, height: 900 },
-    acceptDownloads: true,
-    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  context = await launchChromium(chromium, join(tmp, 'profile'), { acceptDownloads: true });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(e.message));
   const ready = async () => {
@@ -211,7 +158,7 @@ try {
   log(`  FAIL  suite: ${e.message}`);
 } finally {
   await context?.close().catch(() => {});
-  if (server) server.child.kill('SIGTERM');
+  if (server) await stopServer(server.child);
   rmSync(tmp, { recursive: true, force: true });
 }
 const passed = results.filter((r) => r.status === 'passed').length;

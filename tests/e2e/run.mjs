@@ -11,25 +11,19 @@
 //
 // Environment: E2E_IMAGE (sample file, default 00_958.png), E2E_CHROMIUM (default /usr/bin/chromium),
 // E2E_HEADED=1 (show the browser), E2E_ONLY=name,name (run only these checks; server and adapter always run).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
+import { ROOT, OUT, CHROMIUM, ONLY, log, secs, assert, buildIfNeeded, startServer, stopServer, launchChromium } from './harness.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const OUT = join(ROOT, 'test-results', 'e2e');
 const SHARED = resolve(ROOT, '..', 'shared');
 // The repository's own sample images and default weights (what `gradsight serve` offers).
 const SAMPLES = join(ROOT, 'samples');
 const WEIGHTS = join(ROOT, 'weights', 'squeezenet1_1.safetensors');
 const IMAGE = process.env.E2E_IMAGE ?? '00_958.png';
-const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
-const ONLY = process.env.E2E_ONLY ? new Set(process.env.E2E_ONLY.split(',')) : null;
 const T0 = Date.now();
 
-const log = (...a) => console.log(...a);
-const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 // ---------------- checks bookkeeping ----------------
 
@@ -52,38 +46,10 @@ async function check(name, fn, { needsModel = false } = {}) {
   }
 }
 
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
 
 // ---------------- build ----------------
 
-function newest(dir) {
-  let t = 0;
-  if (!existsSync(dir)) return t;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
-function buildIfNeeded() {
-  const outputs = ['dist/cli.js', 'dist/index.js', 'dist/web/app.js', 'dist/web/index.html', 'dist/web/style.css'].map((p) => join(ROOT, p));
-  const built = outputs.every(existsSync) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
-  const sources = Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'shaders')), newest(join(ROOT, 'weights')), statSync(join(ROOT, 'build.mjs')).mtimeMs);
-  if (built >= sources) {
-    log('build: dist/ is up to date');
-    return;
-  }
-  log('build: node build.mjs');
-  const r = spawnSync(process.execPath, ['build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) {
-    log('build failed: cannot run the end-to-end tests');
-    log('0 passed, 1 failed');
-    process.exit(1);
-  }
-}
 
 // ---------------- Node reference ----------------
 
@@ -128,38 +94,7 @@ function relL2(a, b) {
 
 // ---------------- server ----------------
 
-function startServer() {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'serve', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`gradsight serve printed no URL in 20 s:\n${out}`)), 20000);
-    const onData = (d) => {
-      out += d;
-      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout.off('data', onData);
-        ok({ child, url: m[0], port: Number(m[1]), banner: out });
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.stderr.setEncoding('utf8').on('data', (d) => (out += d));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`gradsight serve exited with ${code}:\n${out}`));
-    });
-  });
-}
 
-async function stopServer(child) {
-  if (child.exitCode !== null) return child.exitCode;
-  const done = new Promise((ok) => child.once('exit', (code, sig) => ok(code ?? sig)));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  const code = await done;
-  clearTimeout(t);
-  return code;
-}
 
 // ---------------- main ----------------
 
@@ -251,12 +186,7 @@ try {
 
   const userData = join(tmp, 'chromium-profile');
   mkdirSync(userData);
-  context = await chromium.launchPersistentContext(userData, {
-    executablePath: CHROMIUM,
-    headless: process.env.E2E_HEADED !== '1',
-    viewport: { width: 1400, height: 900 },
-    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  context = await launchChromium(chromium, userData);
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
   const shot = (name, fullPage = true) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage });

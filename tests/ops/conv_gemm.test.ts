@@ -2,6 +2,7 @@
 // forced on whatever adapter runs the tests (lavapipe in CI) and checked against the CPU reference, finite
 // differences of the GPU forward itself, and the register-tiled kernels.
 import { describe, it, expect, vi, afterEach } from 'vitest';
+import { expectFireMatchesCpu } from '../helpers/fire.js';
 import { getDevice, randn, relErr } from '../helpers/device.js';
 import { grad, tidy, noGrad, dispose, conv2d, fireExpand, convTuning, autotuneConv, applyConvTiles, type Device, type Conv2dOptions } from '../../src/index.js';
 import { conv2dCpu, conv2dBackwardCpu, convOutSize, concatChannelsCpu, type ConvShape } from '../../src/ops/cpu/conv.js';
@@ -218,25 +219,7 @@ describe('implicit-GEMM conv kernels', () => {
     const names = spy.mock.calls.map((a) => a[0].name.split('+')[0]);
     spy.mockRestore();
     expect(names).toContain('conv2d_gemm_forward');
-    const s1: ConvShape = { N, Cin: C, H, W, Cout: E1, KH: 1, KW: 1, stride: 1, pad: 0 };
-    const s3: ConvShape = { N, Cin: C, H, W, Cout: E3, KH: 3, KW: 3, stride: 1, pad: 1 };
-    const y1 = conv2dCpu(sd, w1, b1, s1, 'relu');
-    const y3 = conv2dCpu(sd, w3, b3, s3, 'relu');
-    const HW = H * W;
-    expect(relErr(y, concatChannelsCpu([{ data: y1, C: E1 }, { data: y3, C: E3 }], N, HW))).toBeLessThan(TOL);
-    const r1 = new Float64Array(N * E1 * HW);
-    const r3 = new Float64Array(N * E3 * HW);
-    for (let n = 0; n < N; n++) {
-      r1.set(r.subarray(n * (E1 + E3) * HW, (n * (E1 + E3) + E1) * HW), n * E1 * HW);
-      r3.set(r.subarray((n * (E1 + E3) + E1) * HW, (n + 1) * (E1 + E3) * HW), n * E3 * HW);
-    }
-    const g1 = conv2dBackwardCpu(sd, w1, r1, s1, y1);
-    const g3 = conv2dBackwardCpu(sd, w3, r3, s3, y3);
-    expect(relErr(ds, g1.dx.map((a, i) => a + g3.dx[i]))).toBeLessThan(TOL);
-    expect(relErr(dw1, g1.dw)).toBeLessThan(TOL);
-    expect(relErr(db1, g1.db)).toBeLessThan(TOL);
-    expect(relErr(dw3, g3.dw)).toBeLessThan(TOL);
-    expect(relErr(db3, g3.db)).toBeLessThan(TOL);
+    expectFireMatchesCpu([y, ds, dw1, db1, dw3, db3], { dims: [N, C, H, W, E1, E3], sd, w1, b1, w3, b3, r }, TOL);
   }, 120_000);
 
   it('the whole SqueezeNet 1.1 at 224x224, batch 2 (every conv shape): logits and input gradient as with the register tiles', async () => {

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { abs, currentConvTiles, maxOverAxis, noGrad, shapeSize, tidy, type Device, type Tensor } from '../../core.js';
 import { SqueezeNet, FIRES, squeezeNetManifest } from '../../nn/squeezenet.js';
 import type { StateDict } from '../../state_dict.js';
-import { hostRng } from '../../viz/common.js';
+import { hostNormal, hostRng } from '../../viz/common.js';
 import { inputGradient } from '../../viz/saliency.js';
 import { foolingStep, FOOLING_DEFAULTS } from '../../viz/fooling.js';
 import { classVizStep, CLASSVIZ_DEFAULTS as CV } from '../../viz/classviz.js';
@@ -124,24 +124,12 @@ export function squeezeNetForwardFlops(h = 224, w = 224, numClasses = 1000): num
   return flops;
 }
 
-/** Seeded N(0, std²) values (mulberry32 + Box–Muller). */
-function normal(n: number, seed: number, std: number): Float32Array {
-  const u = hostRng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(u() + 1e-12)) * std;
-    const th = 2 * Math.PI * u();
-    out[i] = r * Math.cos(th);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
-  }
-  return out;
-}
 
 /** A torchvision-layout state dict of random weights ~N(0, std²) (timing does not depend on the values). */
 export function randomSqueezeNetWeights(seed = 1, std = 0.05): StateDict {
   const dict: StateDict = new Map();
   squeezeNetManifest().forEach(([name, shape], i) => {
-    dict.set(name, { shape: [...shape], data: normal(shapeSize(shape), seed * 7919 + i, std) });
+    dict.set(name, { shape: [...shape], data: hostNormal(shapeSize(shape), seed * 7919 + i, std) });
   });
   return dict;
 }
@@ -276,7 +264,7 @@ async function benchCommand(argv: string[]): Promise<void> {
     vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description,
     mode: a.mode, fallback: a.fallback, runtime: a.runtime, timestampQuery: a.features.includes('timestamp-query'),
   };
-  const x = device.tensor(normal(batch * 3 * 224 * 224, 3, 1), [batch, 3, 224, 224]);
+  const x = device.tensor(hostNormal(batch * 3 * 224 * 224, 3, 1), [batch, 3, 224, 224]);
   const steps = benchSteps(model, x);
   const fwdGflop = (squeezeNetForwardFlops(224, 224, model.numClasses) * batch) / 1e9;
   const weightBytes = model.parameterCount * 4;
