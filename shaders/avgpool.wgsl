@@ -3,14 +3,10 @@
 // sum of src (the output gradient) / divisor over the windows that contain it.
 // Divisor: with countIncludePad, the window size clipped to the padded input (H + pH, as PyTorch does in
 // ceil mode); without, the number of input elements in the window.
-struct Params {
-  n: u32, H: u32, W: u32, Ho: u32,
-  Wo: u32, kH: u32, kW: u32, sH: u32,
-  sW: u32, pH: u32, pW: u32, countIncludePad: u32,
-}
+//! params: n H W Ho Wo kH kW sH
+//! params: sW pH pW countIncludePad
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
 //! const: WG
 //! requires: planeIndex
 

@@ -4,16 +4,10 @@
 // (BCAST = 2: each operand's shape is a prefix of the output's followed by 1s: a[i / divA], b[i / divB])
 // shape (contiguous fast path); BCAST = 1: strides sa/sb (0 on broadcast dimensions) map each output index.
 //! alias: T, U, B
-struct Params {
-  n: u32, rank: u32, divA: u32, divB: u32,
-  shape: array<vec4<u32>, 2>,
-  sa: array<vec4<u32>, 2>,
-  sb: array<vec4<u32>, 2>,
-}
+//! params: n rank divA divB shape: vec4<u32>[2] sa: vec4<u32>[2] sb: vec4<u32>[2]
 @group(0) @binding(0) var<storage, read> a: array<T>;
 @group(0) @binding(1) var<storage, read> b: array<T>;
 @group(0) @binding(2) var<storage, read_write> out: array<T>;
-@group(0) @binding(3) var<uniform> p: Params;
 //! const: OP, BCAST, WG
 // The rank as a constant for the broadcast path (the loop over dimensions unrolls, so the shape and strides
 // are read at constant offsets).

@@ -3,13 +3,9 @@
 // weights for offsets t in [−r, r] (r <= 127), packed four to a vec4.
 // Entry `main`:    dst[i] = Σ_t w[t + r] · src[reflect(i + t)]                 (forward, one thread per output)
 // Entry `adjoint`: dst[j] = Σ_{i, t : reflect(i + t) = j} w[t + r] · src[i]    (its transpose, gathered per j)
-struct Params {
-  n: u32, len: u32, inner: u32, r: u32,
-  w: array<vec4<f32>, 64>,
-}
+//! params: n len inner r w: vec4<f32>[64]
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
 //! const: WG
 // The radius as a constant when nonzero (small radii: the tap loops unroll and the weights are read at
 // constant offsets); 0 reads p.r.

@@ -1,15 +1,10 @@
 // Per-channel clamp over dim 1 (channel c = (i / inner) mod C), C <= 128.
 // Entry `main`:     out = clamp(a, lo[c], hi[c])                 (a = x; b is bound but unused)
 // Entry `backward`: out = b where lo[c] <= a <= hi[c], else 0    (a = x, b = output gradient)
-struct Params {
-  n: u32, C: u32, inner: u32, _p0: u32,
-  lo: array<vec4<f32>, 32>,
-  hi: array<vec4<f32>, 32>,
-}
+//! params: n C inner lo: vec4<f32>[32] hi: vec4<f32>[32]
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 //! const: WG
 // Elements per invocation.
 //! const: E

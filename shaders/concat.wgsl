@@ -3,13 +3,9 @@
 // Entry `copy_block`: one thread per copied element (o, j < len): dst[o·dstInner + dstOff + j] = src[o·srcInner + srcOff + j].
 // Entry `pad_block`: one thread per dst element (o, j < dstInner): the same copy where dstOff <= j < dstOff + len,
 //               zero elsewhere (the gradient of slice).
-struct Params {
-  n: u32, len: u32, srcInner: u32, srcOff: u32,
-  dstInner: u32, dstOff: u32, _p0: u32, _p1: u32,
-}
+//! params: n len srcInner srcOff dstInner dstOff
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
 //! const: WG
 
 @compute @workgroup_size(WG)

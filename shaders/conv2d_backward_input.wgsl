@@ -13,16 +13,11 @@
 // Each invocation accumulates TC input channels x TP pixels. acc = 1 adds into dx (the fire-module
 // backward sums the gradients of its two convolutions).
 // Lanes: conv2d_lane.wgsl (foldedLane).
-struct Params {
-  Cin: u32, H: u32, W: u32, Cout: u32,
-  Ho: u32, Wo: u32, KH: u32, KW: u32,
-  stride: u32, pad: u32, Ty: u32, Tx: u32,
-  zFold: u32, groupsX: u32, items: u32, itemsPad: u32,
-  cBlocks: u32, acc: u32, _p0: u32, _p1: u32,
-}
+//! params: Cin H W Cout Ho Wo KH KW
+//! params: stride pad Ty Tx zFold groupsX items itemsPad
+//! params: cBlocks acc
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 //! const: WG
 // Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) by the tile.

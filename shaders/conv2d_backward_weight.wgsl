@@ -10,15 +10,10 @@
 // TC output channels x TP consecutive weight columns k (a0..a31: one vec4 of columns per channel).
 // Geometry (convGrid in src/ops/conv.ts; conv2d_lane.wgsl): lane L = wid.x * WG + local index, channel block
 // cb = L / itemsPad, column group = L % itemsPad; chunk = wid.z.
-struct Params {
-  Cin: u32, H: u32, W: u32, Cout: u32,
-  Ho: u32, Wo: u32, KH: u32, KW: u32,
-  stride: u32, pad: u32, K: u32, R: u32,
-  chunk: u32, items: u32, itemsPad: u32, cBlocks: u32,
-}
+//! params: Cin H W Cout Ho Wo KH KW
+//! params: stride pad K R chunk items itemsPad cBlocks
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> part: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 //! const: WG
 // Weight columns per invocation (1..4); TC (a multiple of 4 up to 32 channels) by the tile.

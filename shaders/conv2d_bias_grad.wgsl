@@ -5,15 +5,11 @@
 // g and y may be a channel slice [cOff, cOff + Cout) of a tensor with cTot channels (fire-module expand).
 // Invocation (segment sg, row r = n*Cout + co): x = segment (lanes over consecutive segments of a row),
 // row = wid.y + wid.z * nwg.y (no per-element division). The segment length comes from convTuning.biasGrad.
-struct Params {
-  Cout: u32, HW: u32, cOff: u32, cTot: u32,
-  seg: u32, nSeg: u32, rows: u32, _p0: u32,
-}
+//! params: Cout HW cOff cTot seg nSeg rows
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gm: array<f32>;
 @group(0) @binding(3) var<storage, read_write> part: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
 //! const: WG, MASK: bool, BIAS: bool
 
 fn one(src: u32, dst: u32) -> f32 {

@@ -4,14 +4,10 @@
 //   dx[n, ci, iy, ix] (+)= sum_{kh, kw} col[n, (ci*KH + kh)*KW + kw, (iy + pad - kh)/s, (ix + pad - kw)/s]
 // over the taps where both divisions are exact and inside the output. A gather: no atomics.
 // Invocation: TP consecutive pixels of one input row; x = pixel group, row (n, ci, iy) = wid.y + wid.z * nwg.y.
-struct Params {
-  Cin: u32, H: u32, W: u32, KH: u32,
-  KW: u32, Ho: u32, Wo: u32, stride: u32,
-  pad: u32, rows: u32, groupsX: u32, acc: u32,
-}
+//! params: Cin H W KH KW Ho Wo stride
+//! params: pad rows groupsX acc
 @group(0) @binding(0) var<storage, read> col: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
 //! const: WG, TP
 
 @compute @workgroup_size(WG)

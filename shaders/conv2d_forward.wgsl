@@ -8,17 +8,12 @@
 // loads per (ci, kh) instead of TP * KW. The output may be a channel slice [coOff, coOff + Cout) of a
 // tensor with coTot channels (fire-module expand writes both convs into one buffer).
 // Lanes: conv2d_lane.wgsl (foldedLane); bias, ReLU and the store: conv2d_epilogue.wgsl.
-struct Params {
-  Cin: u32, H: u32, W: u32, Cout: u32,
-  Ho: u32, Wo: u32, KH: u32, KW: u32,
-  stride: u32, pad: u32, coOff: u32, coTot: u32,
-  zFold: u32, groupsX: u32, items: u32, itemsPad: u32,
-  cBlocks: u32, hasBias: u32, relu: u32, _p0: u32,
-}
+//! params: Cin H W Cout Ho Wo KH KW
+//! params: stride pad coOff coTot zFold groupsX items itemsPad
+//! params: cBlocks hasBias relu
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
 
 //! const: WG
 // Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) by the tile.

@@ -5,16 +5,11 @@
 // when that divides evenly and lands inside the output (else 0), likewise ox. gm is the (masked) output
 // gradient [N, Cout, Ho, Wo]. Tiles stepped by conv2d_gemm_tile.wgsl: BM x BN per workgroup, K in slices
 // of 16 through workgroup memory, a 4 x 4 register block per invocation, ascending k per output.
-struct Params {
-  M: u32, NC: u32, K: u32, HW: u32,
-  Cout: u32, Ho: u32, Wo: u32, W: u32,
-  KH: u32, KW: u32, stride: u32, pad: u32,
-  acc: u32, _p0: u32, _p1: u32, _p2: u32,
-}
+//! params: M NC K HW Cout Ho Wo W
+//! params: KH KW stride pad acc
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 // Tile step, register block and load helpers: conv2d_gemm_tile.wgsl (constants BM, BN, WGS, KHc, KWc).
 //! requires: tileAt tileStep tileStore splitPixel splitTap kernelHW

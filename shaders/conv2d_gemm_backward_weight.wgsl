@@ -6,16 +6,11 @@
 // A[co, r] = gm[n, co, oy, ox] (the masked output gradient), B[r, j] = x[n, ci, oy * s - pad + kh, ox * s -
 // pad + kw] (0 outside the image). Both tiles are staged with r fastest across lanes (neighbouring lanes read
 // neighbouring pixels), so each invocation stages one r per slice and decomposes it once.
-struct Params {
-  M: u32, NC: u32, R: u32, HoWo: u32,
-  Cin: u32, H: u32, W: u32, Wo: u32,
-  KH: u32, KW: u32, stride: u32, pad: u32,
-  chunk: u32, _p0: u32, _p1: u32, _p2: u32,
-}
+//! params: M NC R HoWo Cin H W Wo
+//! params: KH KW stride pad chunk
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> part: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 // Tile step, register block and load helpers: conv2d_gemm_tile.wgsl (constants BM, BN, WGS, KHc, KWc).
 //! requires: tileAt tileStep tileStore splitPixel splitTap kernelHW

@@ -7,18 +7,13 @@
 // (channels x pixels) as conv2d_gemm_tile.wgsl steps it; this file stages the slices and writes the epilogue.
 // The output may be a channel slice [coOff, coOff + M) of a tensor with coTot channels (fire expand), and the
 // epilogue fuses bias, ReLU (NaN stays NaN, as PyTorch's) or accumulation into y (acc).
-struct Params {
-  M: u32, NC: u32, K: u32, HoWo: u32,
-  Cin: u32, H: u32, W: u32, Wo: u32,
-  KH: u32, KW: u32, stride: u32, pad: u32,
-  sM: u32, sK: u32, coOff: u32, coTot: u32,
-  hasBias: u32, relu: u32, acc: u32, _p0: u32,
-}
+//! params: M NC K HoWo Cin H W Wo
+//! params: KH KW stride pad sM sK coOff coTot
+//! params: hasBias relu acc
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
 
 // Tile step, register block and load helpers: conv2d_gemm_tile.wgsl (constants BM, BN, WGS, KHc, KWc).
 //! requires: tileAt tileStep tileStore splitPixel splitTap kernelHW

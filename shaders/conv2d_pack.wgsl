@@ -7,13 +7,9 @@
 // 1x1 kernels use KK = 1. The weight gradient packs the output gradient g [N, Cout, HoWo] the same way:
 //                     C = Cout, k = n*HoWo + q,  KK = HoWo,   sC = HoWo,   sA = Cout*HoWo, sB = 1.
 // One invocation per (cb, k) writes TC/4 vec4s.
-struct Params {
-  C: u32, K: u32, KK: u32, total: u32,
-  sC: u32, sA: u32, sB: u32, _p0: u32,
-}
+//! params: C K KK total sC sA sB
 @group(0) @binding(0) var<storage, read> w: array<f32>;
 @group(0) @binding(1) var<storage, read_write> wp: array<vec4<f32>>;
-@group(0) @binding(2) var<uniform> p: Params;
 //! const: WG, TC
 
 fn wv(ch: u32, off: u32) -> f32 {

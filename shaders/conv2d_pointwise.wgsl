@@ -10,15 +10,11 @@
 // accumulates TC channels x TP consecutive pixels. The output may be a channel slice [coOff, coOff + Cout)
 // of a tensor with coTot channels.
 // Lanes: conv2d_lane.wgsl (foldedLane); bias, ReLU, acc and the store: conv2d_epilogue.wgsl.
-struct Params {
-  Cin: u32, HW: u32, Cout: u32, coOff: u32,
-  coTot: u32, zFold: u32, items: u32, itemsPad: u32,
-  cBlocks: u32, hasBias: u32, relu: u32, acc: u32,
-}
+//! params: Cin HW Cout coOff coTot zFold items itemsPad
+//! params: cBlocks hasBias relu acc
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
 
 //! const: WG
 // Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) by the tile.

@@ -1,10 +1,9 @@
 // Second pass of the split reductions of the conv gradients (weight and bias):
 //   out[j] = sum_{c < C} part[c * M + j]   for j < M.
 // One invocation per output; consecutive lanes read consecutive addresses.
-struct Params { M: u32, C: u32, _p0: u32, _p1: u32, }
+//! params: M C
 @group(0) @binding(0) var<storage, read> part: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
 //! const: WG
 
 @compute @workgroup_size(WG)

@@ -3,13 +3,10 @@
 // run, so the pass is flat; conv2d.ts uses it when every run starts and ends on a multiple of 4 (else, or with
 // a bias gradient, conv2d_bias_grad.wgsl). Each invocation does V consecutive vec4s (index arithmetic and
 // launch cost per invocation are paid once per 4V values).
-struct Params {
-  run4: u32, stride4: u32, off4: u32, total4: u32,
-}
+//! params: run4 stride4 off4 total4
 @group(0) @binding(0) var<storage, read> g: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> y: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> gm: array<vec4<f32>>;
-@group(0) @binding(3) var<uniform> p: Params;
 //! const: WG, V
 
 @compute @workgroup_size(WG)

@@ -1,8 +1,7 @@
 // y = value, vec4 at a time: n4 = ceil(n / 4) vec4s, E per invocation. The last vec4 may run up to 3 floats
 // past the tensor's size: pool buffers are whole multiples of 16 bytes, so this stays inside the buffer.
-struct Params { n4: u32, value: f32, _p0: u32, _p1: u32, }
+//! params: n4 value: f32
 @group(0) @binding(0) var<storage, read_write> y: array<vec4<f32>>;
-@group(0) @binding(1) var<uniform> p: Params;
 //! const: WG, E
 
 @compute @workgroup_size(WG)

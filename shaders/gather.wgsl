@@ -2,11 +2,10 @@
 // (checked on the CPU before the dispatch).
 //   main:     dst[n] = src[n·K + idx[n]]                      (n < N;    src = x [N, K], dst [N])
 //   backward: dst[j] = src[j / K] if j % K == idx[j / K] else 0 (j < N·K; src = g [N],   dst = gx [N, K])
-struct Params { n: u32, K: u32, lists: u32, _p1: u32, }
+//! params: n K lists
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 //! const: WG
 
 @compute @workgroup_size(WG)

@@ -6,15 +6,11 @@
 // takes each output's maximum from those registers. The window width KW and stride SW are constants, so the
 // loops unroll; the index
 // arithmetic is paid once per segment.
-struct Params {
-  n: u32, H: u32, W: u32, Ho: u32,
-  Wo: u32, kH: u32, kW: u32, sH: u32,
-  sW: u32, pH: u32, pW: u32, segs: u32,
-}
+//! params: n H W Ho Wo kH kW sH
+//! params: sW pH pW segs
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read_write> idx: array<u32>;
-@group(0) @binding(3) var<uniform> p: Params;
 //! const: SAVE, WG
 //! requires: planeIndex
 // Outputs per invocation (TPO), window width and stride.

@@ -4,15 +4,11 @@
 // (oh mod my, ow mod mx) whose windows are pairwise disjoint: within one class no two outputs share an
 // arg-max, and one dispatch per class adds g into gin[arg-max] (zero-filled first) with a plain load and
 // store. Each invocation handles E outputs of one class row.
-struct Params {
-  rows: u32, segs: u32, Ho: u32, Wo: u32,
-  HW: u32, na: u32, nb: u32, cy: u32,
-  cx: u32, my: u32, mx: u32, _p0: u32,
-}
+//! params: rows segs Ho Wo HW na nb cy
+//! params: cx my mx
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<u32>;
 @group(0) @binding(2) var<storage, read_write> gin: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 //! const: WG, E
 
 @compute @workgroup_size(WG)

@@ -24,12 +24,8 @@
 //    (only +, −, ×, one division and sqrt) rather than the platform's log/cos builtins, whose accuracy WGSL
 //    leaves loose (|error| up to 2^-11 for cos); the result is within a few float32 ulps of the exact value
 //    on any WebGPU implementation.
-struct Params {
-  n: u32, key0: u32, key1: u32, _p0: u32,
-  shift: f32, scale: f32, _p1: u32, _p2: u32,
-}
+//! params: n key0 key1 shift: f32 scale: f32
 @group(0) @binding(0) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<uniform> p: Params;
 // DIST 0: uniform (y = shift + scale·u), 1: normal (y = shift + scale·z).
 //! const: DIST, WG
 

@@ -3,16 +3,11 @@
 //                          maximum, the first NaN of the group, as torch.max(dim)).
 // Kept axes (kShape/kStride) give base(o); reduced axes (rShape/rStride) give off(r).
 // Entry `main`: one thread per output (short reductions); `main_wg`: one workgroup per output, tree-combined.
-struct Params {
-  nOut: u32, nRed: u32, rankK: u32, rankR: u32,
-  kShape: array<vec4<u32>, 2>, kStride: array<vec4<u32>, 2>,
-  rShape: array<vec4<u32>, 2>, rStride: array<vec4<u32>, 2>,
-  scale: f32, inner: u32, _p1: u32, _p2: u32,
-}
+//! params: nOut nRed rankK rankR kShape: vec4<u32>[2] kStride: vec4<u32>[2] rShape: vec4<u32>[2] rStride: vec4<u32>[2]
+//! params: scale: f32 inner
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read_write> idx: array<u32>;
-@group(0) @binding(3) var<uniform> p: Params;
 //! const: OP, WG
 // The reduced axes are one contiguous block: x is [outer, nRed, inner] and output o = (outer, inner), so the
 // offsets need one division per output instead of a loop over the axes (integer division runs one lane at a

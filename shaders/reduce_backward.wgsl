@@ -3,15 +3,10 @@
 //   OP 1 (max):      gin[i] = g[o(i)] if r(i) == idx[o(i)] else 0
 // For each input axis d, oStride[d] is its stride in the output (0 if reduced) and rStride[d] its
 // stride in the reduced index (0 if kept).
-struct Params {
-  n: u32, rank: u32, _p0: u32, _p1: u32,
-  shape: array<vec4<u32>, 2>, oStride: array<vec4<u32>, 2>, rStride: array<vec4<u32>, 2>,
-  scale: f32, _p2: u32, _p3: u32, _p4: u32,
-}
+//! params: n rank shape: vec4<u32>[2] oStride: vec4<u32>[2] rStride: vec4<u32>[2] scale: f32
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<u32>;
 @group(0) @binding(2) var<storage, read_write> gin: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 //! const: OP, WG
 // The rank as a constant (the loop over dimensions unrolls: shape and strides read at constant offsets).
 //! const: RANK

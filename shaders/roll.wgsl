@@ -1,9 +1,8 @@
 // torch.roll over the last two dims: y[.., i, j] = x[.., (i − sy) mod H, (j − sx) mod W], one thread per
 // segment of E pixels of a row; n = rows (planes × H). sy in [0, H) and sx in [0, W) (normalised on the CPU).
-struct Params { n: u32, H: u32, W: u32, sy: u32, sx: u32, _p0: u32, _p1: u32, _p2: u32, }
+//! params: n H W sy sx
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
 //! const: WG, E
 
 @compute @workgroup_size(WG)

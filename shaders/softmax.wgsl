@@ -8,7 +8,6 @@
 // exp(Inf − Inf) into s, so the whole row is NaN; −Inf gives 0 (log-softmax −Inf); a row of only −Inf is NaN.
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
 //! const: LOG, WG
 const LOWEST: f32 = -3.4028234e38; // about the lowest finite f32
 

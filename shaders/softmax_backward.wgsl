@@ -7,7 +7,6 @@
 @group(0) @binding(0) var<storage, read> y: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gx: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 //! const: LOG, WG
 
 fn term(j: u32) -> f32 {

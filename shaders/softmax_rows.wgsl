@@ -2,7 +2,7 @@
 // The tensor is viewed as [outer, K, inner]: row r = o·inner + i holds the K elements (o, :, i), at stride inner.
 //! provides: Params rowBase red wgReduce
 //! const: WG
-struct Params { rows: u32, K: u32, inner: u32, _p0: u32, }
+//! params: rows K inner
 
 var<workgroup> red: array<f32, WG>;
 

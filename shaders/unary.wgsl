@@ -3,10 +3,9 @@
 // invocation and a per-lane loop per load whatever its width, so 16 values per invocation run ~3x faster
 // than one).
 //! alias: T, U, B
-struct Params { n: u32, a: f32, b: f32, _pad: u32, }
+//! params: n a: f32 b: f32
 @group(0) @binding(0) var<storage, read> x: array<T>;
 @group(0) @binding(1) var<storage, read_write> y: array<T>;
-@group(0) @binding(2) var<uniform> p: Params;
 //! const: OP, WG
 
 //! const: E

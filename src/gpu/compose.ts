@@ -4,6 +4,11 @@
 //   //! provides: tap tapw laneSetup symbols this file declares for others
 //   //! const: WG TP WIDE: bool      constants the caller passes (u32 unless typed: u32, i32, f32, bool)
 //   //! alias: T                     type aliases the caller passes (e.g. 'vec4<f32>')
+//   //! params: n H W scale: f32 w: vec4<f32>[64]
+//                                    the kernel's parameter block: compose() writes `struct Params` (fields
+//                                    u32 unless typed: u32, i32, f32, or an array vec4<u32|i32|f32>[k]) with
+//                                    WGSL's uniform alignment padding, and binds it as `p` after the
+//                                    program's last storage binding. TypeScript fills it by field name.
 // compose(main, values, chosen) starts from `main` plus the `chosen` files, adds for every symbol still
 // required the one library file that provides it (a symbol with several providers must be chosen by the
 // caller), checks that each symbol has exactly one provider and that the caller passed exactly the declared
@@ -35,6 +40,8 @@ interface Part {
   requires: string[];
   provides: string[];
   consts: Map<string, string>;
+  /** The `//! params:` fields (name, WGSL type), or null. */
+  params: { name: string; type: string }[] | null;
 }
 
 const TYPES = new Set(['u32', 'i32', 'f32', 'bool', 'alias']);
@@ -45,7 +52,7 @@ function words(s: string): string[] {
 
 /** Reads the `//!` declarations of a shader file. */
 export function parsePart(name: string, text: string): Part {
-  const part: Part = { name, body: '', enables: [], requires: [], provides: [], consts: new Map() };
+  const part: Part = { name, body: '', enables: [], requires: [], provides: [], consts: new Map(), params: null };
   const body: string[] = [];
   for (const line of text.split('\n')) {
     const d = /^\/\/!\s*(\w+):(.*)$/.exec(line);
@@ -57,6 +64,7 @@ export function parsePart(name: string, text: string): Part {
     if (key === 'requires') part.requires.push(...words(rest));
     else if (key === 'provides') part.provides.push(...words(rest));
     else if (key === 'alias') for (const w of words(rest)) part.consts.set(w, 'alias');
+    else if (key === 'params') (part.params ??= []).push(...paramFields(name, rest));
     else if (key === 'const') {
       for (const decl of rest.split(',').map((s) => s.trim()).filter(Boolean)) {
         const m = /^(\w+)(?:\s*:\s*(\w+))?$/.exec(decl);
@@ -66,12 +74,60 @@ export function parsePart(name: string, text: string): Part {
     } else throw new Error(`shader '${name}': unknown declaration '//! ${key}:'`);
   }
   for (const s of part.provides) {
+    if (part.params && (s === 'Params' || s === 'p')) continue;
     if (!new RegExp(`(?:fn|var(?:<[^>]*>)?|const|alias|struct)\\s+${s}\\b`).test(text)) {
       throw new Error(`shader '${name}': declares that it provides '${s}' but does not define it`);
     }
   }
   part.body = body.join('\n');
   return part;
+}
+
+const PARAM_TYPE = /^(?:u32|i32|f32|vec4<(?:u32|i32|f32)>\[[1-9]\d*\])$/;
+
+/** The fields of a `//! params:` line: `name` (u32) or `name: type`. */
+function paramFields(shader: string, text: string): { name: string; type: string }[] {
+  const fields: { name: string; type: string }[] = [];
+  const re = /(\w+)(?:\s*:\s*([^\s,]+))?/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const type = m[2] ?? 'u32';
+    if (!PARAM_TYPE.test(type)) throw new Error(`shader '${shader}': parameter '${m[1]}' has type '${type}'; use u32, i32, f32 or vec4<u32|i32|f32>[k]`);
+    if (m[1].startsWith('_')) throw new Error(`shader '${shader}': parameter names starting with '_' are reserved for padding ('${m[1]}')`);
+    fields.push({ name: m[1], type });
+  }
+  return fields;
+}
+
+/**
+ * `struct Params` for `fields` with WGSL's uniform layout made explicit: an array of vec4 starts on a 16-byte
+ * boundary and the block is a whole number of 16-byte rows (`_padN` fields fill the gaps; TypeScript skips
+ * them), and its binding as `p`.
+ */
+export function paramsBlock(fields: readonly { name: string; type: string }[], binding: number): string {
+  const out: string[] = [];
+  let offset = 0;
+  let pad = 0;
+  const fill = () => {
+    while (offset % 16) {
+      out.push(`_pad${pad++}: u32`);
+      offset += 4;
+    }
+  };
+  for (const f of fields) {
+    const arr = /^(vec4<\w+>)\[(\d+)\]$/.exec(f.type);
+    if (arr) {
+      fill();
+      out.push(`${f.name}: array<${arr[1]}, ${arr[2]}>`);
+      offset += 16 * Number(arr[2]);
+    } else {
+      out.push(`${f.name}: ${f.type}`);
+      offset += 4;
+    }
+  }
+  fill();
+  const rows: string[] = [];
+  for (let i = 0; i < out.length; i += 4) rows.push(`  ${out.slice(i, i + 4).join(', ')},`);
+  return `struct Params {\n${rows.join('\n')}\n}\n@group(0) @binding(${binding}) var<uniform> p: Params;`;
 }
 
 function literal(shader: string, name: string, type: string, v: ConstValue): string {
@@ -190,7 +246,15 @@ export class ShaderLibrary {
     for (const p of parts) visit(p);
 
     const enables = [...new Set(order.flatMap((p) => p.enables))];
-    const body = order.map((p) => `\n// ---- ${p.name}.wgsl\n${p.body}`).join('\n');
+    const withParams = order.filter((p) => p.params);
+    if (withParams.length > 1) throw new Error(`shader '${label}': parameters declared by both '${withParams[0].name}' and '${withParams[1].name}'`);
+    let body = order.map((p) => `\n// ---- ${p.name}.wgsl\n${p.body}`).join('\n');
+    if (withParams.length) {
+      // The parameter block binds after the program's last storage binding.
+      let last = -1;
+      for (const m of body.matchAll(/@binding\((\d+)\)/g)) last = Math.max(last, Number(m[1]));
+      body = `\n// ---- parameters (${withParams[0].name}.wgsl)\n${paramsBlock(withParams[0].params!, last + 1)}\n${body}`;
+    }
     const source = [
       ...enables,
       `// composed: ${order.map((p) => p.name).join(' + ')}`,

@@ -47,6 +47,21 @@ describe('compose()', () => {
     expect(() => lib.compose('body', { N: 1, FLAG: 0, T: 'f32' }, ['a', 'b'])).toThrow(/'f' is provided by both 'a' and 'b'/);
     expect(() => new ShaderLibrary({ x: '//! provides: h\nfn g() {}' })).toThrow(/provides 'h' but does not define it/);
   });
+  it('writes the declared parameter block with uniform alignment, bound after the last storage binding', () => {
+    const plib = new ShaderLibrary({
+      k: '//! params: n scale: f32\n//! params: w: vec4<f32>[2] last\n@group(0) @binding(0) var<storage, read> x: array<f32>;\n//! requires: tapw\nfn main() {}',
+      taps: '//! provides: tapw\n@group(0) @binding(3) var<storage, read> wp: array<f32>;\nfn tapw() {}',
+      rows: '//! provides: Params rowBase\n//! params: rows\nfn rowBase() {}',
+      two: '//! requires: Params\n//! params: m\nfn main() {}',
+    });
+    const src = plib.compose('k').source;
+    // n, scale at 0 and 4; w must start at 16 (two pad words); `last` at 48, then three pad words to 64.
+    expect(src).toContain('struct Params {\n  n: u32, scale: f32, _pad0: u32, _pad1: u32,\n  w: array<vec4<f32>, 2>, last: u32, _pad2: u32, _pad3: u32,\n  _pad4: u32,\n}');
+    expect(src).toContain('@group(0) @binding(4) var<uniform> p: Params;');
+    expect(() => plib.compose('two')).toThrow(/parameters declared by both 'rows' and 'two'/);
+    expect(() => new ShaderLibrary({ bad: '//! params: v: vec3<f32>' })).toThrow(/parameter 'v' has type 'vec3<f32>'/);
+    expect(() => new ShaderLibrary({ bad: '//! params: _x' })).toThrow(/reserved for padding/);
+  });
 });
 
 interface Variant { main: string; consts: Record<string, ConstValue>; with: string[]; entry: string }
