@@ -4,6 +4,7 @@
 //   shaders/conv2d_tap_vec4.wgsl        weight taps, plain vec4 loads
 //   shaders/conv2d_tap_subgroup.wgsl    weight taps, one scalar load per 8 weights + subgroupBroadcast (TC <= 16)
 //   shaders/conv2d_tap_subgroup32.wgsl  weight taps, one vec4 load per 32 weights + subgroupBroadcast (TC = 32)
+//   shaders/conv2d_tap_subgroup4.wgsl   weight taps, one vec4 load per 16 weights + subgroupBroadcast (subgroups of 4)
 // Registers cannot be indexed by a loop variable without spilling them to memory, so each channel is spelled
 // out; channel groups beyond the tile's TC sit in `if (TC > c)` blocks the compiler drops (TC is a constant).
 // `node scripts/gen_shaders.mjs` rewrites the files; `--check` exits 1 when a committed file differs from
@@ -166,11 +167,54 @@ function tapSubgroup32() {
   ].join('\n');
 }
 
+/**
+ * Subgroup variant for subgroups of 4 lanes or more (SwiftShader's SIMD width is 4), any TC: lane l of the
+ * subgroup loads weights 4l..4l+3 of each group of 16 with one vec4 load; weight c comes from component c % 4
+ * of lane (c / 4) % 4 by subgroupBroadcast. SwiftShader gathers every load lane by lane, so a weight that all
+ * lanes need costs four scalar loads per weight without this, one per four weights with it.
+ */
+function tapSubgroup4() {
+  const body = (wide) => [
+    '  let i = wi / 4u + lane4;',
+    ...range(MAX_TC / 16).map((h) => `  let w${h} = wp[i + ${4 * h}u];`),
+    ...range(MAX_TC / 4).flatMap((q) =>
+      guarded(4 * q, 4 * q + 4, [], (c) => {
+        const x = `vec4<f32>(subgroupBroadcast(w${c >> 4}.${comp(c)}, ${(c >> 2) & 3}u))`;
+        return wide ? [`let x${c} = ${x};`, `a${c} = fma(x${c}, v, a${c});`, `b${c} = fma(x${c}, u, b${c});`] : [`a${c} = fma(${x}, v, a${c});`];
+      })),
+  ];
+  return [
+    HEADER,
+    'enable subgroups;',
+    ...TAP_DOC,
+    '// Subgroup variant for subgroups of at least 4 lanes: lane l of the subgroup loads weights 4l..4l+3 of each',
+    '// group of 16 with one vec4 load (the second load is dead code when TC <= 16); weight c comes from component',
+    '// c % 4 of lane (c / 4) % 4 by subgroupBroadcast. Lanes past the tile load neighbouring weights never broadcast.',
+    '@group(0) @binding(1) var<storage, read> wp: array<vec4<f32>>;',
+    '',
+    'var<private> lane4: u32;',
+    '',
+    'fn laneSetup() {',
+    '  lane4 = subgroupExclusiveAdd(1u) % 4u;',
+    '}',
+    '',
+    'fn tap(wi: u32, v: vec4<f32>) {',
+    ...body(false),
+    '}',
+    '',
+    'fn tapw(wi: u32, v: vec4<f32>, u: vec4<f32>) {',
+    ...body(true),
+    '}',
+    '',
+  ].join('\n');
+}
+
 export const GENERATED = {
   'conv2d_tile.wgsl': tile,
   'conv2d_tap_vec4.wgsl': tapVec4,
   'conv2d_tap_subgroup.wgsl': tapSubgroup,
   'conv2d_tap_subgroup32.wgsl': tapSubgroup32,
+  'conv2d_tap_subgroup4.wgsl': tapSubgroup4,
 };
 
 const SHADERS = join(dirname(fileURLToPath(import.meta.url)), '..', 'shaders');

@@ -298,21 +298,30 @@ async function profile(workload: Workload, n: number, tiles?: unknown): Promise<
   return { wallMs, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), kernels };
 }
 
-/** Wall ms of `workload` at batch n for each tile override (alternating, `rounds` rounds after a warm-up). */
+/**
+ * Wall ms of `workload` at batch n for each variant (alternating, `rounds` rounds after a warm-up): a variant
+ * overrides conv tiles by family name, and `tuning` overrides convTuning's scalar switches (e.g.
+ * `{ tuning: { subgroups: false } }` for the vec4 weight taps).
+ */
 async function tileAB(workload: Workload, n: number, variants: unknown[], rounds: number): Promise<number[][]> {
   const g = engines.get('gradsight') as Runner & { device: Device };
   const { applyConvTiles, currentConvTiles } = await import('../../src/ops/conv_tune.js');
+  const { convTuning } = await import('../../src/index.js');
   const base = currentConvTiles(g.device);
+  const baseTuning = { ...convTuning };
   const f = g[workload]!(n);
   const times = variants.map(() => [] as number[]);
   for (let r = -1; r < rounds; r++) {
     for (let i = 0; i < variants.length; i++) {
-      applyConvTiles(g.device, { ...base, ...(variants[i] as object) });
+      const { tuning, ...tiles } = variants[i] as { tuning?: Record<string, unknown> };
+      Object.assign(convTuning, baseTuning, tuning ?? {});
+      applyConvTiles(g.device, { ...base, ...tiles });
       const t0 = performance.now();
       await f();
       if (r >= 0) times[i].push(performance.now() - t0);
     }
   }
+  Object.assign(convTuning, baseTuning);
   applyConvTiles(g.device, base);
   return times;
 }

@@ -103,8 +103,10 @@ function engineVariants(device: Device): Variant[] {
   for (const MASK of [0, 1]) for (const BIAS of [0, 1]) v('conv2d_bias_grad', { WG: 64, MASK, BIAS });
   v('conv2d_reduce', { WG: 64 });
   for (const TP of [1, 3, 8]) v('conv2d_col2im', { WG: 64, TP });
-  for (const TC of [4, 8, 12, 16, 32]) {
-    const tap = [tapVariant(device.runtime, { wg: 64, tc: TC, tp: 4 }).shader];
+  // With subgroups: the adapter's own taps and the 4-lane ones (SwiftShader's; they run on any subgroup of >= 4).
+  const taps = (TC: number) => [...new Set([tapVariant(device.runtime, { wg: 64, tc: TC, tp: 4 }).shader, ...(device.runtime.device.features.has('subgroups') ? ['conv2d_tap_subgroup4'] : [])])];
+  for (const TC of [4, 8, 12, 16, 32]) for (const tapName of taps(TC)) {
+    const tap = [tapName];
     const t = (main: string, consts: Record<string, number>) => v(main, { WG: 64, TC, ...consts }, 'main', tap);
     for (let TP = 1; TP <= 4; TP++) {
       for (const S1 of [0, 1]) for (const [KHc, KWc] of [[0, 0], [3, 3], [1, 1]]) t('conv2d_forward', { TP, S1, WIDE: 0, KHc, KWc });

@@ -10,11 +10,11 @@ import { conv2dCpu, conv2dBackwardCpu, convOutSize, concatChannelsCpu, type Conv
 
 const TOL = 1e-4;
 
-/** A composed conv kernel's name as the checks below spell it: body, tap suffix (_sg, _sg32), _w when wide. */
+/** A composed conv kernel's name as the checks below spell it: body, tap suffix (_sg, _sg32, _sg4), _w when wide. */
 function kernelName(s: Shader): string {
   const [main, ...parts] = s.name.split('+');
   const tap = parts.find((p) => p.startsWith('conv2d_tap_'))?.slice('conv2d_tap_'.length);
-  return `${main}${tap === 'subgroup32' ? '_sg32' : tap === 'subgroup' ? '_sg' : ''}${s.consts.WIDE ? '_w' : ''}`;
+  return `${main}${tap === 'subgroup32' ? '_sg32' : tap === 'subgroup' ? '_sg' : tap === 'subgroup4' ? '_sg4' : ''}${s.consts.WIDE ? '_w' : ''}`;
 }
 
 interface Case {
@@ -491,19 +491,28 @@ describe('subgroup weight taps', () => {
     // One pixel per invocation keeps the (cold) shader compiles short; 32 channels take the vec4-load taps
     // (conv2d_tap_subgroup32.wgsl, cases with more than 16 channels), 16 all of the scalar subgroup tap, 12
     // its partial second group. The pixel tiling is the same code as with the vec4 taps above.
-    for (const tc of [32, 16, 12]) {
-      for (const k of ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward', 'backwardWeight'] as const) {
-        Object.assign(tileTable(sd.runtime)[k], { wg: 32, tc, tp: 1 });
+    // Then the 4-lane taps (conv2d_tap_subgroup4.wgsl, SwiftShader's), which any subgroup of >= 4 lanes runs:
+    // 32 channels use both of its vec4 loads, 12 a partial group.
+    const runs = [[0, [32, 16, 12]], [4, [32, 12]]] as const;
+    for (const [run, tcs] of runs) {
+      convTuning.subgroupRun = run;
+      for (const tc of tcs) {
+        for (const k of ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward', 'backwardWeight'] as const) {
+          Object.assign(tileTable(sd.runtime)[k], { wg: 32, tc, tp: 1 });
+        }
+        tileTable(sd.runtime).backwardWeight.chunk = tc === 16 ? 512 : 23;
+        for (let i = 0; i < CASES.length; i++) {
+          if (tc === 12 && i % 3) continue;
+          if (tc === 32 && Math.max(CASES[i].Cin, CASES[i].Cout) <= 16) continue;
+          if (run === 4 && tc === 32 && i % 2) continue;
+          const c = CASES[i];
+          const v = data(c, 700 + 10 * i + tc + run);
+          checkAgainstCpu(c, v, await runGpu(sd, c, v));
+        }
       }
-      tileTable(sd.runtime).backwardWeight.chunk = tc === 16 ? 512 : 23;
-      for (let i = 0; i < CASES.length; i++) {
-        if (tc === 12 && i % 3) continue;
-        if (tc === 32 && Math.max(CASES[i].Cin, CASES[i].Cout) <= 16) continue;
-        const c = CASES[i];
-        const v = data(c, 700 + 10 * i + tc);
-        checkAgainstCpu(c, v, await runGpu(sd, c, v));
-      }
+      if (run === 4) await checkFire(sd);
     }
+    convTuning.subgroupRun = 0;
     await checkFire(sd);
     const names = spy.mock.calls.map((a) => kernelName(a[0]));
     spy.mockRestore();
@@ -516,6 +525,9 @@ describe('subgroup weight taps', () => {
       expect(names).toContain('conv2d_forward_sg32');
       expect(names).toContain('conv2d_pointwise_sg32');
       expect(names).toContain('conv2d_backward_input_sg32');
+    }
+    if ((info?.subgroupMinSize ?? 0) >= 4) {
+      for (const k of ['conv2d_forward', 'conv2d_pointwise', 'conv2d_backward_input', 'conv2d_backward_weight']) expect(names).toContain(`${k}_sg4`);
     }
     sd.destroy();
   });

@@ -48,8 +48,13 @@ export const convTuning = {
   /** Kernel sizes up to 5x5 as constants, so the compiler unrolls the loops over the taps. */
   unrollTaps: true,
   col2imTp: 8,
-  /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 8). */
+  /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 4 lanes). */
   subgroups: true,
+  /**
+   * Lanes that share one weight load: 8 (conv2d_tap_subgroup / _subgroup32, subgroups of >= 8 lanes), 4
+   * (conv2d_tap_subgroup4, subgroups of >= 4: SwiftShader), or 0: 8 where the subgroups have >= 8 lanes, else 4.
+   */
+  subgroupRun: 0 as 0 | 4 | 8,
   /** gemm tiles shrink (to 32 x 32) while their grid has fewer workgroups than this (small layers at batch 1). */
   gemmMinGroups: 256,
   /**
@@ -98,7 +103,7 @@ export function tileFor(rt: Runtime, name: TileName, channels: number): ConvTile
 
 export interface TapVariant {
   /** The weight-tap shader composed with a kernel body. */
-  shader: 'conv2d_tap_vec4' | 'conv2d_tap_subgroup' | 'conv2d_tap_subgroup32';
+  shader: 'conv2d_tap_vec4' | 'conv2d_tap_subgroup' | 'conv2d_tap_subgroup32' | 'conv2d_tap_subgroup4';
   /** Item padding for convGrid. */
   pad: number;
 }
@@ -115,10 +120,12 @@ export function subgroupSizes(rt: Runtime): { min: number; max: number } {
  */
 export function tapVariant(rt: Runtime, tile: ConvTile): TapVariant {
   const { min, max } = subgroupSizes(rt);
-  if (convTuning.subgroups && rt.device.features.has('subgroups') && min >= 8 && max >= min) {
-    // Subgroups are runs of consecutive invocations on lavapipe (its SIMD width); elsewhere keep the channel
-    // block uniform per workgroup, which holds whatever the subgroup layout.
+  const run = convTuning.subgroupRun || (min >= 8 ? 8 : 4);
+  if (convTuning.subgroups && rt.device.features.has('subgroups') && min >= run && max >= min) {
+    // Subgroups are runs of consecutive invocations on the CPU adapters (lavapipe, SwiftShader: their SIMD
+    // width); elsewhere keep the channel block uniform per workgroup, which holds whatever the subgroup layout.
     const pad = isCpuAdapter(rt.report) && max <= tile.wg ? max : tile.wg;
+    if (run === 4) return { shader: 'conv2d_tap_subgroup4', pad };
     return { shader: tile.tc === 32 ? 'conv2d_tap_subgroup32' : 'conv2d_tap_subgroup', pad };
   }
   return { shader: 'conv2d_tap_vec4', pad: 1 };
