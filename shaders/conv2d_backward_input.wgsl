@@ -89,11 +89,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       if (TP > 1u) { v.x = ld(row, oxb + 1, rowOk); }
       if (TP > 2u) { v.y = ld(row, oxb + 2, rowOk); }
       if (TP > 3u) { v.z = ld(row, oxb + 3, rowOk); }
-      var bb = 0;
-      for (var kw = kw0; kw < KW; kw += s) {
-        v = vec4<f32>(ld(row, oxb - bb, rowOk), v.x, v.y, v.z);
-        tap(wr + kw * TC, v);
-        bb++;
+      if (Sc == 1u && KWc == 3u) {
+        // Spelled out (SwiftShader does not unroll loops; see conv2d_forward.wgsl's rowStep).
+        v = vec4<f32>(ld(row, oxb, rowOk), v.x, v.y, v.z);
+        tap(wr, v);
+        v = vec4<f32>(ld(row, oxb - 1, rowOk), v.x, v.y, v.z);
+        tap(wr + TC, v);
+        v = vec4<f32>(ld(row, oxb - 2, rowOk), v.x, v.y, v.z);
+        tap(wr + 2u * TC, v);
+      } else {
+        var bb = 0;
+        for (var kw = kw0; kw < KW; kw += s) {
+          v = vec4<f32>(ld(row, oxb - bb, rowOk), v.x, v.y, v.z);
+          tap(wr + kw * TC, v);
+          bb++;
+        }
       }
       a++;
     }

@@ -32,6 +32,83 @@ fn ld(row: i32, ix: i32, rowOk: bool) -> f32 {
   return select(0.0, v, inb);
 }
 
+// The window after one step right: pixel 0's value leaves, nx enters as pixel TP - 1.
+fn slide(v: vec4<f32>, nx: f32) -> vec4<f32> {
+  if (TP == 1u) { return vec4<f32>(nx, 0.0, 0.0, 0.0); }
+  if (TP == 2u) { return vec4<f32>(v.y, nx, 0.0, 0.0); }
+  if (TP == 3u) { return vec4<f32>(v.y, v.z, nx, 0.0); }
+  return vec4<f32>(v.y, v.z, v.w, nx);
+}
+
+// Pixels j < TP of a strided row at tap ix: ix + j * s.
+fn strided(row: i32, ix: i32, s: i32, rowOk: bool) -> vec4<f32> {
+  var v = vec4<f32>(ld(row, ix, rowOk), 0.0, 0.0, 0.0);
+  if (TP > 1u) { v.y = ld(row, ix + s, rowOk); }
+  if (TP > 2u) { v.z = ld(row, ix + 2 * s, rowOk); }
+  if (TP > 3u) { v.w = ld(row, ix + 3 * s, rowOk); }
+  return v;
+}
+
+// The KW taps of input row iy (weights from wi on). Three taps (KWc = 3) are spelled out, not looped:
+// SwiftShader does not unroll loops, and runs every iteration with lane masks, blending each loop-carried
+// register (the whole tile) at its end; this costs it a fifth of the forward pass (lavapipe unrolls by itself).
+fn rowStep(plane: i32, iy: i32, valid: bool, ix0: i32, s: i32, wi: u32) {
+  let rowOk = valid && iy >= 0 && iy < i32(p.H);
+  let row = (plane + iy) * i32(p.W);
+  let KW = select(p.KW, KWc, KWc != 0u);
+  if (S1 && WIDE) {
+    // Eight pixels: window v (pixels 0..3) and u (4..7) shift by one per tap.
+    var v = vec4<f32>(0.0, ld(row, ix0, rowOk), ld(row, ix0 + 1, rowOk), ld(row, ix0 + 2, rowOk));
+    var u = vec4<f32>(ld(row, ix0 + 3, rowOk), ld(row, ix0 + 4, rowOk), ld(row, ix0 + 5, rowOk), ld(row, ix0 + 6, rowOk));
+    if (KWc == 3u) {
+      v = vec4<f32>(v.yzw, u.x);
+      u = slide(u, ld(row, ix0 + 7, rowOk));
+      tapw(wi, v, u);
+      v = vec4<f32>(v.yzw, u.x);
+      u = slide(u, ld(row, ix0 + 8, rowOk));
+      tapw(wi + TC, v, u);
+      v = vec4<f32>(v.yzw, u.x);
+      u = slide(u, ld(row, ix0 + 9, rowOk));
+      tapw(wi + 2u * TC, v, u);
+    } else {
+      for (var kw = 0u; kw < KW; kw++) {
+        v = vec4<f32>(v.yzw, u.x);
+        u = slide(u, ld(row, ix0 + 7 + i32(kw), rowOk));
+        tapw(wi + kw * TC, v, u);
+      }
+    }
+  } else if (S1) {
+    // Sliding window: pixel j at tap kw reads ix0 + j + kw. The window starts one step early (its first
+    // TP - 1 pixels), so each tap loads one value.
+    var v = vec4<f32>(0.0);
+    if (TP > 1u) { v.y = ld(row, ix0, rowOk); }
+    if (TP > 2u) { v.z = ld(row, ix0 + 1, rowOk); }
+    if (TP > 3u) { v.w = ld(row, ix0 + 2, rowOk); }
+    let e = ix0 + i32(TP) - 1;
+    if (KWc == 3u) {
+      v = slide(v, ld(row, e, rowOk));
+      tap(wi, v);
+      v = slide(v, ld(row, e + 1, rowOk));
+      tap(wi + TC, v);
+      v = slide(v, ld(row, e + 2, rowOk));
+      tap(wi + 2u * TC, v);
+    } else {
+      for (var kw = 0u; kw < KW; kw++) {
+        v = slide(v, ld(row, e + i32(kw), rowOk));
+        tap(wi + kw * TC, v);
+      }
+    }
+  } else if (KWc == 3u) {
+    tap(wi, strided(row, ix0, s, rowOk));
+    tap(wi + TC, strided(row, ix0 + 1, s, rowOk));
+    tap(wi + 2u * TC, strided(row, ix0 + 2, s, rowOk));
+  } else {
+    for (var kw = 0u; kw < KW; kw++) {
+      tap(wi + kw * TC, strided(row, ix0 + i32(kw), s, rowOk));
+    }
+  }
+}
+
 fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
   epilogue(c, a, coBase, ybase, nv, p.Ho * p.Wo, false);
 }
@@ -60,47 +137,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var ci = 0u; ci < p.Cin; ci++) {
     let plane = i32((n * p.Cin + ci) * p.H);
     for (var kh = 0u; kh < KH; kh++) {
-      let iy = iy0 + i32(kh);
-      let rowOk = valid && iy >= 0 && iy < i32(p.H);
-      let row = (plane + iy) * i32(p.W);
-      if (S1 && WIDE) {
-        // Eight pixels: window v (pixels 0..3) and u (4..7) shift by one per tap.
-        var v = vec4<f32>(0.0, ld(row, ix0, rowOk), ld(row, ix0 + 1, rowOk), ld(row, ix0 + 2, rowOk));
-        var u = vec4<f32>(ld(row, ix0 + 3, rowOk), ld(row, ix0 + 4, rowOk), ld(row, ix0 + 5, rowOk), ld(row, ix0 + 6, rowOk));
-        for (var kw = 0; kw < i32(KW); kw++) {
-          let nx = ld(row, ix0 + 7 + kw, rowOk);
-          v = vec4<f32>(v.y, v.z, v.w, u.x);
-          u = vec4<f32>(u.y, u.z, u.w, nx);
-          tapw(wi, v, u);
-          wi += TC;
-        }
-      } else if (S1) {
-        // Sliding window: pixel j at tap kw reads ix0 + j + kw. The window starts one step early (its first
-        // TP - 1 pixels), so each tap loads one value and tap() is inlined once.
-        var v = vec4<f32>(0.0);
-        if (TP > 1u) { v.y = ld(row, ix0, rowOk); }
-        if (TP > 2u) { v.z = ld(row, ix0 + 1, rowOk); }
-        if (TP > 3u) { v.w = ld(row, ix0 + 2, rowOk); }
-        for (var kw = 0; kw < i32(KW); kw++) {
-          let nx = ld(row, ix0 + i32(TP) - 1 + kw, rowOk);
-          if (TP == 1u) { v = vec4<f32>(nx, 0.0, 0.0, 0.0); }
-          if (TP == 2u) { v = vec4<f32>(v.y, nx, 0.0, 0.0); }
-          if (TP == 3u) { v = vec4<f32>(v.y, v.z, nx, 0.0); }
-          if (TP == 4u) { v = vec4<f32>(v.y, v.z, v.w, nx); }
-          tap(wi, v);
-          wi += TC;
-        }
-      } else {
-        for (var kw = 0; kw < i32(KW); kw++) {
-          let ix = ix0 + kw;
-          var v = vec4<f32>(ld(row, ix, rowOk), 0.0, 0.0, 0.0);
-          if (TP > 1u) { v.y = ld(row, ix + s, rowOk); }
-          if (TP > 2u) { v.z = ld(row, ix + 2 * s, rowOk); }
-          if (TP > 3u) { v.w = ld(row, ix + 3 * s, rowOk); }
-          tap(wi, v);
-          wi += TC;
-        }
-      }
+      rowStep(plane, iy0 + i32(kh), valid, ix0, s, wi);
+      wi += KW * TC;
     }
   }
 

@@ -71,3 +71,51 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
 }
+
+// Output j's window over the columns of one input row (row offset rb in the plane at base): the running
+// maximum and its index, by the same rule as main.
+fn windowRow(cs: i32, rb: u32, base: u32, ninf: f32, best: ptr<function, f32>, bi: ptr<function, u32>) {
+  for (var k = 0; k < i32(KW); k++) {
+    let c = cs + k;
+    let inb = c >= 0 && c < i32(p.W);
+    let v = select(ninf, x[base + rb + select(0u, u32(c), inb)], inb);
+    if (v > *best || isNan(v)) {
+      *best = v;
+      *bi = rb + u32(c);
+    }
+  }
+}
+
+// The same outputs as main without the private arrays (`main_flat`): each output reads its own window, with
+// three-row windows spelled out. For SwiftShader, which keeps a private array indexed in a loop in memory,
+// lane by lane, and does not unroll loops (lavapipe unrolls main's loops into registers).
+@compute @workgroup_size(WG)
+fn main_flat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  let pos = planeIndex(i, p.Ho, p.segs);
+  let nc = pos.x;
+  let ow0 = pos.z * TPO;
+  let nOut = min(TPO, p.Wo - ow0);
+  let h0 = i32(pos.y * p.sH) - i32(p.pH);
+  let hs = u32(max(h0, 0));
+  let he = u32(min(h0 + i32(p.kH), i32(p.H)));
+  let c0 = i32(ow0 * SW) - i32(p.pW);
+  let ninf = bitcast<f32>(0xff800000u + min(p.n, 0u));
+  let base = nc * p.H * p.W;
+  let o = (nc * p.Ho + pos.y) * p.Wo + ow0;
+  for (var j = 0u; j < nOut; j++) {
+    let cs = c0 + i32(j * SW);
+    var best = ninf;
+    var bi = hs * p.W + u32(max(cs, 0));
+    if (he - hs == 3u) {
+      windowRow(cs, hs * p.W, base, ninf, &best, &bi);
+      windowRow(cs, (hs + 1u) * p.W, base, ninf, &best, &bi);
+      windowRow(cs, (hs + 2u) * p.W, base, ninf, &best, &bi);
+    } else {
+      for (var h = hs; h < he; h++) { windowRow(cs, h * p.W, base, ninf, &best, &bi); }
+    }
+    out[o + j] = best;
+    if (SAVE == 1u) { idx[o + j] = bi; }
+  }
+}

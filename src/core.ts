@@ -12,7 +12,7 @@ export {
 export { sum, mean, maxOverAxis, sumTo, type ReduceOptions } from './ops/reduce.js';
 export { conv2d, fireExpand, convTuning, type Conv2dOptions, type ConvTile, type TileName } from './ops/conv.js';
 export { autotuneConv, applyConvTiles, currentConvTiles, type FamilyResult, type AutotuneOptions } from './ops/conv_tune.js';
-export { maxPool2d, avgPool2d, globalAvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
+export { maxPool2d, avgPool2d, globalAvgPool2d, poolTuning, type Pool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
 export { concat, slice } from './ops/concat.js';
 export { roll, gaussianBlur, clampChannels, MAX_BLUR_RADIUS, MAX_CLAMP_CHANNELS } from './ops/image.js';
 export { softmax, logSoftmax } from './ops/softmax.js';

@@ -300,21 +300,23 @@ async function profile(workload: Workload, n: number, tiles?: unknown): Promise<
 
 /**
  * Wall ms of `workload` at batch n for each variant (alternating, `rounds` rounds after a warm-up): a variant
- * overrides conv tiles by family name, and `tuning` overrides convTuning's scalar switches (e.g.
- * `{ tuning: { subgroups: false } }` for the vec4 weight taps).
+ * overrides conv tiles by family name, `tuning` convTuning's scalar switches (e.g. `{ tuning: { subgroups:
+ * false } }` for the vec4 weight taps) and `pool` poolTuning's (`{ pool: { flat: true } }`).
  */
 async function tileAB(workload: Workload, n: number, variants: unknown[], rounds: number): Promise<number[][]> {
   const g = engines.get('gradsight') as Runner & { device: Device };
   const { applyConvTiles, currentConvTiles } = await import('../../src/ops/conv_tune.js');
-  const { convTuning } = await import('../../src/index.js');
+  const { convTuning, poolTuning } = await import('../../src/index.js');
   const base = currentConvTiles(g.device);
   const baseTuning = { ...convTuning };
+  const basePool = { ...poolTuning };
   const f = g[workload]!(n);
   const times = variants.map(() => [] as number[]);
   for (let r = -1; r < rounds; r++) {
     for (let i = 0; i < variants.length; i++) {
-      const { tuning, ...tiles } = variants[i] as { tuning?: Record<string, unknown> };
+      const { tuning, pool, ...tiles } = variants[i] as { tuning?: Record<string, unknown>; pool?: Record<string, unknown> };
       Object.assign(convTuning, baseTuning, tuning ?? {});
+      Object.assign(poolTuning, basePool, pool ?? {});
       applyConvTiles(g.device, { ...base, ...tiles });
       const t0 = performance.now();
       await f();
@@ -322,6 +324,7 @@ async function tileAB(workload: Workload, n: number, variants: unknown[], rounds
     }
   }
   Object.assign(convTuning, baseTuning);
+  Object.assign(poolTuning, basePool);
   applyConvTiles(g.device, base);
   return times;
 }

@@ -25,6 +25,12 @@ const WG = 256;
 const MAXPOOL_WG = 64;
 /** Outputs along a row per max-pool forward invocation (the constant TPO of maxpool.wgsl). */
 const MAXPOOL_TPO = 8;
+
+/**
+ * `flat`: the max-pool forward without private arrays (maxpool.wgsl's main_flat), for adapters that keep
+ * indexed private arrays in memory and do not unroll loops (SwiftShader; the page turns it on there).
+ */
+export const poolTuning = { flat: false };
 /** Outputs of a class row per max-pool backward invocation (the override E of maxpool_backward.wgsl). */
 const MAXPOOL_BWD_E = 4;
 
@@ -81,7 +87,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
     // One invocation per segment of MAXPOOL_TPO outputs along an output row (see maxpool.wgsl).
     const segs = Math.ceil(outShape[3] / MAXPOOL_TPO);
     const n = outShape[0] * outShape[1] * outShape[2] * segs;
-    const k = kernel(rt, 'maxpool', { KW: q.kW, SW: q.sW, TPO: MAXPOOL_TPO, SAVE: save ? 1 : 0, WG: MAXPOOL_WG });
+    const k = kernel(rt, 'maxpool', { KW: q.kW, SW: q.sW, TPO: MAXPOOL_TPO, SAVE: save ? 1 : 0, WG: MAXPOOL_WG }, { entry: poolTuning.flat ? 'main_flat' : 'main' });
     rt.dispatch(k, { x: x.buffer, out: out.buffer, idx: idx.buffer }, { ...uniforms(n, inShape, outShape, q), segs }, groups1d(n, MAXPOOL_WG));
   }
   if (!save) {

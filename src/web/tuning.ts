@@ -5,7 +5,7 @@
 // the device exists; for adapters without stored tiles, tiles measured for that kind of adapter (PRESETS:
 // SwiftShader) apply. On GPUs, where a tuning pass takes a second or two, the page tunes on first use by
 // itself; on CPU adapters (SwiftShader) it takes about a minute, so only the Bench view's "Tune" button does.
-import { autotuneConv, applyConvTiles, currentConvTiles, isCpuAdapter, type Device, type FamilyResult, type ConvTile } from '../core.js';
+import { autotuneConv, applyConvTiles, currentConvTiles, isCpuAdapter, poolTuning, type Device, type FamilyResult, type ConvTile } from '../core.js';
 import type { AdapterReport } from '../gpu/adapter.js';
 
 const PREFIX = 'gradsight.convTiles.v1:';
@@ -57,9 +57,11 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * gradient 289 vs 307 ms (16 x 4), summed over each family's SqueezeNet shapes at batch 1. SwiftShader runs a
  * workgroup's invocations as 4-wide SIMD on CPU threads and keeps fewer accumulators in registers than lavapipe.
  */
-const PRESETS: { match: RegExp; tiles: Record<string, ConvTile> }[] = [
+/** `pool`: poolTuning for the adapter (SwiftShader: the max-pool without private arrays, 6% of a saliency pass). */
+const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning> }[] = [
   {
     match: /swiftshader/i,
+    pool: { flat: true },
     tiles: {
       forward: { wg: 64, tc: 16, tp: 4 },
       pointwise: { wg: 64, tc: 32, tp: 4 },
@@ -69,10 +71,14 @@ const PRESETS: { match: RegExp; tiles: Record<string, ConvTile> }[] = [
   },
 ];
 
+function presetFor(a: AdapterReport) {
+  const s = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`;
+  return PRESETS.find((p) => p.match.test(s));
+}
+
 /** The preset tiles for this adapter, if it is one of PRESETS. */
 export function presetTiles(a: AdapterReport): Record<string, ConvTile> | null {
-  const s = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`;
-  return PRESETS.find((p) => p.match.test(s))?.tiles ?? null;
+  return presetFor(a)?.tiles ?? null;
 }
 
 /**
@@ -80,6 +86,8 @@ export function presetTiles(a: AdapterReport): Record<string, ConvTile> | null {
  * a family that no longer exists) is dropped, and the defaults stay.
  */
 export function applyStoredTiles(device: Device): StoredTiles | null {
+  // Switches that are not tiles follow the kind of adapter, stored tiles or not.
+  Object.assign(poolTuning, presetFor(device.adapter)?.pool ?? {});
   const s = loadStoredTiles(device.adapter);
   if (!s) {
     const preset = presetTiles(device.adapter);

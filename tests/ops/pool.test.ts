@@ -1,6 +1,6 @@
 import { describe, it, expect, vi } from 'vitest';
 import { getDevice, randn, relErr, finiteDiff } from '../helpers/device.js';
-import { maxPool2d, avgPool2d, globalAvgPool2d, grad, noGrad, sum, mul, tidy, type Tensor, type Device } from '../../src/index.js';
+import { maxPool2d, avgPool2d, globalAvgPool2d, grad, noGrad, sum, mul, tidy, poolTuning, type Tensor, type Device } from '../../src/index.js';
 import {
   maxPool2dCpu, maxPool2dBackwardCpu, avgPool2dCpu, avgPool2dBackwardCpu, globalAvgPool2dCpu, globalAvgPool2dBackwardCpu,
   type Pool2dParams,
@@ -89,6 +89,34 @@ describe('maxPool2d', () => {
         expect(relErr(r.out, ref.out), what).toBeLessThan(TOL);
         expect(relErr(r.gin, maxPool2dBackwardCpu(r.g, ref.idx, shape, ref.shape)), what).toBeLessThan(TOL);
       }
+    }
+  });
+
+  it('the flat forward (poolTuning.flat, SwiftShader\'s) gives main\'s outputs and arg-max, NaN and -inf included', async () => {
+    const d = await getDevice();
+    let seed = 70;
+    try {
+      for (const [shape, k, s, p, c] of [...CASES, [[1, 2, 9, 37], 3, 2, 0, true] as (typeof CASES)[number]]) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const x = randn(n, seed++);
+        // Ties, NaNs (the last one of a window wins) and -inf (never beats the first in-bounds element).
+        for (let i = 0; i < n; i += 7) x[i] = 0.5;
+        for (let i = 3; i < n; i += 11) x[i] = NaN;
+        for (let i = 5; i < n; i += 13) x[i] = -Infinity;
+        const op = (t: Tensor) => maxPool2d(t, { kernel: k, stride: s, padding: p, ceilMode: c });
+        const g = (m: number) => Float32Array.from({ length: m }, (_, j) => 1 + j);
+        poolTuning.flat = false;
+        const a = await gpuRun(d, op, x, shape, g);
+        poolTuning.flat = true;
+        const b = await gpuRun(d, op, x, shape, g);
+        const what = `${shape} k${k} s${s} p${p}${c ? ' ceil' : ''}`;
+        expect(Array.from(b.out), what).toEqual(Array.from(a.out));
+        expect(Array.from(b.gin), what).toEqual(Array.from(a.gin));
+        const ref = maxPool2dCpu(x, shape, params(k, s, p, c));
+        expect(Array.from(b.out), what).toEqual(Array.from(ref.out));
+      }
+    } finally {
+      poolTuning.flat = false;
     }
   });
 
