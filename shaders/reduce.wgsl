@@ -19,22 +19,29 @@
 var<workgroup> sv: array<f32, WG>;
 var<workgroup> si: array<u32, WG>;
 
-fn dim(arr: array<vec4<u32>, 2>, d: u32) -> u32 { return arr[d / 4u][d % 4u]; }
-
 // NaN test on the bits: compilers may fold v != v to false (Mesa's lavapipe does), so it cannot be used.
 fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
 // Offset of flat index i over the axes (shape, stride) of a rank-`rank` view (kept axes: an output's base;
 // reduced axes: a reduction step's offset).
+// The axes are spelled out, innermost first, with constant indices (SwiftShader neither unrolls a loop over
+// them nor reads a uniform array at a loop index cheaply).
 fn offsetIn(i: u32, rank: u32, shape: array<vec4<u32>, 2>, stride: array<vec4<u32>, 2>) -> u32 {
-  var rem = i;
-  var off = 0u;
-  for (var d = i32(rank) - 1; d >= 0; d--) {
-    let s = dim(shape, u32(d));
-    off += (rem % s) * dim(stride, u32(d));
-    rem = rem / s;
-  }
-  return off;
+  var q = vec2<u32>(i, 0u); // (remaining index, offset)
+  if (rank > 7u) { q = axis(q, shape[1].w, stride[1].w); }
+  if (rank > 6u) { q = axis(q, shape[1].z, stride[1].z); }
+  if (rank > 5u) { q = axis(q, shape[1].y, stride[1].y); }
+  if (rank > 4u) { q = axis(q, shape[1].x, stride[1].x); }
+  if (rank > 3u) { q = axis(q, shape[0].w, stride[0].w); }
+  if (rank > 2u) { q = axis(q, shape[0].z, stride[0].z); }
+  if (rank > 1u) { q = axis(q, shape[0].y, stride[0].y); }
+  if (rank > 0u) { q = axis(q, shape[0].x, stride[0].x); }
+  return q.y;
+}
+
+// One axis of size s and stride st taken off the remaining index q.x.
+fn axis(q: vec2<u32>, s: u32, st: u32) -> vec2<u32> {
+  return vec2<u32>(q.x / s, q.y + (q.x % s) * st);
 }
 
 // Combine (v, i) into (acc, ai): sum, or max keeping the smallest index among equal maxima.

@@ -13,7 +13,11 @@
 // Input elements per invocation.
 //! const: E
 
-fn dim(arr: array<vec4<u32>, 2>, d: u32) -> u32 { return arr[d / 4u][d % 4u]; }
+// One dimension of size s (output stride os, reduced stride rs) taken off the remaining index q.x.
+fn digit(q: vec3<u32>, s: u32, os: u32, rs: u32) -> vec3<u32> {
+  let c = q.x % s;
+  return vec3<u32>(q.x / s, q.y + c * os, q.z + c * rs);
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -21,16 +25,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var e = 0u; e < E; e++) {
     let i = i0 + e;
     if (i >= p.n) { return; }
-    var rem = i;
-    var o = 0u;
-    var r = 0u;
-    for (var d = i32(RANK) - 1; d >= 0; d--) {
-      let s = dim(p.shape, u32(d));
-      let c = rem % s;
-      rem = rem / s;
-      o += c * dim(p.oStride, u32(d));
-      r += c * dim(p.rStride, u32(d));
-    }
+    // The dimensions spelled out, innermost first, with constant indices (SwiftShader neither unrolls the loop
+    // nor reads a uniform array at a loop index cheaply; the other compilers unroll it).
+    var q = vec3<u32>(i, 0u, 0u); // (remaining index, output offset, reduced index)
+    if (RANK > 7u) { q = digit(q, p.shape[1].w, p.oStride[1].w, p.rStride[1].w); }
+    if (RANK > 6u) { q = digit(q, p.shape[1].z, p.oStride[1].z, p.rStride[1].z); }
+    if (RANK > 5u) { q = digit(q, p.shape[1].y, p.oStride[1].y, p.rStride[1].y); }
+    if (RANK > 4u) { q = digit(q, p.shape[1].x, p.oStride[1].x, p.rStride[1].x); }
+    if (RANK > 3u) { q = digit(q, p.shape[0].w, p.oStride[0].w, p.rStride[0].w); }
+    if (RANK > 2u) { q = digit(q, p.shape[0].z, p.oStride[0].z, p.rStride[0].z); }
+    if (RANK > 1u) { q = digit(q, p.shape[0].y, p.oStride[0].y, p.rStride[0].y); }
+    if (RANK > 0u) { q = digit(q, p.shape[0].x, p.oStride[0].x, p.rStride[0].x); }
+    let o = q.y;
+    let r = q.z;
     if (OP == 0u) {
       gin[i] = g[o] * p.scale;
     } else {
