@@ -88,6 +88,25 @@ function tapVec4() {
   ].join('\n');
 }
 
+/** A subgroup tap file: header, its own comment and declarations (`decls`), then tap() and tapw() from `body`. */
+function subgroupTapFile(decls, body) {
+  return [
+    HEADER,
+    'enable subgroups;',
+    ...TAP_DOC,
+    ...decls,
+    '',
+    'fn tap(wi: u32, v: vec4<f32>) {',
+    ...body(false),
+    '}',
+    '',
+    'fn tapw(wi: u32, v: vec4<f32>, u: vec4<f32>) {',
+    ...body(true),
+    '}',
+    '',
+  ].join('\n');
+}
+
 const SUBGROUP_SETUP = [
   'var<private> lane8: u32;',
   '',
@@ -114,26 +133,14 @@ function tapSubgroup() {
         return wide ? [`let x${c} = ${x};`, `a${c} = fma(x${c}, v, a${c});`, `b${c} = fma(x${c}, u, b${c});`] : [`a${c} = fma(${x}, v, a${c});`];
       })),
   ];
-  return [
-    HEADER,
-    'enable subgroups;',
-    ...TAP_DOC,
+  return subgroupTapFile([
     '// Subgroup variant (the "subgroups" feature, subgroups of at least 8 lanes), TC <= 16: lane l of each run',
     '// of 8 loads the weight of channel l % 8 with one scalar load, the other lanes get it by subgroupBroadcast.',
     '// Lanes past the last channel load a neighbouring weight that is never broadcast.',
     '@group(0) @binding(1) var<storage, read> wp: array<f32>;',
     '',
     ...SUBGROUP_SETUP,
-    '',
-    'fn tap(wi: u32, v: vec4<f32>) {',
-    ...body(false),
-    '}',
-    '',
-    'fn tapw(wi: u32, v: vec4<f32>, u: vec4<f32>) {',
-    ...body(true),
-    '}',
-    '',
-  ].join('\n');
+  ], body);
 }
 
 /** Subgroup variant for 32 channels: lane l loads weights 4l..4l+3 with one vec4 load. */
@@ -145,26 +152,14 @@ function tapSubgroup32() {
       return wide ? [`let x${c} = ${x};`, `a${c} = fma(x${c}, v, a${c});`, `b${c} = fma(x${c}, u, b${c});`] : [`a${c} = fma(${x}, v, a${c});`];
     }), 2),
   ];
-  return [
-    HEADER,
-    'enable subgroups;',
-    ...TAP_DOC,
+  return subgroupTapFile([
     '// Subgroup variant with vec4 loads for TC = 32 (the 32 weights of a step start at a multiple of 32): lane l of',
     '// each run of 8 loads weights 4l..4l+3, weight c comes from component c % 4 of lane c / 4 by subgroupBroadcast.',
     '// One vec4 load per 32 weights costs about a third of the four scalar loads of conv2d_tap_subgroup.wgsl.',
     '@group(0) @binding(1) var<storage, read> wp: array<vec4<f32>>;',
     '',
     ...SUBGROUP_SETUP,
-    '',
-    'fn tap(wi: u32, v: vec4<f32>) {',
-    ...body(false),
-    '}',
-    '',
-    'fn tapw(wi: u32, v: vec4<f32>, u: vec4<f32>) {',
-    ...body(true),
-    '}',
-    '',
-  ].join('\n');
+  ], body);
 }
 
 /**
@@ -183,10 +178,7 @@ function tapSubgroup4() {
         return wide ? [`let x${c} = ${x};`, `a${c} = fma(x${c}, v, a${c});`, `b${c} = fma(x${c}, u, b${c});`] : [`a${c} = fma(${x}, v, a${c});`];
       })),
   ];
-  return [
-    HEADER,
-    'enable subgroups;',
-    ...TAP_DOC,
+  return subgroupTapFile([
     '// Subgroup variant for subgroups of at least 4 lanes: lane l of the subgroup loads weights 4l..4l+3 of each',
     '// group of 16 with one vec4 load (the second load is dead code when TC <= 16); weight c comes from component',
     '// c % 4 of lane (c / 4) % 4 by subgroupBroadcast. Lanes past the tile load neighbouring weights never broadcast.',
@@ -197,16 +189,7 @@ function tapSubgroup4() {
     'fn laneSetup() {',
     '  lane4 = subgroupExclusiveAdd(1u) % 4u;',
     '}',
-    '',
-    'fn tap(wi: u32, v: vec4<f32>) {',
-    ...body(false),
-    '}',
-    '',
-    'fn tapw(wi: u32, v: vec4<f32>, u: vec4<f32>) {',
-    ...body(true),
-    '}',
-    '',
-  ].join('\n');
+  ], body);
 }
 
 export const GENERATED = {
