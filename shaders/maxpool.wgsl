@@ -20,33 +20,39 @@ const SPAN: u32 = (TPO - 1u) * SW + KW;
 // NaN test on the bits: compilers may fold v != v to false (Mesa's lavapipe does), so it cannot be used.
 fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
+// The segment of invocation i (i < p.n): its plane, output row, first output and count, the rows [hs, he) of
+// the windows clipped to the input, and c0, the input column of output ow0's window start.
+struct Seg { nc: u32, oh: u32, ow0: u32, nOut: u32, hs: u32, he: u32, c0: i32, }
+
+fn segment(i: u32) -> Seg {
+  let pos = planeIndex(i, p.Ho, p.segs); // (plane, output row oh, segment of the row)
+  let ow0 = pos.z * TPO;
+  let h0 = i32(pos.y * p.sH) - i32(p.pH);
+  return Seg(pos.x, pos.y, ow0, min(TPO, p.Wo - ow0), u32(max(h0, 0)), u32(min(h0 + i32(p.kH), i32(p.H))), i32(ow0 * SW) - i32(p.pW));
+}
+
+// −∞ (made at run time: WGSL rejects an infinite constant).
+fn negInf() -> f32 { return bitcast<f32>(0xff800000u + min(p.n, 0u)); }
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.n) { return; }
-  let pos = planeIndex(i, p.Ho, p.segs); // (plane, output row oh, segment of the row)
-  let nc = pos.x;
-  let ow0 = pos.z * TPO;
-  let nOut = min(TPO, p.Wo - ow0);
-  let h0 = i32(pos.y * p.sH) - i32(p.pH);
-  let hs = u32(max(h0, 0));
-  let he = u32(min(h0 + i32(p.kH), i32(p.H)));
-  // Span column t is input column c0 + t; output j's window is span columns j*SW .. j*SW + KW - 1.
-  let c0 = i32(ow0 * SW) - i32(p.pW);
-  // −∞ (made at run time: WGSL rejects an infinite constant).
-  let ninf = bitcast<f32>(0xff800000u + min(p.n, 0u));
+  // Span column t is input column g.c0 + t; output j's window is span columns j*SW .. j*SW + KW - 1.
+  let g = segment(i);
+  let ninf = negInf();
   var best: array<f32, TPO>;
   var bi: array<u32, TPO>;
   for (var j = 0u; j < TPO; j++) {
     best[j] = ninf;
-    bi[j] = hs * p.W + u32(max(c0 + i32(j * SW), 0));
+    bi[j] = g.hs * p.W + u32(max(g.c0 + i32(j * SW), 0));
   }
-  let base = nc * p.H * p.W;
+  let base = g.nc * p.H * p.W;
   var rowv: array<f32, SPAN>;
-  for (var h = hs; h < he; h++) {
+  for (var h = g.hs; h < g.he; h++) {
     let rb = h * p.W;
     for (var t = 0u; t < SPAN; t++) {
-      let c = c0 + i32(t);
+      let c = g.c0 + i32(t);
       let inb = c >= 0 && c < i32(p.W);
       let v = x[base + rb + select(0u, u32(c), inb)];
       rowv[t] = select(ninf, v, inb);
@@ -58,14 +64,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         // Clipped columns hold −∞ and never win (a window always has an element inside: PyTorch's rule).
         if (v > best[j] || isNan(v)) {
           best[j] = v;
-          bi[j] = rb + u32(c0 + i32(t));
+          bi[j] = rb + u32(g.c0 + i32(t));
         }
       }
     }
   }
-  let o = (nc * p.Ho + pos.y) * p.Wo + ow0;
+  let o = (g.nc * p.Ho + g.oh) * p.Wo + g.ow0;
   for (var j = 0u; j < TPO; j++) {
-    if (j < nOut) {
+    if (j < g.nOut) {
       out[o + j] = best[j];
       if (SAVE == 1u) { idx[o + j] = bi[j]; }
     }
@@ -93,27 +99,20 @@ fn windowRow(cs: i32, rb: u32, base: u32, ninf: f32, best: ptr<function, f32>, b
 fn main_flat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.n) { return; }
-  let pos = planeIndex(i, p.Ho, p.segs);
-  let nc = pos.x;
-  let ow0 = pos.z * TPO;
-  let nOut = min(TPO, p.Wo - ow0);
-  let h0 = i32(pos.y * p.sH) - i32(p.pH);
-  let hs = u32(max(h0, 0));
-  let he = u32(min(h0 + i32(p.kH), i32(p.H)));
-  let c0 = i32(ow0 * SW) - i32(p.pW);
-  let ninf = bitcast<f32>(0xff800000u + min(p.n, 0u));
-  let base = nc * p.H * p.W;
-  let o = (nc * p.Ho + pos.y) * p.Wo + ow0;
-  for (var j = 0u; j < nOut; j++) {
-    let cs = c0 + i32(j * SW);
+  let g = segment(i);
+  let ninf = negInf();
+  let base = g.nc * p.H * p.W;
+  let o = (g.nc * p.Ho + g.oh) * p.Wo + g.ow0;
+  for (var j = 0u; j < g.nOut; j++) {
+    let cs = g.c0 + i32(j * SW);
     var best = ninf;
-    var bi = hs * p.W + u32(max(cs, 0));
-    if (he - hs == 3u) {
-      windowRow(cs, hs * p.W, base, ninf, &best, &bi);
-      windowRow(cs, (hs + 1u) * p.W, base, ninf, &best, &bi);
-      windowRow(cs, (hs + 2u) * p.W, base, ninf, &best, &bi);
+    var bi = g.hs * p.W + u32(max(cs, 0));
+    if (g.he - g.hs == 3u) {
+      windowRow(cs, g.hs * p.W, base, ninf, &best, &bi);
+      windowRow(cs, (g.hs + 1u) * p.W, base, ninf, &best, &bi);
+      windowRow(cs, (g.hs + 2u) * p.W, base, ninf, &best, &bi);
     } else {
-      for (var h = hs; h < he; h++) { windowRow(cs, h * p.W, base, ninf, &best, &bi); }
+      for (var h = g.hs; h < g.he; h++) { windowRow(cs, h * p.W, base, ninf, &best, &bi); }
     }
     out[o + j] = best;
     if (SAVE == 1u) { idx[o + j] = bi; }
