@@ -103,7 +103,7 @@ function paramFields(shader: string, text: string): { name: string; type: string
  * boundary and the block is a whole number of 16-byte rows (`_padN` fields fill the gaps; TypeScript skips
  * them), and its binding as `p`.
  */
-export function paramsBlock(fields: readonly { name: string; type: string }[], binding: number): string {
+function paramsBlock(fields: readonly { name: string; type: string }[], binding: number): string {
   const out: string[] = [];
   let offset = 0;
   let pad = 0;

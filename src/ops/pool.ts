@@ -25,14 +25,14 @@ const WG = 256;
 const MAXPOOL_WG = 64;
 /** Outputs along a row per max-pool forward invocation (the constant TPO of maxpool.wgsl). */
 const MAXPOOL_TPO = 8;
+/** Outputs of a class row per max-pool backward invocation (the constant E of maxpool_backward.wgsl). */
+const MAXPOOL_BWD_E = 4;
 
 /**
  * `flat`: the max-pool forward without private arrays (maxpool.wgsl's main_flat), for adapters that keep
  * indexed private arrays in memory and do not unroll loops (SwiftShader; the page turns it on there).
  */
 export const poolTuning = { flat: false };
-/** Outputs of a class row per max-pool backward invocation (the override E of maxpool_backward.wgsl). */
-const MAXPOOL_BWD_E = 4;
 
 function checkNCHW(op: string, x: Tensor): [number, number, number, number] {
   checkTensor(op, 'x', x);

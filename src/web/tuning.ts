@@ -56,8 +56,9 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * forward 114 vs 167 ms (32 x 4), the pointwise input gradient 115 vs 155 ms (16 x 4), the 3x3 input
  * gradient 289 vs 307 ms (16 x 4), summed over each family's SqueezeNet shapes at batch 1. SwiftShader runs a
  * workgroup's invocations as 4-wide SIMD on CPU threads and keeps fewer accumulators in registers than lavapipe.
+ * `pool`: poolTuning for the adapter (SwiftShader: the max-pool without private arrays, −12 ms of a 380 ms
+ * saliency pass, `window.B.tileAB` in bench/browser).
  */
-/** `pool`: poolTuning for the adapter (SwiftShader: the max-pool without private arrays, 6% of a saliency pass). */
 const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning> }[] = [
   {
     match: /swiftshader/i,

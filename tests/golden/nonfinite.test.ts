@@ -5,7 +5,7 @@
 // reference. NaN must meet NaN and ±Inf the same infinity at the same positions; the finite rest agrees to 1e-4
 // (relative to the largest finite torch value). Larger shapes (the workgroup-per-row softmax and reduction
 // kernels, every conv tile variant) are checked GPU against the CPU reference.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { getDevice, randn } from '../helpers/device.js';
 import { grad, tidy, dispose, conv2d, fireExpand, softmax, logSoftmax, maxOverAxis, maxPool2d, relu, convTuning, type Tensor } from '../../src/index.js';
 import { tileTable } from '../../src/ops/conv/tuning.js';
@@ -16,6 +16,7 @@ import * as sm from '../../src/ops/cpu/softmax.js';
 import { maxPool2dCpu, maxPool2dBackwardCpu, avgPool2dCpu, avgPool2dBackwardCpu, type Pool2dParams } from '../../src/ops/cpu/pool.js';
 import { clampChannelsCpu, clampChannelsBackwardCpu } from '../../src/ops/cpu/image.js';
 import { conv2dCpu, conv2dBackwardCpu, convShapeOf, concatChannelsCpu } from '../../src/ops/cpu/conv.js';
+import { restoreTuningAfterEach } from '../helpers/tuning.js';
 
 const TOL = 1e-4;
 const d = await getDevice();
@@ -180,15 +181,7 @@ describe('non-finite values follow PyTorch (fixtures)', () => {
   }
 });
 
-const saved = JSON.parse(JSON.stringify(convTuning)) as typeof convTuning;
-afterEach(() => {
-  // Whole objects back (a gemm tile has a key the default tiles lack).
-  const t = convTuning as Record<string, unknown>;
-  for (const [k, v] of Object.entries(JSON.parse(JSON.stringify(saved)) as Record<string, unknown>)) {
-    if (k === 'gpu') for (const [f, tile] of Object.entries(v as object)) (convTuning.gpu as Record<string, unknown>)[f] = tile;
-    else t[k] = v;
-  }
-});
+restoreTuningAfterEach();
 
 describe('non-finite values: larger shapes and every kernel variant, GPU against the CPU reference', () => {
   /** x with NaN, +Inf and −Inf sprinkled at fixed positions. */

@@ -1,4 +1,4 @@
-import { describe, it, expect, vi, afterEach } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { expectFireMatchesCpu } from '../helpers/fire.js';
 import { getDevice, randn, relErr, finiteDiff } from '../helpers/device.js';
 import { Device, grad, keep, tidy, noGrad, dispose, conv2d, fireExpand, convTuning, type Tensor, type Conv2dOptions } from '../../src/index.js';
@@ -7,6 +7,7 @@ import { tileTable } from '../../src/ops/conv/tuning.js';
 import type { Shader } from '../../src/gpu/compose.js';
 import { Runtime } from '../../src/gpu/runtime.js';
 import { conv2dCpu, conv2dBackwardCpu, convOutSize, concatChannelsCpu, type ConvShape } from '../../src/ops/cpu/conv.js';
+import { restoreTuningAfterEach } from '../helpers/tuning.js';
 
 const TOL = 1e-4;
 
@@ -85,14 +86,7 @@ function checkAgainstCpu(c: Case, v: Data, r: GpuResult): void {
   if (r.db) expect(relErr(r.db, g.db), `db ${label(c)}`).toBeLessThan(TOL);
 }
 
-const defaultTuning = JSON.parse(JSON.stringify(convTuning)) as typeof convTuning;
-afterEach(() => {
-  const t = convTuning as Record<string, unknown>;
-  for (const [k, v] of Object.entries(defaultTuning)) {
-    if (typeof v === 'object') Object.assign(t[k] as object, JSON.parse(JSON.stringify(v)));
-    else t[k] = v;
-  }
-});
+restoreTuningAfterEach();
 
 describe('conv2d CPU reference', () => {
   it('backward matches finite differences (float64)', () => {

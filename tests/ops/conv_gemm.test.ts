@@ -1,7 +1,7 @@
 // The implicit-GEMM conv kernels (src/ops/conv_gemm.ts, shaders/conv2d_gemm_*.wgsl): the GPU default; here
 // forced on whatever adapter runs the tests (lavapipe in CI) and checked against the CPU reference, finite
 // differences of the GPU forward itself, and the register-tiled kernels.
-import { describe, it, expect, vi, afterEach } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { expectFireMatchesCpu } from '../helpers/fire.js';
 import { getDevice, randn, relErr } from '../helpers/device.js';
 import { grad, tidy, noGrad, dispose, conv2d, fireExpand, convTuning, autotuneConv, applyConvTiles, type Device, type Conv2dOptions } from '../../src/index.js';
@@ -11,19 +11,13 @@ import { tileTable } from '../../src/ops/conv/tuning.js';
 import { SqueezeNet, squeezeNetManifest } from '../../src/nn/squeezenet.js';
 import type { StateDict } from '../../src/state_dict.js';
 import { inputGradient } from '../../src/viz/saliency.js';
+import { restoreTuningAfterEach } from '../helpers/tuning.js';
 
 const TOL = 1e-4;
 const FAMILIES = ['forward', 'forwardStrided', 'pointwise', 'backwardInput', 'pointwiseBackward', 'backwardWeight'] as const;
 
-const saved = JSON.parse(JSON.stringify(convTuning)) as typeof convTuning;
-afterEach(() => {
-  // Whole objects back (a gemm tile has a key the default tiles lack).
-  const t = convTuning as Record<string, unknown>;
-  for (const [k, v] of Object.entries(JSON.parse(JSON.stringify(saved)) as Record<string, unknown>)) {
-    if (k === 'gpu') for (const [f, tile] of Object.entries(v as object)) (convTuning.gpu as Record<string, unknown>)[f] = tile;
-    else t[k] = v;
-  }
-});
+restoreTuningAfterEach();
+const defaultMinGroups = convTuning.gemmMinGroups;
 
 /** Every conv family on this adapter's table runs the gemm kernels with tc x tp workgroup tiles. */
 function useGemm(d: Device, tc: 32 | 64, tp: 32 | 64, minGroups: number): void {
@@ -262,7 +256,7 @@ describe('implicit-GEMM conv kernels', () => {
     const gemm = await runGpu(d, c, v);
     for (let i = 0; i < direct.length; i++) expect(relErr(gemm[i], direct[i])).toBeLessThan(1e-5);
     // The tuner's candidates include the gemm tiles (on this adapter too).
-    Object.assign(convTuning, JSON.parse(JSON.stringify({ gemmMinGroups: saved.gemmMinGroups })));
+    convTuning.gemmMinGroups = defaultMinGroups;
     const [r] = await autotuneConv(d, { rounds: 1, families: ['forwardStrided'] });
     expect(r.candidates.filter((k) => k.tile.gemm).length).toBeGreaterThanOrEqual(3);
     for (const k of r.candidates) expect(k.medianMs).toBeGreaterThan(0);

@@ -1,16 +1,10 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { getDevice, randn } from '../helpers/device.js';
 import { autotuneConv, applyConvTiles, currentConvTiles, conv2d, convTuning, noGrad, tidy, dispose } from '../../src/index.js';
 import { tileTable } from '../../src/ops/conv/tuning.js';
+import { restoreTuningAfterEach } from '../helpers/tuning.js';
 
-const saved = JSON.parse(JSON.stringify(convTuning)) as typeof convTuning;
-afterEach(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    const t = convTuning as Record<string, unknown>;
-    if (typeof v === 'object') Object.assign(t[k] as object, JSON.parse(JSON.stringify(v)));
-    else t[k] = v;
-  }
-});
+restoreTuningAfterEach();
 
 describe('conv tile autotuner', () => {
   it('times the candidates of a family and keeps one of them in the adapter table', async () => {
