@@ -55,10 +55,28 @@ const TAP_DOC = [
   '// conv2d_backward_weight call laneSetup() once, in uniform control flow, then tap(wi, v) or tapw(wi, v, u) per',
   '// reduction step): a[c] += w[c] * v (and b[c] += w[c] * u) for the TC channels of the tile, where the weights',
   '// w[c] = wp[wi + c] were packed by conv2d_pack.wgsl (the TC weights of one step contiguous).',
-  '//! provides: wp tap tapw laneSetup',
+  '//! provides: wp tap tapw tap3 tap3w laneSetup',
   '//! requires: a0 b0',
   '//! const: TC',
 ];
+
+/**
+ * Channel-major taps over `n` consecutive reduction steps (the taps of one kernel row): tap3(wi, v0, v1, v2)
+ * does a[c] += w(wi + t * TC)[c] * v_t for t < 3, channel by channel, the same sums in the same order as three
+ * tap() calls. Each accumulator is then read and written once per row instead of once per tap (they outnumber
+ * the CPU's registers: spilled), while the inputs stay put.
+ * `loads(t)` gives the weight loads of step t, `weight(c, t)` the expression of channel c's weight at step t.
+ */
+function multiTap(n, wide, loads, weight, groupGuard = false, tcMax = MAX_TC) {
+  const args = range(n).map((t) => (wide ? `v${t}: vec4<f32>, u${t}: vec4<f32>` : `v${t}: vec4<f32>`)).join(', ');
+  const chan = (c) => range(n).flatMap((t) => (wide
+    ? [`let x${c}_${t} = ${weight(c, t)};`, `a${c} = fma(x${c}_${t}, v${t}, a${c});`, `b${c} = fma(x${c}_${t}, u${t}, b${c});`]
+    : [`a${c} = fma(${weight(c, t)}, v${t}, a${c});`]));
+  const body = groupGuard
+    ? range(tcMax / 4).flatMap((q) => guarded(4 * q, 4 * q + 4, range(n).flatMap((t) => loads(t, q)), chan))
+    : [...range(n).flatMap((t) => loads(t)).map((l) => `  ${l}`), ...range(tcMax / 4).flatMap((q) => guarded(4 * q, 4 * q + 4, [], chan))];
+  return [`fn tap${n}${wide ? 'w' : ''}(wi: u32, ${args}) {`, ...body, '}', ''];
+}
 
 /** Plain variant: every lane loads its tile's weights as vec4 (on lavapipe a vec4 costs about two scalars). */
 function tapVec4() {
@@ -85,11 +103,12 @@ function tapVec4() {
     ...range(MAX_TC / 4).flatMap(group(true)),
     '}',
     '',
+    ...[false, true].flatMap((wide) => multiTap(3, wide, (t, g) => [`let w${g}_${t} = wp[(wi + ${t}u * TC) / 4u + ${g}u];`], (c, t) => `vec4<f32>(w${c >> 2}_${t}.${comp(c)})`, true)),
   ].join('\n');
 }
 
 /** A subgroup tap file: header, its own comment and declarations (`decls`), then tap() and tapw() from `body`. */
-function subgroupTapFile(decls, body) {
+function subgroupTapFile(decls, body, multi) {
   return [
     HEADER,
     'enable subgroups;',
@@ -104,6 +123,7 @@ function subgroupTapFile(decls, body) {
     ...body(true),
     '}',
     '',
+    ...[false, true].flatMap((wide) => multiTap(3, wide, multi.loads, multi.weight, false, multi.tcMax)),
   ].join('\n');
 }
 
@@ -140,7 +160,11 @@ function tapSubgroup() {
     '@group(0) @binding(1) var<storage, read> wp: array<f32>;',
     '',
     ...SUBGROUP_SETUP,
-  ], body);
+  ], body, {
+    loads: (t) => [`let w0_${t} = wp[wi + ${t}u * TC + lane8];`, `let w1_${t} = wp[wi + ${t}u * TC + 8u + lane8];`],
+    weight: (c, t) => `vec4<f32>(subgroupBroadcast(w${c >> 3}_${t}, ${c % 8}u))`,
+    tcMax: TC,
+  });
 }
 
 /** Subgroup variant for 32 channels: lane l loads weights 4l..4l+3 with one vec4 load. */
@@ -159,7 +183,10 @@ function tapSubgroup32() {
     '@group(0) @binding(1) var<storage, read> wp: array<vec4<f32>>;',
     '',
     ...SUBGROUP_SETUP,
-  ], body);
+  ], body, {
+    loads: (t) => [`let w_${t} = wp[(wi + ${t}u * TC) / 4u + lane8];`],
+    weight: (c, t) => `vec4<f32>(subgroupBroadcast(w_${t}.${comp(c)}, ${c >> 2}u))`,
+  });
 }
 
 /**
@@ -189,7 +216,10 @@ function tapSubgroup4() {
     'fn laneSetup() {',
     '  lane4 = subgroupExclusiveAdd(1u) % 4u;',
     '}',
-  ], body);
+  ], body, {
+    loads: (t) => range(MAX_TC / 16).map((h) => `let w${h}_${t} = wp[(wi + ${t}u * TC) / 4u + lane4 + ${4 * h}u];`),
+    weight: (c, t) => `vec4<f32>(subgroupBroadcast(w${c >> 4}_${t}.${comp(c)}, ${(c >> 2) & 3}u))`,
+  });
 }
 
 export const GENERATED = {

@@ -3,7 +3,7 @@
 // over the (oy, ox) with oy*s - pad + kh = iy, ox*s - pad + kw = ix inside the output.
 // Kernel body: composed with a weight-tap file (conv2d_tap_*.wgsl: the weight packed transposed in `wp`,
 // tap()) and conv2d_tile.wgsl (the accumulators a0..a31 and putA, which stores them through put() below).
-//! requires: tap laneSetup putA foldedLane
+//! requires: tap tap3 laneSetup putA foldedLane
 //! provides: put
 // Stride is handled by phases: input pixels are split into s*s classes (iy % s, ix % s) = (ry, rx); inside
 // one class the contributing taps are kh = kh0 + s*a (kh0 = (ry + pad) % s) with oy = ty + dy0 - a, so
@@ -24,6 +24,8 @@
 //! const: TP
 // Kernel size and stride as constants when nonzero (the tap loops then unroll), else read from p.
 //! const: KHc, KWc, Sc
+// The three taps of a row in one channel-major call (tap3): each accumulator read and written once per row.
+//! const: ROWS: bool
 
 // g[row + ox], or 0 outside the output row or when the row is outside the output.
 fn ld(row: i32, ox: i32, rowOk: bool) -> f32 {
@@ -89,7 +91,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       if (TP > 1u) { v.x = ld(row, oxb + 1, rowOk); }
       if (TP > 2u) { v.y = ld(row, oxb + 2, rowOk); }
       if (TP > 3u) { v.z = ld(row, oxb + 3, rowOk); }
-      if (Sc == 1u && KWc == 3u) {
+      if (Sc == 1u && KWc == 3u && ROWS) {
+        let v0 = vec4<f32>(ld(row, oxb, rowOk), v.x, v.y, v.z);
+        let v1 = vec4<f32>(ld(row, oxb - 1, rowOk), v0.x, v0.y, v0.z);
+        let v2 = vec4<f32>(ld(row, oxb - 2, rowOk), v1.x, v1.y, v1.z);
+        tap3(wr, v0, v1, v2);
+      } else if (Sc == 1u && KWc == 3u) {
         // Spelled out (SwiftShader does not unroll loops; see conv2d_forward.wgsl's rowStep).
         v = vec4<f32>(ld(row, oxb, rowOk), v.x, v.y, v.z);
         tap(wr, v);

@@ -1,7 +1,7 @@
 // Direct 2-D convolution, NCHW, any kernel size / stride / symmetric zero padding, bias and ReLU fused
 // into the epilogue. Kernel body: composed with a weight-tap file
 // (conv2d_tap_*.wgsl: the weight binding `wp`, tap() and tapw()) and conv2d_tile.wgsl (accumulators, putA/putB).
-//! requires: tap tapw laneSetup putA putB foldedLane epilogue
+//! requires: tap tapw tap3 tap3w laneSetup putA putB foldedLane epilogue
 //! provides: put
 // Register tiling without workgroup memory: each invocation accumulates TC output channels x TP consecutive
 // output pixels of one row. Stride 1 keeps a sliding window of the input row in registers: TP + KW - 1
@@ -24,6 +24,8 @@
 //! const: WIDE: bool
 // The kernel size as constants when nonzero (the tap loops then unroll), else read from p.
 //! const: KHc, KWc
+// The three taps of a row in one channel-major call (tap3/tap3w) instead of three tap()/tapw() calls.
+//! const: ROWS: bool
 
 // x[row + ix], or 0 outside the row or when the row is outside the image.
 fn ld(row: i32, ix: i32, rowOk: bool) -> f32 {
@@ -60,7 +62,15 @@ fn rowStep(plane: i32, iy: i32, valid: bool, ix0: i32, s: i32, wi: u32) {
     // Eight pixels: window v (pixels 0..3) and u (4..7) shift by one per tap.
     var v = vec4<f32>(0.0, ld(row, ix0, rowOk), ld(row, ix0 + 1, rowOk), ld(row, ix0 + 2, rowOk));
     var u = vec4<f32>(ld(row, ix0 + 3, rowOk), ld(row, ix0 + 4, rowOk), ld(row, ix0 + 5, rowOk), ld(row, ix0 + 6, rowOk));
-    if (KWc == 3u) {
+    if (KWc == 3u && ROWS) {
+      let v0 = vec4<f32>(v.yzw, u.x);
+      let u0 = slide(u, ld(row, ix0 + 7, rowOk));
+      let v1 = vec4<f32>(v0.yzw, u0.x);
+      let u1 = slide(u0, ld(row, ix0 + 8, rowOk));
+      let v2 = vec4<f32>(v1.yzw, u1.x);
+      let u2 = slide(u1, ld(row, ix0 + 9, rowOk));
+      tap3w(wi, v0, u0, v1, u1, v2, u2);
+    } else if (KWc == 3u) {
       v = vec4<f32>(v.yzw, u.x);
       u = slide(u, ld(row, ix0 + 7, rowOk));
       tapw(wi, v, u);
@@ -85,7 +95,12 @@ fn rowStep(plane: i32, iy: i32, valid: bool, ix0: i32, s: i32, wi: u32) {
     if (TP > 2u) { v.z = ld(row, ix0 + 1, rowOk); }
     if (TP > 3u) { v.w = ld(row, ix0 + 2, rowOk); }
     let e = ix0 + i32(TP) - 1;
-    if (KWc == 3u) {
+    if (KWc == 3u && ROWS) {
+      let v0 = slide(v, ld(row, e, rowOk));
+      let v1 = slide(v0, ld(row, e + 1, rowOk));
+      let v2 = slide(v1, ld(row, e + 2, rowOk));
+      tap3(wi, v0, v1, v2);
+    } else if (KWc == 3u) {
       v = slide(v, ld(row, e, rowOk));
       tap(wi, v);
       v = slide(v, ld(row, e + 1, rowOk));
@@ -98,6 +113,8 @@ fn rowStep(plane: i32, iy: i32, valid: bool, ix0: i32, s: i32, wi: u32) {
         tap(wi + kw * TC, v);
       }
     }
+  } else if (KWc == 3u && ROWS) {
+    tap3(wi, strided(row, ix0, s, rowOk), strided(row, ix0 + 1, s, rowOk), strided(row, ix0 + 2, s, rowOk));
   } else if (KWc == 3u) {
     tap(wi, strided(row, ix0, s, rowOk));
     tap(wi + TC, strided(row, ix0 + 1, s, rowOk));

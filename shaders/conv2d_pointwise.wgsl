@@ -2,7 +2,7 @@
 //   y[n, coOff + o, q] = act(b[o] + sum_r W[o, r] x[n, r, q])     (o < Cout, r < Cin, q < HW)
 // Kernel body: composed with a weight-tap file (conv2d_tap_*.wgsl: the packed weight `wp`, tap(), tapw()) and
 // conv2d_tile.wgsl (accumulators, putA/putB).
-//! requires: tap tapw laneSetup putA putB foldedLane epilogue
+//! requires: tap tapw tap3 tap3w laneSetup putA putB foldedLane epilogue
 //! provides: put
 // Forward: W = w [Cout, Cin]. The input
 // gradient of a 1x1 conv is the same product with the transposed weight (packed transposed) and acc = 1
@@ -22,6 +22,8 @@
 // hasBias, relu and acc are uniform flags (epilogue only: no extra pipelines).
 // Eight pixels per invocation (TP = 4): accumulators a (pixels 0..3) and b (4..7), one weight load for both.
 //! const: WIDE: bool
+// Three input channels per channel-major call (tap3/tap3w): each accumulator read and written once per three.
+//! const: ROWS: bool
 
 fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
   epilogue(c, a, coBase, ybase, nv, p.HW, p.acc != 0u);
@@ -60,7 +62,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let d5 = min(5u, last);
     let d6 = min(6u, last);
     let d7 = min(7u, last);
-    for (var ci = 0u; ci < p.Cin; ci++) {
+    var ci = 0u;
+    if (ROWS) {
+      for (; ci + 3u <= p.Cin; ci += 3u) {
+        let x1 = xi + p.HW;
+        let x2 = x1 + p.HW;
+        tap3w(wi, vec4<f32>(x[xi], x[xi + d1], x[xi + d2], x[xi + d3]), vec4<f32>(x[xi + d4], x[xi + d5], x[xi + d6], x[xi + d7]),
+              vec4<f32>(x[x1], x[x1 + d1], x[x1 + d2], x[x1 + d3]), vec4<f32>(x[x1 + d4], x[x1 + d5], x[x1 + d6], x[x1 + d7]),
+              vec4<f32>(x[x2], x[x2 + d1], x[x2 + d2], x[x2 + d3]), vec4<f32>(x[x2 + d4], x[x2 + d5], x[x2 + d6], x[x2 + d7]));
+        wi += 3u * TC;
+        xi += 3u * p.HW;
+      }
+    }
+    for (; ci < p.Cin; ci++) {
       let v = vec4<f32>(x[xi], x[xi + d1], x[xi + d2], x[xi + d3]);
       let u = vec4<f32>(x[xi + d4], x[xi + d5], x[xi + d6], x[xi + d7]);
       tapw(wi, v, u);
@@ -69,6 +83,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   } else {
     var ci = 0u;
+    if (ROWS) {
+      for (; ci + 3u <= p.Cin; ci += 3u) {
+        tap3(wi, pix(xi, d1, d2, d3), pix(xi + p.HW, d1, d2, d3), pix(xi + 2u * p.HW, d1, d2, d3));
+        wi += 3u * TC;
+        xi += 3u * p.HW;
+      }
+    }
     for (; ci + 2u <= p.Cin; ci += 2u) {
       tap(wi, pix(xi, d1, d2, d3));
       tap(wi + TC, pix(xi + p.HW, d1, d2, d3));

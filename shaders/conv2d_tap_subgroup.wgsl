@@ -4,7 +4,7 @@ enable subgroups;
 // conv2d_backward_weight call laneSetup() once, in uniform control flow, then tap(wi, v) or tapw(wi, v, u) per
 // reduction step): a[c] += w[c] * v (and b[c] += w[c] * u) for the TC channels of the tile, where the weights
 // w[c] = wp[wi + c] were packed by conv2d_pack.wgsl (the TC weights of one step contiguous).
-//! provides: wp tap tapw laneSetup
+//! provides: wp tap tapw tap3 tap3w laneSetup
 //! requires: a0 b0
 //! const: TC
 // Subgroup variant (the "subgroups" feature, subgroups of at least 8 lanes), TC <= 16: lane l of each run
@@ -101,5 +101,227 @@ fn tapw(wi: u32, v: vec4<f32>, u: vec4<f32>) {
     let x15 = vec4<f32>(subgroupBroadcast(w1, 7u));
     a15 = fma(x15, v, a15);
     b15 = fma(x15, u, b15);
+  }
+}
+
+fn tap3(wi: u32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>) {
+  let w0_0 = wp[wi + 0u * TC + lane8];
+  let w1_0 = wp[wi + 0u * TC + 8u + lane8];
+  let w0_1 = wp[wi + 1u * TC + lane8];
+  let w1_1 = wp[wi + 1u * TC + 8u + lane8];
+  let w0_2 = wp[wi + 2u * TC + lane8];
+  let w1_2 = wp[wi + 2u * TC + 8u + lane8];
+  a0 = fma(vec4<f32>(subgroupBroadcast(w0_0, 0u)), v0, a0);
+  a0 = fma(vec4<f32>(subgroupBroadcast(w0_1, 0u)), v1, a0);
+  a0 = fma(vec4<f32>(subgroupBroadcast(w0_2, 0u)), v2, a0);
+  a1 = fma(vec4<f32>(subgroupBroadcast(w0_0, 1u)), v0, a1);
+  a1 = fma(vec4<f32>(subgroupBroadcast(w0_1, 1u)), v1, a1);
+  a1 = fma(vec4<f32>(subgroupBroadcast(w0_2, 1u)), v2, a1);
+  a2 = fma(vec4<f32>(subgroupBroadcast(w0_0, 2u)), v0, a2);
+  a2 = fma(vec4<f32>(subgroupBroadcast(w0_1, 2u)), v1, a2);
+  a2 = fma(vec4<f32>(subgroupBroadcast(w0_2, 2u)), v2, a2);
+  a3 = fma(vec4<f32>(subgroupBroadcast(w0_0, 3u)), v0, a3);
+  a3 = fma(vec4<f32>(subgroupBroadcast(w0_1, 3u)), v1, a3);
+  a3 = fma(vec4<f32>(subgroupBroadcast(w0_2, 3u)), v2, a3);
+  if (TC > 4u) {
+    a4 = fma(vec4<f32>(subgroupBroadcast(w0_0, 4u)), v0, a4);
+    a4 = fma(vec4<f32>(subgroupBroadcast(w0_1, 4u)), v1, a4);
+    a4 = fma(vec4<f32>(subgroupBroadcast(w0_2, 4u)), v2, a4);
+    a5 = fma(vec4<f32>(subgroupBroadcast(w0_0, 5u)), v0, a5);
+    a5 = fma(vec4<f32>(subgroupBroadcast(w0_1, 5u)), v1, a5);
+    a5 = fma(vec4<f32>(subgroupBroadcast(w0_2, 5u)), v2, a5);
+    a6 = fma(vec4<f32>(subgroupBroadcast(w0_0, 6u)), v0, a6);
+    a6 = fma(vec4<f32>(subgroupBroadcast(w0_1, 6u)), v1, a6);
+    a6 = fma(vec4<f32>(subgroupBroadcast(w0_2, 6u)), v2, a6);
+    a7 = fma(vec4<f32>(subgroupBroadcast(w0_0, 7u)), v0, a7);
+    a7 = fma(vec4<f32>(subgroupBroadcast(w0_1, 7u)), v1, a7);
+    a7 = fma(vec4<f32>(subgroupBroadcast(w0_2, 7u)), v2, a7);
+  }
+  if (TC > 8u) {
+    a8 = fma(vec4<f32>(subgroupBroadcast(w1_0, 0u)), v0, a8);
+    a8 = fma(vec4<f32>(subgroupBroadcast(w1_1, 0u)), v1, a8);
+    a8 = fma(vec4<f32>(subgroupBroadcast(w1_2, 0u)), v2, a8);
+    a9 = fma(vec4<f32>(subgroupBroadcast(w1_0, 1u)), v0, a9);
+    a9 = fma(vec4<f32>(subgroupBroadcast(w1_1, 1u)), v1, a9);
+    a9 = fma(vec4<f32>(subgroupBroadcast(w1_2, 1u)), v2, a9);
+    a10 = fma(vec4<f32>(subgroupBroadcast(w1_0, 2u)), v0, a10);
+    a10 = fma(vec4<f32>(subgroupBroadcast(w1_1, 2u)), v1, a10);
+    a10 = fma(vec4<f32>(subgroupBroadcast(w1_2, 2u)), v2, a10);
+    a11 = fma(vec4<f32>(subgroupBroadcast(w1_0, 3u)), v0, a11);
+    a11 = fma(vec4<f32>(subgroupBroadcast(w1_1, 3u)), v1, a11);
+    a11 = fma(vec4<f32>(subgroupBroadcast(w1_2, 3u)), v2, a11);
+  }
+  if (TC > 12u) {
+    a12 = fma(vec4<f32>(subgroupBroadcast(w1_0, 4u)), v0, a12);
+    a12 = fma(vec4<f32>(subgroupBroadcast(w1_1, 4u)), v1, a12);
+    a12 = fma(vec4<f32>(subgroupBroadcast(w1_2, 4u)), v2, a12);
+    a13 = fma(vec4<f32>(subgroupBroadcast(w1_0, 5u)), v0, a13);
+    a13 = fma(vec4<f32>(subgroupBroadcast(w1_1, 5u)), v1, a13);
+    a13 = fma(vec4<f32>(subgroupBroadcast(w1_2, 5u)), v2, a13);
+    a14 = fma(vec4<f32>(subgroupBroadcast(w1_0, 6u)), v0, a14);
+    a14 = fma(vec4<f32>(subgroupBroadcast(w1_1, 6u)), v1, a14);
+    a14 = fma(vec4<f32>(subgroupBroadcast(w1_2, 6u)), v2, a14);
+    a15 = fma(vec4<f32>(subgroupBroadcast(w1_0, 7u)), v0, a15);
+    a15 = fma(vec4<f32>(subgroupBroadcast(w1_1, 7u)), v1, a15);
+    a15 = fma(vec4<f32>(subgroupBroadcast(w1_2, 7u)), v2, a15);
+  }
+}
+
+fn tap3w(wi: u32, v0: vec4<f32>, u0: vec4<f32>, v1: vec4<f32>, u1: vec4<f32>, v2: vec4<f32>, u2: vec4<f32>) {
+  let w0_0 = wp[wi + 0u * TC + lane8];
+  let w1_0 = wp[wi + 0u * TC + 8u + lane8];
+  let w0_1 = wp[wi + 1u * TC + lane8];
+  let w1_1 = wp[wi + 1u * TC + 8u + lane8];
+  let w0_2 = wp[wi + 2u * TC + lane8];
+  let w1_2 = wp[wi + 2u * TC + 8u + lane8];
+  let x0_0 = vec4<f32>(subgroupBroadcast(w0_0, 0u));
+  a0 = fma(x0_0, v0, a0);
+  b0 = fma(x0_0, u0, b0);
+  let x0_1 = vec4<f32>(subgroupBroadcast(w0_1, 0u));
+  a0 = fma(x0_1, v1, a0);
+  b0 = fma(x0_1, u1, b0);
+  let x0_2 = vec4<f32>(subgroupBroadcast(w0_2, 0u));
+  a0 = fma(x0_2, v2, a0);
+  b0 = fma(x0_2, u2, b0);
+  let x1_0 = vec4<f32>(subgroupBroadcast(w0_0, 1u));
+  a1 = fma(x1_0, v0, a1);
+  b1 = fma(x1_0, u0, b1);
+  let x1_1 = vec4<f32>(subgroupBroadcast(w0_1, 1u));
+  a1 = fma(x1_1, v1, a1);
+  b1 = fma(x1_1, u1, b1);
+  let x1_2 = vec4<f32>(subgroupBroadcast(w0_2, 1u));
+  a1 = fma(x1_2, v2, a1);
+  b1 = fma(x1_2, u2, b1);
+  let x2_0 = vec4<f32>(subgroupBroadcast(w0_0, 2u));
+  a2 = fma(x2_0, v0, a2);
+  b2 = fma(x2_0, u0, b2);
+  let x2_1 = vec4<f32>(subgroupBroadcast(w0_1, 2u));
+  a2 = fma(x2_1, v1, a2);
+  b2 = fma(x2_1, u1, b2);
+  let x2_2 = vec4<f32>(subgroupBroadcast(w0_2, 2u));
+  a2 = fma(x2_2, v2, a2);
+  b2 = fma(x2_2, u2, b2);
+  let x3_0 = vec4<f32>(subgroupBroadcast(w0_0, 3u));
+  a3 = fma(x3_0, v0, a3);
+  b3 = fma(x3_0, u0, b3);
+  let x3_1 = vec4<f32>(subgroupBroadcast(w0_1, 3u));
+  a3 = fma(x3_1, v1, a3);
+  b3 = fma(x3_1, u1, b3);
+  let x3_2 = vec4<f32>(subgroupBroadcast(w0_2, 3u));
+  a3 = fma(x3_2, v2, a3);
+  b3 = fma(x3_2, u2, b3);
+  if (TC > 4u) {
+    let x4_0 = vec4<f32>(subgroupBroadcast(w0_0, 4u));
+    a4 = fma(x4_0, v0, a4);
+    b4 = fma(x4_0, u0, b4);
+    let x4_1 = vec4<f32>(subgroupBroadcast(w0_1, 4u));
+    a4 = fma(x4_1, v1, a4);
+    b4 = fma(x4_1, u1, b4);
+    let x4_2 = vec4<f32>(subgroupBroadcast(w0_2, 4u));
+    a4 = fma(x4_2, v2, a4);
+    b4 = fma(x4_2, u2, b4);
+    let x5_0 = vec4<f32>(subgroupBroadcast(w0_0, 5u));
+    a5 = fma(x5_0, v0, a5);
+    b5 = fma(x5_0, u0, b5);
+    let x5_1 = vec4<f32>(subgroupBroadcast(w0_1, 5u));
+    a5 = fma(x5_1, v1, a5);
+    b5 = fma(x5_1, u1, b5);
+    let x5_2 = vec4<f32>(subgroupBroadcast(w0_2, 5u));
+    a5 = fma(x5_2, v2, a5);
+    b5 = fma(x5_2, u2, b5);
+    let x6_0 = vec4<f32>(subgroupBroadcast(w0_0, 6u));
+    a6 = fma(x6_0, v0, a6);
+    b6 = fma(x6_0, u0, b6);
+    let x6_1 = vec4<f32>(subgroupBroadcast(w0_1, 6u));
+    a6 = fma(x6_1, v1, a6);
+    b6 = fma(x6_1, u1, b6);
+    let x6_2 = vec4<f32>(subgroupBroadcast(w0_2, 6u));
+    a6 = fma(x6_2, v2, a6);
+    b6 = fma(x6_2, u2, b6);
+    let x7_0 = vec4<f32>(subgroupBroadcast(w0_0, 7u));
+    a7 = fma(x7_0, v0, a7);
+    b7 = fma(x7_0, u0, b7);
+    let x7_1 = vec4<f32>(subgroupBroadcast(w0_1, 7u));
+    a7 = fma(x7_1, v1, a7);
+    b7 = fma(x7_1, u1, b7);
+    let x7_2 = vec4<f32>(subgroupBroadcast(w0_2, 7u));
+    a7 = fma(x7_2, v2, a7);
+    b7 = fma(x7_2, u2, b7);
+  }
+  if (TC > 8u) {
+    let x8_0 = vec4<f32>(subgroupBroadcast(w1_0, 0u));
+    a8 = fma(x8_0, v0, a8);
+    b8 = fma(x8_0, u0, b8);
+    let x8_1 = vec4<f32>(subgroupBroadcast(w1_1, 0u));
+    a8 = fma(x8_1, v1, a8);
+    b8 = fma(x8_1, u1, b8);
+    let x8_2 = vec4<f32>(subgroupBroadcast(w1_2, 0u));
+    a8 = fma(x8_2, v2, a8);
+    b8 = fma(x8_2, u2, b8);
+    let x9_0 = vec4<f32>(subgroupBroadcast(w1_0, 1u));
+    a9 = fma(x9_0, v0, a9);
+    b9 = fma(x9_0, u0, b9);
+    let x9_1 = vec4<f32>(subgroupBroadcast(w1_1, 1u));
+    a9 = fma(x9_1, v1, a9);
+    b9 = fma(x9_1, u1, b9);
+    let x9_2 = vec4<f32>(subgroupBroadcast(w1_2, 1u));
+    a9 = fma(x9_2, v2, a9);
+    b9 = fma(x9_2, u2, b9);
+    let x10_0 = vec4<f32>(subgroupBroadcast(w1_0, 2u));
+    a10 = fma(x10_0, v0, a10);
+    b10 = fma(x10_0, u0, b10);
+    let x10_1 = vec4<f32>(subgroupBroadcast(w1_1, 2u));
+    a10 = fma(x10_1, v1, a10);
+    b10 = fma(x10_1, u1, b10);
+    let x10_2 = vec4<f32>(subgroupBroadcast(w1_2, 2u));
+    a10 = fma(x10_2, v2, a10);
+    b10 = fma(x10_2, u2, b10);
+    let x11_0 = vec4<f32>(subgroupBroadcast(w1_0, 3u));
+    a11 = fma(x11_0, v0, a11);
+    b11 = fma(x11_0, u0, b11);
+    let x11_1 = vec4<f32>(subgroupBroadcast(w1_1, 3u));
+    a11 = fma(x11_1, v1, a11);
+    b11 = fma(x11_1, u1, b11);
+    let x11_2 = vec4<f32>(subgroupBroadcast(w1_2, 3u));
+    a11 = fma(x11_2, v2, a11);
+    b11 = fma(x11_2, u2, b11);
+  }
+  if (TC > 12u) {
+    let x12_0 = vec4<f32>(subgroupBroadcast(w1_0, 4u));
+    a12 = fma(x12_0, v0, a12);
+    b12 = fma(x12_0, u0, b12);
+    let x12_1 = vec4<f32>(subgroupBroadcast(w1_1, 4u));
+    a12 = fma(x12_1, v1, a12);
+    b12 = fma(x12_1, u1, b12);
+    let x12_2 = vec4<f32>(subgroupBroadcast(w1_2, 4u));
+    a12 = fma(x12_2, v2, a12);
+    b12 = fma(x12_2, u2, b12);
+    let x13_0 = vec4<f32>(subgroupBroadcast(w1_0, 5u));
+    a13 = fma(x13_0, v0, a13);
+    b13 = fma(x13_0, u0, b13);
+    let x13_1 = vec4<f32>(subgroupBroadcast(w1_1, 5u));
+    a13 = fma(x13_1, v1, a13);
+    b13 = fma(x13_1, u1, b13);
+    let x13_2 = vec4<f32>(subgroupBroadcast(w1_2, 5u));
+    a13 = fma(x13_2, v2, a13);
+    b13 = fma(x13_2, u2, b13);
+    let x14_0 = vec4<f32>(subgroupBroadcast(w1_0, 6u));
+    a14 = fma(x14_0, v0, a14);
+    b14 = fma(x14_0, u0, b14);
+    let x14_1 = vec4<f32>(subgroupBroadcast(w1_1, 6u));
+    a14 = fma(x14_1, v1, a14);
+    b14 = fma(x14_1, u1, b14);
+    let x14_2 = vec4<f32>(subgroupBroadcast(w1_2, 6u));
+    a14 = fma(x14_2, v2, a14);
+    b14 = fma(x14_2, u2, b14);
+    let x15_0 = vec4<f32>(subgroupBroadcast(w1_0, 7u));
+    a15 = fma(x15_0, v0, a15);
+    b15 = fma(x15_0, u0, b15);
+    let x15_1 = vec4<f32>(subgroupBroadcast(w1_1, 7u));
+    a15 = fma(x15_1, v1, a15);
+    b15 = fma(x15_1, u1, b15);
+    let x15_2 = vec4<f32>(subgroupBroadcast(w1_2, 7u));
+    a15 = fma(x15_2, v2, a15);
+    b15 = fma(x15_2, u2, b15);
   }
 }

@@ -4,7 +4,7 @@ enable subgroups;
 // conv2d_backward_weight call laneSetup() once, in uniform control flow, then tap(wi, v) or tapw(wi, v, u) per
 // reduction step): a[c] += w[c] * v (and b[c] += w[c] * u) for the TC channels of the tile, where the weights
 // w[c] = wp[wi + c] were packed by conv2d_pack.wgsl (the TC weights of one step contiguous).
-//! provides: wp tap tapw laneSetup
+//! provides: wp tap tapw tap3 tap3w laneSetup
 //! requires: a0 b0
 //! const: TC
 // Subgroup variant with vec4 loads for TC = 32 (the 32 weights of a step start at a multiple of 32): lane l of
@@ -152,4 +152,428 @@ fn tapw(wi: u32, v: vec4<f32>, u: vec4<f32>) {
   let x31 = vec4<f32>(subgroupBroadcast(w.w, 7u));
   a31 = fma(x31, v, a31);
   b31 = fma(x31, u, b31);
+}
+
+fn tap3(wi: u32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>) {
+  let w_0 = wp[(wi + 0u * TC) / 4u + lane8];
+  let w_1 = wp[(wi + 1u * TC) / 4u + lane8];
+  let w_2 = wp[(wi + 2u * TC) / 4u + lane8];
+  a0 = fma(vec4<f32>(subgroupBroadcast(w_0.x, 0u)), v0, a0);
+  a0 = fma(vec4<f32>(subgroupBroadcast(w_1.x, 0u)), v1, a0);
+  a0 = fma(vec4<f32>(subgroupBroadcast(w_2.x, 0u)), v2, a0);
+  a1 = fma(vec4<f32>(subgroupBroadcast(w_0.y, 0u)), v0, a1);
+  a1 = fma(vec4<f32>(subgroupBroadcast(w_1.y, 0u)), v1, a1);
+  a1 = fma(vec4<f32>(subgroupBroadcast(w_2.y, 0u)), v2, a1);
+  a2 = fma(vec4<f32>(subgroupBroadcast(w_0.z, 0u)), v0, a2);
+  a2 = fma(vec4<f32>(subgroupBroadcast(w_1.z, 0u)), v1, a2);
+  a2 = fma(vec4<f32>(subgroupBroadcast(w_2.z, 0u)), v2, a2);
+  a3 = fma(vec4<f32>(subgroupBroadcast(w_0.w, 0u)), v0, a3);
+  a3 = fma(vec4<f32>(subgroupBroadcast(w_1.w, 0u)), v1, a3);
+  a3 = fma(vec4<f32>(subgroupBroadcast(w_2.w, 0u)), v2, a3);
+  if (TC > 4u) {
+    a4 = fma(vec4<f32>(subgroupBroadcast(w_0.x, 1u)), v0, a4);
+    a4 = fma(vec4<f32>(subgroupBroadcast(w_1.x, 1u)), v1, a4);
+    a4 = fma(vec4<f32>(subgroupBroadcast(w_2.x, 1u)), v2, a4);
+    a5 = fma(vec4<f32>(subgroupBroadcast(w_0.y, 1u)), v0, a5);
+    a5 = fma(vec4<f32>(subgroupBroadcast(w_1.y, 1u)), v1, a5);
+    a5 = fma(vec4<f32>(subgroupBroadcast(w_2.y, 1u)), v2, a5);
+    a6 = fma(vec4<f32>(subgroupBroadcast(w_0.z, 1u)), v0, a6);
+    a6 = fma(vec4<f32>(subgroupBroadcast(w_1.z, 1u)), v1, a6);
+    a6 = fma(vec4<f32>(subgroupBroadcast(w_2.z, 1u)), v2, a6);
+    a7 = fma(vec4<f32>(subgroupBroadcast(w_0.w, 1u)), v0, a7);
+    a7 = fma(vec4<f32>(subgroupBroadcast(w_1.w, 1u)), v1, a7);
+    a7 = fma(vec4<f32>(subgroupBroadcast(w_2.w, 1u)), v2, a7);
+  }
+  if (TC > 8u) {
+    a8 = fma(vec4<f32>(subgroupBroadcast(w_0.x, 2u)), v0, a8);
+    a8 = fma(vec4<f32>(subgroupBroadcast(w_1.x, 2u)), v1, a8);
+    a8 = fma(vec4<f32>(subgroupBroadcast(w_2.x, 2u)), v2, a8);
+    a9 = fma(vec4<f32>(subgroupBroadcast(w_0.y, 2u)), v0, a9);
+    a9 = fma(vec4<f32>(subgroupBroadcast(w_1.y, 2u)), v1, a9);
+    a9 = fma(vec4<f32>(subgroupBroadcast(w_2.y, 2u)), v2, a9);
+    a10 = fma(vec4<f32>(subgroupBroadcast(w_0.z, 2u)), v0, a10);
+    a10 = fma(vec4<f32>(subgroupBroadcast(w_1.z, 2u)), v1, a10);
+    a10 = fma(vec4<f32>(subgroupBroadcast(w_2.z, 2u)), v2, a10);
+    a11 = fma(vec4<f32>(subgroupBroadcast(w_0.w, 2u)), v0, a11);
+    a11 = fma(vec4<f32>(subgroupBroadcast(w_1.w, 2u)), v1, a11);
+    a11 = fma(vec4<f32>(subgroupBroadcast(w_2.w, 2u)), v2, a11);
+  }
+  if (TC > 12u) {
+    a12 = fma(vec4<f32>(subgroupBroadcast(w_0.x, 3u)), v0, a12);
+    a12 = fma(vec4<f32>(subgroupBroadcast(w_1.x, 3u)), v1, a12);
+    a12 = fma(vec4<f32>(subgroupBroadcast(w_2.x, 3u)), v2, a12);
+    a13 = fma(vec4<f32>(subgroupBroadcast(w_0.y, 3u)), v0, a13);
+    a13 = fma(vec4<f32>(subgroupBroadcast(w_1.y, 3u)), v1, a13);
+    a13 = fma(vec4<f32>(subgroupBroadcast(w_2.y, 3u)), v2, a13);
+    a14 = fma(vec4<f32>(subgroupBroadcast(w_0.z, 3u)), v0, a14);
+    a14 = fma(vec4<f32>(subgroupBroadcast(w_1.z, 3u)), v1, a14);
+    a14 = fma(vec4<f32>(subgroupBroadcast(w_2.z, 3u)), v2, a14);
+    a15 = fma(vec4<f32>(subgroupBroadcast(w_0.w, 3u)), v0, a15);
+    a15 = fma(vec4<f32>(subgroupBroadcast(w_1.w, 3u)), v1, a15);
+    a15 = fma(vec4<f32>(subgroupBroadcast(w_2.w, 3u)), v2, a15);
+  }
+  if (TC > 16u) {
+    a16 = fma(vec4<f32>(subgroupBroadcast(w_0.x, 4u)), v0, a16);
+    a16 = fma(vec4<f32>(subgroupBroadcast(w_1.x, 4u)), v1, a16);
+    a16 = fma(vec4<f32>(subgroupBroadcast(w_2.x, 4u)), v2, a16);
+    a17 = fma(vec4<f32>(subgroupBroadcast(w_0.y, 4u)), v0, a17);
+    a17 = fma(vec4<f32>(subgroupBroadcast(w_1.y, 4u)), v1, a17);
+    a17 = fma(vec4<f32>(subgroupBroadcast(w_2.y, 4u)), v2, a17);
+    a18 = fma(vec4<f32>(subgroupBroadcast(w_0.z, 4u)), v0, a18);
+    a18 = fma(vec4<f32>(subgroupBroadcast(w_1.z, 4u)), v1, a18);
+    a18 = fma(vec4<f32>(subgroupBroadcast(w_2.z, 4u)), v2, a18);
+    a19 = fma(vec4<f32>(subgroupBroadcast(w_0.w, 4u)), v0, a19);
+    a19 = fma(vec4<f32>(subgroupBroadcast(w_1.w, 4u)), v1, a19);
+    a19 = fma(vec4<f32>(subgroupBroadcast(w_2.w, 4u)), v2, a19);
+  }
+  if (TC > 20u) {
+    a20 = fma(vec4<f32>(subgroupBroadcast(w_0.x, 5u)), v0, a20);
+    a20 = fma(vec4<f32>(subgroupBroadcast(w_1.x, 5u)), v1, a20);
+    a20 = fma(vec4<f32>(subgroupBroadcast(w_2.x, 5u)), v2, a20);
+    a21 = fma(vec4<f32>(subgroupBroadcast(w_0.y, 5u)), v0, a21);
+    a21 = fma(vec4<f32>(subgroupBroadcast(w_1.y, 5u)), v1, a21);
+    a21 = fma(vec4<f32>(subgroupBroadcast(w_2.y, 5u)), v2, a21);
+    a22 = fma(vec4<f32>(subgroupBroadcast(w_0.z, 5u)), v0, a22);
+    a22 = fma(vec4<f32>(subgroupBroadcast(w_1.z, 5u)), v1, a22);
+    a22 = fma(vec4<f32>(subgroupBroadcast(w_2.z, 5u)), v2, a22);
+    a23 = fma(vec4<f32>(subgroupBroadcast(w_0.w, 5u)), v0, a23);
+    a23 = fma(vec4<f32>(subgroupBroadcast(w_1.w, 5u)), v1, a23);
+    a23 = fma(vec4<f32>(subgroupBroadcast(w_2.w, 5u)), v2, a23);
+  }
+  if (TC > 24u) {
+    a24 = fma(vec4<f32>(subgroupBroadcast(w_0.x, 6u)), v0, a24);
+    a24 = fma(vec4<f32>(subgroupBroadcast(w_1.x, 6u)), v1, a24);
+    a24 = fma(vec4<f32>(subgroupBroadcast(w_2.x, 6u)), v2, a24);
+    a25 = fma(vec4<f32>(subgroupBroadcast(w_0.y, 6u)), v0, a25);
+    a25 = fma(vec4<f32>(subgroupBroadcast(w_1.y, 6u)), v1, a25);
+    a25 = fma(vec4<f32>(subgroupBroadcast(w_2.y, 6u)), v2, a25);
+    a26 = fma(vec4<f32>(subgroupBroadcast(w_0.z, 6u)), v0, a26);
+    a26 = fma(vec4<f32>(subgroupBroadcast(w_1.z, 6u)), v1, a26);
+    a26 = fma(vec4<f32>(subgroupBroadcast(w_2.z, 6u)), v2, a26);
+    a27 = fma(vec4<f32>(subgroupBroadcast(w_0.w, 6u)), v0, a27);
+    a27 = fma(vec4<f32>(subgroupBroadcast(w_1.w, 6u)), v1, a27);
+    a27 = fma(vec4<f32>(subgroupBroadcast(w_2.w, 6u)), v2, a27);
+  }
+  if (TC > 28u) {
+    a28 = fma(vec4<f32>(subgroupBroadcast(w_0.x, 7u)), v0, a28);
+    a28 = fma(vec4<f32>(subgroupBroadcast(w_1.x, 7u)), v1, a28);
+    a28 = fma(vec4<f32>(subgroupBroadcast(w_2.x, 7u)), v2, a28);
+    a29 = fma(vec4<f32>(subgroupBroadcast(w_0.y, 7u)), v0, a29);
+    a29 = fma(vec4<f32>(subgroupBroadcast(w_1.y, 7u)), v1, a29);
+    a29 = fma(vec4<f32>(subgroupBroadcast(w_2.y, 7u)), v2, a29);
+    a30 = fma(vec4<f32>(subgroupBroadcast(w_0.z, 7u)), v0, a30);
+    a30 = fma(vec4<f32>(subgroupBroadcast(w_1.z, 7u)), v1, a30);
+    a30 = fma(vec4<f32>(subgroupBroadcast(w_2.z, 7u)), v2, a30);
+    a31 = fma(vec4<f32>(subgroupBroadcast(w_0.w, 7u)), v0, a31);
+    a31 = fma(vec4<f32>(subgroupBroadcast(w_1.w, 7u)), v1, a31);
+    a31 = fma(vec4<f32>(subgroupBroadcast(w_2.w, 7u)), v2, a31);
+  }
+}
+
+fn tap3w(wi: u32, v0: vec4<f32>, u0: vec4<f32>, v1: vec4<f32>, u1: vec4<f32>, v2: vec4<f32>, u2: vec4<f32>) {
+  let w_0 = wp[(wi + 0u * TC) / 4u + lane8];
+  let w_1 = wp[(wi + 1u * TC) / 4u + lane8];
+  let w_2 = wp[(wi + 2u * TC) / 4u + lane8];
+  let x0_0 = vec4<f32>(subgroupBroadcast(w_0.x, 0u));
+  a0 = fma(x0_0, v0, a0);
+  b0 = fma(x0_0, u0, b0);
+  let x0_1 = vec4<f32>(subgroupBroadcast(w_1.x, 0u));
+  a0 = fma(x0_1, v1, a0);
+  b0 = fma(x0_1, u1, b0);
+  let x0_2 = vec4<f32>(subgroupBroadcast(w_2.x, 0u));
+  a0 = fma(x0_2, v2, a0);
+  b0 = fma(x0_2, u2, b0);
+  let x1_0 = vec4<f32>(subgroupBroadcast(w_0.y, 0u));
+  a1 = fma(x1_0, v0, a1);
+  b1 = fma(x1_0, u0, b1);
+  let x1_1 = vec4<f32>(subgroupBroadcast(w_1.y, 0u));
+  a1 = fma(x1_1, v1, a1);
+  b1 = fma(x1_1, u1, b1);
+  let x1_2 = vec4<f32>(subgroupBroadcast(w_2.y, 0u));
+  a1 = fma(x1_2, v2, a1);
+  b1 = fma(x1_2, u2, b1);
+  let x2_0 = vec4<f32>(subgroupBroadcast(w_0.z, 0u));
+  a2 = fma(x2_0, v0, a2);
+  b2 = fma(x2_0, u0, b2);
+  let x2_1 = vec4<f32>(subgroupBroadcast(w_1.z, 0u));
+  a2 = fma(x2_1, v1, a2);
+  b2 = fma(x2_1, u1, b2);
+  let x2_2 = vec4<f32>(subgroupBroadcast(w_2.z, 0u));
+  a2 = fma(x2_2, v2, a2);
+  b2 = fma(x2_2, u2, b2);
+  let x3_0 = vec4<f32>(subgroupBroadcast(w_0.w, 0u));
+  a3 = fma(x3_0, v0, a3);
+  b3 = fma(x3_0, u0, b3);
+  let x3_1 = vec4<f32>(subgroupBroadcast(w_1.w, 0u));
+  a3 = fma(x3_1, v1, a3);
+  b3 = fma(x3_1, u1, b3);
+  let x3_2 = vec4<f32>(subgroupBroadcast(w_2.w, 0u));
+  a3 = fma(x3_2, v2, a3);
+  b3 = fma(x3_2, u2, b3);
+  if (TC > 4u) {
+    let x4_0 = vec4<f32>(subgroupBroadcast(w_0.x, 1u));
+    a4 = fma(x4_0, v0, a4);
+    b4 = fma(x4_0, u0, b4);
+    let x4_1 = vec4<f32>(subgroupBroadcast(w_1.x, 1u));
+    a4 = fma(x4_1, v1, a4);
+    b4 = fma(x4_1, u1, b4);
+    let x4_2 = vec4<f32>(subgroupBroadcast(w_2.x, 1u));
+    a4 = fma(x4_2, v2, a4);
+    b4 = fma(x4_2, u2, b4);
+    let x5_0 = vec4<f32>(subgroupBroadcast(w_0.y, 1u));
+    a5 = fma(x5_0, v0, a5);
+    b5 = fma(x5_0, u0, b5);
+    let x5_1 = vec4<f32>(subgroupBroadcast(w_1.y, 1u));
+    a5 = fma(x5_1, v1, a5);
+    b5 = fma(x5_1, u1, b5);
+    let x5_2 = vec4<f32>(subgroupBroadcast(w_2.y, 1u));
+    a5 = fma(x5_2, v2, a5);
+    b5 = fma(x5_2, u2, b5);
+    let x6_0 = vec4<f32>(subgroupBroadcast(w_0.z, 1u));
+    a6 = fma(x6_0, v0, a6);
+    b6 = fma(x6_0, u0, b6);
+    let x6_1 = vec4<f32>(subgroupBroadcast(w_1.z, 1u));
+    a6 = fma(x6_1, v1, a6);
+    b6 = fma(x6_1, u1, b6);
+    let x6_2 = vec4<f32>(subgroupBroadcast(w_2.z, 1u));
+    a6 = fma(x6_2, v2, a6);
+    b6 = fma(x6_2, u2, b6);
+    let x7_0 = vec4<f32>(subgroupBroadcast(w_0.w, 1u));
+    a7 = fma(x7_0, v0, a7);
+    b7 = fma(x7_0, u0, b7);
+    let x7_1 = vec4<f32>(subgroupBroadcast(w_1.w, 1u));
+    a7 = fma(x7_1, v1, a7);
+    b7 = fma(x7_1, u1, b7);
+    let x7_2 = vec4<f32>(subgroupBroadcast(w_2.w, 1u));
+    a7 = fma(x7_2, v2, a7);
+    b7 = fma(x7_2, u2, b7);
+  }
+  if (TC > 8u) {
+    let x8_0 = vec4<f32>(subgroupBroadcast(w_0.x, 2u));
+    a8 = fma(x8_0, v0, a8);
+    b8 = fma(x8_0, u0, b8);
+    let x8_1 = vec4<f32>(subgroupBroadcast(w_1.x, 2u));
+    a8 = fma(x8_1, v1, a8);
+    b8 = fma(x8_1, u1, b8);
+    let x8_2 = vec4<f32>(subgroupBroadcast(w_2.x, 2u));
+    a8 = fma(x8_2, v2, a8);
+    b8 = fma(x8_2, u2, b8);
+    let x9_0 = vec4<f32>(subgroupBroadcast(w_0.y, 2u));
+    a9 = fma(x9_0, v0, a9);
+    b9 = fma(x9_0, u0, b9);
+    let x9_1 = vec4<f32>(subgroupBroadcast(w_1.y, 2u));
+    a9 = fma(x9_1, v1, a9);
+    b9 = fma(x9_1, u1, b9);
+    let x9_2 = vec4<f32>(subgroupBroadcast(w_2.y, 2u));
+    a9 = fma(x9_2, v2, a9);
+    b9 = fma(x9_2, u2, b9);
+    let x10_0 = vec4<f32>(subgroupBroadcast(w_0.z, 2u));
+    a10 = fma(x10_0, v0, a10);
+    b10 = fma(x10_0, u0, b10);
+    let x10_1 = vec4<f32>(subgroupBroadcast(w_1.z, 2u));
+    a10 = fma(x10_1, v1, a10);
+    b10 = fma(x10_1, u1, b10);
+    let x10_2 = vec4<f32>(subgroupBroadcast(w_2.z, 2u));
+    a10 = fma(x10_2, v2, a10);
+    b10 = fma(x10_2, u2, b10);
+    let x11_0 = vec4<f32>(subgroupBroadcast(w_0.w, 2u));
+    a11 = fma(x11_0, v0, a11);
+    b11 = fma(x11_0, u0, b11);
+    let x11_1 = vec4<f32>(subgroupBroadcast(w_1.w, 2u));
+    a11 = fma(x11_1, v1, a11);
+    b11 = fma(x11_1, u1, b11);
+    let x11_2 = vec4<f32>(subgroupBroadcast(w_2.w, 2u));
+    a11 = fma(x11_2, v2, a11);
+    b11 = fma(x11_2, u2, b11);
+  }
+  if (TC > 12u) {
+    let x12_0 = vec4<f32>(subgroupBroadcast(w_0.x, 3u));
+    a12 = fma(x12_0, v0, a12);
+    b12 = fma(x12_0, u0, b12);
+    let x12_1 = vec4<f32>(subgroupBroadcast(w_1.x, 3u));
+    a12 = fma(x12_1, v1, a12);
+    b12 = fma(x12_1, u1, b12);
+    let x12_2 = vec4<f32>(subgroupBroadcast(w_2.x, 3u));
+    a12 = fma(x12_2, v2, a12);
+    b12 = fma(x12_2, u2, b12);
+    let x13_0 = vec4<f32>(subgroupBroadcast(w_0.y, 3u));
+    a13 = fma(x13_0, v0, a13);
+    b13 = fma(x13_0, u0, b13);
+    let x13_1 = vec4<f32>(subgroupBroadcast(w_1.y, 3u));
+    a13 = fma(x13_1, v1, a13);
+    b13 = fma(x13_1, u1, b13);
+    let x13_2 = vec4<f32>(subgroupBroadcast(w_2.y, 3u));
+    a13 = fma(x13_2, v2, a13);
+    b13 = fma(x13_2, u2, b13);
+    let x14_0 = vec4<f32>(subgroupBroadcast(w_0.z, 3u));
+    a14 = fma(x14_0, v0, a14);
+    b14 = fma(x14_0, u0, b14);
+    let x14_1 = vec4<f32>(subgroupBroadcast(w_1.z, 3u));
+    a14 = fma(x14_1, v1, a14);
+    b14 = fma(x14_1, u1, b14);
+    let x14_2 = vec4<f32>(subgroupBroadcast(w_2.z, 3u));
+    a14 = fma(x14_2, v2, a14);
+    b14 = fma(x14_2, u2, b14);
+    let x15_0 = vec4<f32>(subgroupBroadcast(w_0.w, 3u));
+    a15 = fma(x15_0, v0, a15);
+    b15 = fma(x15_0, u0, b15);
+    let x15_1 = vec4<f32>(subgroupBroadcast(w_1.w, 3u));
+    a15 = fma(x15_1, v1, a15);
+    b15 = fma(x15_1, u1, b15);
+    let x15_2 = vec4<f32>(subgroupBroadcast(w_2.w, 3u));
+    a15 = fma(x15_2, v2, a15);
+    b15 = fma(x15_2, u2, b15);
+  }
+  if (TC > 16u) {
+    let x16_0 = vec4<f32>(subgroupBroadcast(w_0.x, 4u));
+    a16 = fma(x16_0, v0, a16);
+    b16 = fma(x16_0, u0, b16);
+    let x16_1 = vec4<f32>(subgroupBroadcast(w_1.x, 4u));
+    a16 = fma(x16_1, v1, a16);
+    b16 = fma(x16_1, u1, b16);
+    let x16_2 = vec4<f32>(subgroupBroadcast(w_2.x, 4u));
+    a16 = fma(x16_2, v2, a16);
+    b16 = fma(x16_2, u2, b16);
+    let x17_0 = vec4<f32>(subgroupBroadcast(w_0.y, 4u));
+    a17 = fma(x17_0, v0, a17);
+    b17 = fma(x17_0, u0, b17);
+    let x17_1 = vec4<f32>(subgroupBroadcast(w_1.y, 4u));
+    a17 = fma(x17_1, v1, a17);
+    b17 = fma(x17_1, u1, b17);
+    let x17_2 = vec4<f32>(subgroupBroadcast(w_2.y, 4u));
+    a17 = fma(x17_2, v2, a17);
+    b17 = fma(x17_2, u2, b17);
+    let x18_0 = vec4<f32>(subgroupBroadcast(w_0.z, 4u));
+    a18 = fma(x18_0, v0, a18);
+    b18 = fma(x18_0, u0, b18);
+    let x18_1 = vec4<f32>(subgroupBroadcast(w_1.z, 4u));
+    a18 = fma(x18_1, v1, a18);
+    b18 = fma(x18_1, u1, b18);
+    let x18_2 = vec4<f32>(subgroupBroadcast(w_2.z, 4u));
+    a18 = fma(x18_2, v2, a18);
+    b18 = fma(x18_2, u2, b18);
+    let x19_0 = vec4<f32>(subgroupBroadcast(w_0.w, 4u));
+    a19 = fma(x19_0, v0, a19);
+    b19 = fma(x19_0, u0, b19);
+    let x19_1 = vec4<f32>(subgroupBroadcast(w_1.w, 4u));
+    a19 = fma(x19_1, v1, a19);
+    b19 = fma(x19_1, u1, b19);
+    let x19_2 = vec4<f32>(subgroupBroadcast(w_2.w, 4u));
+    a19 = fma(x19_2, v2, a19);
+    b19 = fma(x19_2, u2, b19);
+  }
+  if (TC > 20u) {
+    let x20_0 = vec4<f32>(subgroupBroadcast(w_0.x, 5u));
+    a20 = fma(x20_0, v0, a20);
+    b20 = fma(x20_0, u0, b20);
+    let x20_1 = vec4<f32>(subgroupBroadcast(w_1.x, 5u));
+    a20 = fma(x20_1, v1, a20);
+    b20 = fma(x20_1, u1, b20);
+    let x20_2 = vec4<f32>(subgroupBroadcast(w_2.x, 5u));
+    a20 = fma(x20_2, v2, a20);
+    b20 = fma(x20_2, u2, b20);
+    let x21_0 = vec4<f32>(subgroupBroadcast(w_0.y, 5u));
+    a21 = fma(x21_0, v0, a21);
+    b21 = fma(x21_0, u0, b21);
+    let x21_1 = vec4<f32>(subgroupBroadcast(w_1.y, 5u));
+    a21 = fma(x21_1, v1, a21);
+    b21 = fma(x21_1, u1, b21);
+    let x21_2 = vec4<f32>(subgroupBroadcast(w_2.y, 5u));
+    a21 = fma(x21_2, v2, a21);
+    b21 = fma(x21_2, u2, b21);
+    let x22_0 = vec4<f32>(subgroupBroadcast(w_0.z, 5u));
+    a22 = fma(x22_0, v0, a22);
+    b22 = fma(x22_0, u0, b22);
+    let x22_1 = vec4<f32>(subgroupBroadcast(w_1.z, 5u));
+    a22 = fma(x22_1, v1, a22);
+    b22 = fma(x22_1, u1, b22);
+    let x22_2 = vec4<f32>(subgroupBroadcast(w_2.z, 5u));
+    a22 = fma(x22_2, v2, a22);
+    b22 = fma(x22_2, u2, b22);
+    let x23_0 = vec4<f32>(subgroupBroadcast(w_0.w, 5u));
+    a23 = fma(x23_0, v0, a23);
+    b23 = fma(x23_0, u0, b23);
+    let x23_1 = vec4<f32>(subgroupBroadcast(w_1.w, 5u));
+    a23 = fma(x23_1, v1, a23);
+    b23 = fma(x23_1, u1, b23);
+    let x23_2 = vec4<f32>(subgroupBroadcast(w_2.w, 5u));
+    a23 = fma(x23_2, v2, a23);
+    b23 = fma(x23_2, u2, b23);
+  }
+  if (TC > 24u) {
+    let x24_0 = vec4<f32>(subgroupBroadcast(w_0.x, 6u));
+    a24 = fma(x24_0, v0, a24);
+    b24 = fma(x24_0, u0, b24);
+    let x24_1 = vec4<f32>(subgroupBroadcast(w_1.x, 6u));
+    a24 = fma(x24_1, v1, a24);
+    b24 = fma(x24_1, u1, b24);
+    let x24_2 = vec4<f32>(subgroupBroadcast(w_2.x, 6u));
+    a24 = fma(x24_2, v2, a24);
+    b24 = fma(x24_2, u2, b24);
+    let x25_0 = vec4<f32>(subgroupBroadcast(w_0.y, 6u));
+    a25 = fma(x25_0, v0, a25);
+    b25 = fma(x25_0, u0, b25);
+    let x25_1 = vec4<f32>(subgroupBroadcast(w_1.y, 6u));
+    a25 = fma(x25_1, v1, a25);
+    b25 = fma(x25_1, u1, b25);
+    let x25_2 = vec4<f32>(subgroupBroadcast(w_2.y, 6u));
+    a25 = fma(x25_2, v2, a25);
+    b25 = fma(x25_2, u2, b25);
+    let x26_0 = vec4<f32>(subgroupBroadcast(w_0.z, 6u));
+    a26 = fma(x26_0, v0, a26);
+    b26 = fma(x26_0, u0, b26);
+    let x26_1 = vec4<f32>(subgroupBroadcast(w_1.z, 6u));
+    a26 = fma(x26_1, v1, a26);
+    b26 = fma(x26_1, u1, b26);
+    let x26_2 = vec4<f32>(subgroupBroadcast(w_2.z, 6u));
+    a26 = fma(x26_2, v2, a26);
+    b26 = fma(x26_2, u2, b26);
+    let x27_0 = vec4<f32>(subgroupBroadcast(w_0.w, 6u));
+    a27 = fma(x27_0, v0, a27);
+    b27 = fma(x27_0, u0, b27);
+    let x27_1 = vec4<f32>(subgroupBroadcast(w_1.w, 6u));
+    a27 = fma(x27_1, v1, a27);
+    b27 = fma(x27_1, u1, b27);
+    let x27_2 = vec4<f32>(subgroupBroadcast(w_2.w, 6u));
+    a27 = fma(x27_2, v2, a27);
+    b27 = fma(x27_2, u2, b27);
+  }
+  if (TC > 28u) {
+    let x28_0 = vec4<f32>(subgroupBroadcast(w_0.x, 7u));
+    a28 = fma(x28_0, v0, a28);
+    b28 = fma(x28_0, u0, b28);
+    let x28_1 = vec4<f32>(subgroupBroadcast(w_1.x, 7u));
+    a28 = fma(x28_1, v1, a28);
+    b28 = fma(x28_1, u1, b28);
+    let x28_2 = vec4<f32>(subgroupBroadcast(w_2.x, 7u));
+    a28 = fma(x28_2, v2, a28);
+    b28 = fma(x28_2, u2, b28);
+    let x29_0 = vec4<f32>(subgroupBroadcast(w_0.y, 7u));
+    a29 = fma(x29_0, v0, a29);
+    b29 = fma(x29_0, u0, b29);
+    let x29_1 = vec4<f32>(subgroupBroadcast(w_1.y, 7u));
+    a29 = fma(x29_1, v1, a29);
+    b29 = fma(x29_1, u1, b29);
+    let x29_2 = vec4<f32>(subgroupBroadcast(w_2.y, 7u));
+    a29 = fma(x29_2, v2, a29);
+    b29 = fma(x29_2, u2, b29);
+    let x30_0 = vec4<f32>(subgroupBroadcast(w_0.z, 7u));
+    a30 = fma(x30_0, v0, a30);
+    b30 = fma(x30_0, u0, b30);
+    let x30_1 = vec4<f32>(subgroupBroadcast(w_1.z, 7u));
+    a30 = fma(x30_1, v1, a30);
+    b30 = fma(x30_1, u1, b30);
+    let x30_2 = vec4<f32>(subgroupBroadcast(w_2.z, 7u));
+    a30 = fma(x30_2, v2, a30);
+    b30 = fma(x30_2, u2, b30);
+    let x31_0 = vec4<f32>(subgroupBroadcast(w_0.w, 7u));
+    a31 = fma(x31_0, v0, a31);
+    b31 = fma(x31_0, u0, b31);
+    let x31_1 = vec4<f32>(subgroupBroadcast(w_1.w, 7u));
+    a31 = fma(x31_1, v1, a31);
+    b31 = fma(x31_1, u1, b31);
+    let x31_2 = vec4<f32>(subgroupBroadcast(w_2.w, 7u));
+    a31 = fma(x31_2, v2, a31);
+    b31 = fma(x31_2, u2, b31);
+  }
 }

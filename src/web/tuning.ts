@@ -5,7 +5,7 @@
 // the device exists; for adapters without stored tiles, tiles measured for that kind of adapter (PRESETS:
 // SwiftShader) apply. On GPUs, where a tuning pass takes a second or two, the page tunes on first use by
 // itself; on CPU adapters (SwiftShader) it takes about a minute, so only the Bench view's "Tune" button does.
-import { autotuneConv, applyConvTiles, currentConvTiles, isCpuAdapter, poolTuning, type Device, type FamilyResult, type ConvTile } from '../core.js';
+import { autotuneConv, applyConvTiles, currentConvTiles, convTuning, isCpuAdapter, poolTuning, type Device, type FamilyResult, type ConvTile } from '../core.js';
 import type { AdapterReport } from '../gpu/adapter.js';
 
 const PREFIX = 'gradsight.convTiles.v1:';
@@ -57,12 +57,14 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * gradient 289 vs 307 ms (16 x 4), summed over each family's SqueezeNet shapes at batch 1. SwiftShader runs a
  * workgroup's invocations as 4-wide SIMD on CPU threads and keeps fewer accumulators in registers than lavapipe.
  * `pool`: poolTuning for the adapter (SwiftShader: the max-pool without private arrays, −12 ms of a 380 ms
- * saliency pass, `window.B.tileAB` in bench/browser).
+ * saliency pass, `window.B.tileAB` in bench/browser). `conv`: convTuning switches (SwiftShader: one tap at a
+ * time, not three-tap rows: saliency 279 vs 287 ms, forward 146 vs 150 ms, same page; the rows are lavapipe's win).
  */
-const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning> }[] = [
+const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning>; conv?: Partial<Pick<typeof convTuning, 'rowTaps'>> }[] = [
   {
     match: /swiftshader/i,
     pool: { flat: true },
+    conv: { rowTaps: false },
     tiles: {
       forward: { wg: 64, tc: 16, tp: 4 },
       pointwise: { wg: 64, tc: 32, tp: 4 },
@@ -89,6 +91,7 @@ export function presetTiles(a: AdapterReport): Record<string, ConvTile> | null {
 export function applyStoredTiles(device: Device): StoredTiles | null {
   // Switches that are not tiles follow the kind of adapter, stored tiles or not.
   Object.assign(poolTuning, presetFor(device.adapter)?.pool ?? {});
+  Object.assign(convTuning, presetFor(device.adapter)?.conv ?? {});
   const s = loadStoredTiles(device.adapter);
   if (!s) {
     const preset = presetTiles(device.adapter);

@@ -108,15 +108,20 @@ function engineVariants(device: Device): Variant[] {
   for (const TC of [4, 8, 12, 16, 32]) for (const tapName of taps(TC)) {
     const tap = [tapName];
     const t = (main: string, consts: Record<string, number>) => v(main, { WG: 64, TC, ...consts }, 'main', tap);
+    // ROWS: the channel-major three-tap calls (convTuning.rowTaps) or one tap at a time.
+    for (const ROWS of [0, 1]) {
+      for (let TP = 1; TP <= 4; TP++) {
+        for (const S1 of [0, 1]) for (const [KHc, KWc] of [[0, 0], [3, 3], [1, 1]]) t('conv2d_forward', { TP, S1, WIDE: 0, KHc, KWc, ROWS });
+        t('conv2d_pointwise', { TP, WIDE: 0, ROWS });
+        for (const [KHc, KWc, Sc] of [[0, 0, 0], [3, 3, 1], [3, 3, 2]]) t('conv2d_backward_input', { TP, KHc, KWc, Sc, ROWS });
+      }
+      for (const [KHc, KWc] of [[0, 0], [3, 3]]) t('conv2d_forward', { TP: 4, S1: 1, WIDE: 1, KHc, KWc, ROWS });
+      t('conv2d_pointwise', { TP: 4, WIDE: 1, ROWS });
+    }
     for (let TP = 1; TP <= 4; TP++) {
-      for (const S1 of [0, 1]) for (const [KHc, KWc] of [[0, 0], [3, 3], [1, 1]]) t('conv2d_forward', { TP, S1, WIDE: 0, KHc, KWc });
-      t('conv2d_pointwise', { TP, WIDE: 0 });
-      for (const [KHc, KWc, Sc] of [[0, 0, 0], [3, 3, 1], [3, 3, 2]]) t('conv2d_backward_input', { TP, KHc, KWc, Sc });
       // The weight gradient halves its workgroup for narrow weights (conv1: K = 27), down to 8 lanes.
       for (const WG of [8, 16, 32, 64]) v('conv2d_backward_weight', { WG, TC, TP }, 'main', tap);
     }
-    for (const [KHc, KWc] of [[0, 0], [3, 3]]) t('conv2d_forward', { TP: 4, S1: 1, WIDE: 1, KHc, KWc });
-    t('conv2d_pointwise', { TP: 4, WIDE: 1 });
   }
   // The implicit-GEMM kernels (GPU defaults; the tuner may pick them anywhere): 32 or 64 channels x pixels.
   for (const BM of [32, 64]) {

@@ -207,6 +207,31 @@ describe('conv2d on the GPU', () => {
     expect(names).toContain('conv2d_pointwise_sg32_w');
   }, 300_000);
 
+  it('three-tap rows (convTuning.rowTaps) give the same bits as one tap at a time, wide and narrow tiles', async () => {
+    const d = await getDevice();
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    for (const [j, tp] of [8, 3].entries()) {
+      for (const k of ['forward', 'pointwise', 'pointwiseBackward'] as const) Object.assign(tileTable(d.runtime)[k], { wg: 32, tc: 16, tp });
+      for (let i = 0; i < CASES.length; i++) {
+        const c = CASES[i];
+        const v = data(c, 1500 + 10 * j + i);
+        convTuning.rowTaps = false;
+        const one = await runGpu(d, c, v);
+        convTuning.rowTaps = true;
+        const rows = await runGpu(d, c, v);
+        checkAgainstCpu(c, v, rows);
+        for (const key of ['y', 'dx', 'dw'] as const) {
+          expect(Buffer.from(rows[key].buffer).equals(Buffer.from(one[key].buffer)), `${key} ${label(c)} tp ${tp}`).toBe(true);
+        }
+      }
+    }
+    const rowsOn = spy.mock.calls.filter((a) => a[0].consts.ROWS).map((a) => kernelName(a[0]));
+    spy.mockRestore();
+    for (const n of ['conv2d_forward', 'conv2d_forward_w', 'conv2d_pointwise', 'conv2d_pointwise_w', 'conv2d_backward_input']) {
+      expect(rowsOn.some((m) => m.replace(/_sg(32|4)?/, '') === n), n).toBe(true);
+    }
+  }, 300_000);
+
   it('input gradient alone: the ReLU mask runs as the flat vec4 pass when the runs are vec4-aligned', async () => {
     const d = await getDevice();
     const spy = vi.spyOn(d.runtime, 'kernel');

@@ -129,7 +129,7 @@ export function pointwise(rt: Runtime, a: PointwiseArgs): void {
   const items = Math.ceil(a.HW / (wide ? 8 : tile.tp));
   const grid = convGrid(items, a.O, a.N, tile, { pad: tap.pad });
   rt.dispatch(
-    tiled(rt, 'conv2d_pointwise', tile, { WIDE: wide ? 1 : 0 }, tap),
+    tiled(rt, 'conv2d_pointwise', tile, { WIDE: wide ? 1 : 0, ROWS: convTuning.rowTaps ? 1 : 0 }, tap),
     { x: a.x, wp, b: a.b ?? a.x, y: a.y },
     {
       Cin: a.R, HW: a.HW, Cout: a.O, coOff: a.coOff, coTot: a.coTot, zFold: grid.zFold, items, itemsPad: grid.itemsPad,
@@ -171,7 +171,7 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
   const items = g.Ho * groupsX;
   const grid = convGrid(items, g.Cout, g.N, tile, { pad: tap.pad });
   rt.dispatch(
-    tiled(rt, 'conv2d_forward', tile, { S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ...tapConstants(g) }, tap),
+    tiled(rt, 'conv2d_forward', tile, { S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ROWS: convTuning.rowTaps ? 1 : 0, ...tapConstants(g) }, tap),
     { x: a.x, wp, b: a.b ?? a.x, y: a.out },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
@@ -291,7 +291,7 @@ export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: T
   const grid = convGrid(items, g.Cin, g.N, tile, { pad: tap.pad, yMul: s * s });
   const tc = tapConstants(g);
   rt.dispatch(
-    tiled(rt, 'conv2d_backward_input', tile, { ...tc, Sc: tc.KHc ? g.stride : 0 }, tap),
+    tiled(rt, 'conv2d_backward_input', tile, { ...tc, Sc: tc.KHc ? g.stride : 0, ROWS: convTuning.rowTaps ? 1 : 0 }, tap),
     { g: gm, wp, dx },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,

@@ -1,0 +1,40 @@
+import { describe, it, expect } from 'vitest';
+import { getDevice } from '../helpers/device.js';
+import { restoreTuningAfterEach } from '../helpers/tuning.js';
+import { convTuning, poolTuning, currentConvTiles, type Device } from '../../src/index.js';
+import { applyStoredTiles, presetTiles } from '../../src/web/tuning.js';
+
+restoreTuningAfterEach();
+
+/** The test device seen as another adapter (same runtime, another adapter report). */
+function asAdapter(d: Device, description: string): Device {
+  const fake = Object.create(d) as Device;
+  Object.defineProperty(fake, 'adapter', { value: { ...d.adapter, vendor: '', architecture: '', device: '', description } });
+  return fake;
+}
+
+describe('per-adapter presets in the page (src/web/tuning.ts)', () => {
+  it('SwiftShader without stored tiles: its tiles, the flat max-pool and one tap at a time', async () => {
+    const d = await getDevice();
+    const ss = asAdapter(d, 'SwiftShader Device (Subzero)');
+    expect(presetTiles(ss.adapter)).not.toBeNull();
+    convTuning.rowTaps = true;
+    poolTuning.flat = false;
+    expect(applyStoredTiles(ss)).toBeNull(); // nothing stored (no localStorage in Node)
+    expect(convTuning.rowTaps).toBe(false);
+    expect(poolTuning.flat).toBe(true);
+    const t = currentConvTiles(d) as unknown as Record<string, { tc: number; tp: number }>;
+    expect(t.forward).toMatchObject({ tc: 16, tp: 4 });
+    expect(t.pointwise).toMatchObject({ tc: 32, tp: 4 });
+  });
+
+  it('an adapter without a preset keeps the defaults (lavapipe: three-tap rows, wide tiles)', async () => {
+    const d = await getDevice();
+    const other = asAdapter(d, 'llvmpipe (LLVM 15.0.6, 256 bits)');
+    const before = JSON.stringify(currentConvTiles(d));
+    expect(presetTiles(other.adapter)).toBeNull();
+    expect(applyStoredTiles(other)).toBeNull();
+    expect(convTuning.rowTaps).toBe(true);
+    expect(JSON.stringify(currentConvTiles(d))).toBe(before);
+  });
+});
