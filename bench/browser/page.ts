@@ -272,7 +272,7 @@ async function bench(workload: Workload, n: number, which: Engine[], runs: numbe
  * gradsight's GPU time per kernel (timestamp queries, where the adapter has them) for one run of `workload` at
  * batch n, after one warm-up: [{name, ms, count}] sorted by time, plus the run's wall time.
  */
-async function profile(workload: Workload, n: number, tiles?: unknown): Promise<{ wallMs: number; gpuMs: number; kernels: { name: string; ms: number; count: number }[] }> {
+async function profile(workload: Workload, n: number, tiles?: unknown): Promise<{ wallMs: number; gpuMs: number; kernels: { name: string; ms: number; count: number }[]; dispatches: { name: string; ms: number }[] }> {
   const g = engines.get('gradsight') as Runner & { device: Device };
   if (tiles) {
     const { applyConvTiles } = await import('../../src/ops/conv_tune.js');
@@ -295,7 +295,8 @@ async function profile(workload: Workload, n: number, tiles?: unknown): Promise<
     by.set(k.name, e);
   }
   const kernels = [...by.values()].sort((a, b) => b.ms - a.ms);
-  return { wallMs, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), kernels };
+  // dispatches: every dispatch in recording order (name, GPU ms).
+  return { wallMs, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), kernels, dispatches: t.map((k) => ({ name: k.name, ms: k.ms })) };
 }
 
 /**

@@ -48,11 +48,14 @@ function runReduce(x: Tensor, p: Plan, op: 0 | 1, scale: number): { out: Tensor;
   const idxBytes = op === 1 ? Math.max(4, p.nOut * 4) : 4;
   const idx = new Storage(rt, rt.acquire(idxBytes), idxBytes);
   if (p.nOut === 0) return { out, idx: op === 1 ? idx : (idx.release(), null) };
-  // Long reductions with few outputs use a workgroup per output; short ones a thread per output.
-  const par = p.nRed >= 256 && p.nOut < 4096 ? 1 : 0;
   // Reduced axes that form one contiguous block (e.g. the channel axis of NCHW): [outer, nRed, inner].
   const block = p.red.length > 0 && p.red.every((a, i) => i === 0 || a === p.red[i - 1] + 1);
   const inner = block ? shapeSize(x.shape.slice(p.red[p.red.length - 1] + 1)) : 1;
+  // Long reductions with few outputs use a workgroup per output (tree-combined), short ones a thread per
+  // output. So do long ones over a middle axis with a wide inner block (a channel sum of [N, C, H, W]):
+  // neighbouring threads then read neighbouring addresses, and the workgroups' barriers cost more (the
+  // one-class score's sum over 512 channels of 13 x 13: 6.0 -> 0.3 ms on SwiftShader).
+  const par = p.nRed >= 256 && p.nOut < 4096 && !(block && inner >= 64) ? 1 : 0;
   const k = kernel(rt, 'reduce', { OP: op, WG, BLOCK: block, E: ITEMS }, { entry: par ? 'main_wg' : 'main' });
   rt.dispatch(
     k,

@@ -45,6 +45,7 @@ const AXES: [number[], Axes][] = [
   [[3, 300], 1], // workgroup per output
   [[2, 300], undefined], // workgroup per output, a single output
   [[300, 3], 0], // long strided reduction
+  [[2, 260, 9, 8], 1], // long channel sum over a wide inner block (72): a thread per output
   [[7], 0],
   [[], undefined], // 0-d
 ];
@@ -84,6 +85,7 @@ describe('maxOverAxis', () => {
     [[2, 3, 5, 7], [0, 1, 2, 3]],
     [[3, 300], 1], // workgroup per output
     [[2, 3, 11, 13], [1, 2, 3]], // workgroup per output, 429 each
+    [[2, 260, 9, 8], 1], // long over a wide inner block: a thread per output
   ];
 
   it.each(cases)('over %j axis %j: forward, first arg-max gradient, keepDims', async (shape, axes) => {
