@@ -15,7 +15,7 @@
 // Lanes: conv2d_lane.wgsl (foldedLane).
 //! params: Cin H W Cout Ho Wo KH KW
 //! params: stride pad Ty Tx zFold groupsX items itemsPad
-//! params: cBlocks acc
+//! params: cBlocks
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 
@@ -26,6 +26,8 @@
 //! const: KHc, KWc, Sc
 // The three taps of a row in one channel-major call (tap3): each accumulator read and written once per row.
 //! const: ROWS: bool
+// Add into dx (the fire-module backward sums two gradients); a constant (see conv2d_pointwise.wgsl).
+//! const: ACC: bool
 
 // g[row + ox], or 0 outside the output row or when the row is outside the output.
 fn ld(row: i32, ox: i32, rowOk: bool) -> f32 {
@@ -42,7 +44,7 @@ fn put(c: u32, a: vec4<f32>, ciBase: u32, base: u32, nv: u32) {
     if (j < nv) {
       let i = row + j * p.stride;
       var v = a[j];
-      if (p.acc != 0u) { v += dx[i]; }
+      if (ACC) { v += dx[i]; }
       dx[i] = v;
     }
   }

@@ -4,10 +4,12 @@
 //   wp[(cb * K + k) * TC + c] = w[(cb*TC + c) * sC + (k / KK) * sA + (k % KK) * sB]   (0 past C channels)
 // Forward:            C = Cout, k = ci*KK + tap, sC = Cin*KK, sA = KK,     sB = 1.
 // Input gradient:     C = Cin,  k = co*KK + tap, sC = KK,     sA = Cin*KK, sB = 1  (the transposed weight).
+// flip = 1 reverses the taps (k % KK -> KK - 1 - k % KK): the input gradient of a stride-1 conv as a forward
+// conv over the output gradient (the weight transposed and rotated by 180 degrees).
 // 1x1 kernels use KK = 1. The weight gradient packs the output gradient g [N, Cout, HoWo] the same way:
 //                     C = Cout, k = n*HoWo + q,  KK = HoWo,   sC = HoWo,   sA = Cout*HoWo, sB = 1.
 // One invocation per (cb, k) writes TC/4 vec4s.
-//! params: C K KK total sC sA sB
+//! params: C K KK total sC sA sB flip
 @group(0) @binding(0) var<storage, read> w: array<f32>;
 @group(0) @binding(1) var<storage, read_write> wp: array<vec4<f32>>;
 //! const: WG, TC
@@ -25,7 +27,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let cb = i / p.K;
   let k = i - cb * p.K;
   let a = k / p.KK;
-  let off = a * p.sA + (k - a * p.KK) * p.sB;
+  let t = k - a * p.KK;
+  let off = a * p.sA + select(t, p.KK - 1u - t, p.flip != 0u) * p.sB;
   let c0 = cb * TC;
   for (var m = 0u; m < TC / 4u; m++) {
     let c = c0 + 4u * m;

@@ -11,7 +11,7 @@
 // of a tensor with coTot channels.
 // Lanes: conv2d_lane.wgsl (foldedLane); bias, ReLU, acc and the store: conv2d_epilogue.wgsl.
 //! params: Cin HW Cout coOff coTot zFold items itemsPad
-//! params: cBlocks hasBias relu acc
+//! params: cBlocks hasBias relu
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
@@ -24,9 +24,12 @@
 //! const: WIDE: bool
 // Three input channels per channel-major call (tap3/tap3w): each accumulator read and written once per three.
 //! const: ROWS: bool
+// Add into y (the fire-module backward sums two gradients): a constant, so that the kernels that overwrite do
+// not pay a masked load per output on SwiftShader.
+//! const: ACC: bool
 
 fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
-  epilogue(c, a, coBase, ybase, nv, p.HW, p.acc != 0u);
+  epilogue(c, a, coBase, ybase, nv, p.HW, ACC);
 }
 
 // The TP pixels of one input channel from x[i] (offsets d1..d3 clamped inside the plane).

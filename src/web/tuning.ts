@@ -59,13 +59,14 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * `pool`: poolTuning for the adapter (SwiftShader: the max-pool without private arrays, −12 ms of a 380 ms
  * saliency pass, `window.B.tileAB` in bench/browser). `conv`: convTuning switches (SwiftShader: one tap at a
  * time, not three-tap rows: saliency 279 vs 287 ms, forward 146 vs 150 ms, same page; the rows are lavapipe's win).
- * forwardStrided (conv1) 16 x 4: forward 146 vs 150 ms against 32 x 4 (`window.B.tileAB`, same page).
+ * forwardStrided (conv1) 16 x 4: forward 146 vs 150 ms against 32 x 4 (`window.B.tileAB`, same page). The
+ * stride-1 input gradients through the forward kernel (inputGradAsForward): saliency 274 vs 280 ms, same page.
  */
-const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning>; conv?: Partial<Pick<typeof convTuning, 'rowTaps'>> }[] = [
+const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning>; conv?: Partial<Pick<typeof convTuning, 'rowTaps' | 'inputGradAsForward'>> }[] = [
   {
     match: /swiftshader/i,
     pool: { flat: true },
-    conv: { rowTaps: false },
+    conv: { rowTaps: false, inputGradAsForward: true },
     tiles: {
       forward: { wg: 64, tc: 16, tp: 4 },
       forwardStrided: { wg: 64, tc: 16, tp: 4 },

@@ -108,15 +108,18 @@ function engineVariants(device: Device): Variant[] {
   for (const TC of [4, 8, 12, 16, 32]) for (const tapName of taps(TC)) {
     const tap = [tapName];
     const t = (main: string, consts: Record<string, number>) => v(main, { WG: 64, TC, ...consts }, 'main', tap);
-    // ROWS: the channel-major three-tap calls (convTuning.rowTaps) or one tap at a time.
+    // ROWS: the channel-major three-tap calls (convTuning.rowTaps) or one tap at a time. ACC: add into the
+    // output (the fire-module backward; the forward kernel only as a stride-1 input gradient).
     for (const ROWS of [0, 1]) {
-      for (let TP = 1; TP <= 4; TP++) {
-        for (const S1 of [0, 1]) for (const [KHc, KWc] of [[0, 0], [3, 3], [1, 1]]) t('conv2d_forward', { TP, S1, WIDE: 0, KHc, KWc, ROWS });
-        t('conv2d_pointwise', { TP, WIDE: 0, ROWS });
-        for (const [KHc, KWc, Sc] of [[0, 0, 0], [3, 3, 1], [3, 3, 2]]) t('conv2d_backward_input', { TP, KHc, KWc, Sc, ROWS });
+      for (const ACC of [0, 1]) {
+        for (let TP = 1; TP <= 4; TP++) {
+          for (const S1 of ACC ? [1] : [0, 1]) for (const [KHc, KWc] of [[0, 0], [3, 3], [1, 1]]) t('conv2d_forward', { TP, S1, WIDE: 0, KHc, KWc, ROWS, ACC });
+          t('conv2d_pointwise', { TP, WIDE: 0, ROWS, ACC });
+          for (const [KHc, KWc, Sc] of [[0, 0, 0], [3, 3, 1], [3, 3, 2]]) t('conv2d_backward_input', { TP, KHc, KWc, Sc, ROWS, ACC });
+        }
+        for (const [KHc, KWc] of [[0, 0], [3, 3]]) t('conv2d_forward', { TP: 4, S1: 1, WIDE: 1, KHc, KWc, ROWS, ACC });
+        t('conv2d_pointwise', { TP: 4, WIDE: 1, ROWS, ACC });
       }
-      for (const [KHc, KWc] of [[0, 0], [3, 3]]) t('conv2d_forward', { TP: 4, S1: 1, WIDE: 1, KHc, KWc, ROWS });
-      t('conv2d_pointwise', { TP: 4, WIDE: 1, ROWS });
     }
     for (let TP = 1; TP <= 4; TP++) {
       // The weight gradient halves its workgroup for narrow weights (conv1: K = 27), down to 8 lanes.

@@ -232,6 +232,31 @@ describe('conv2d on the GPU', () => {
     }
   }, 300_000);
 
+  it('stride-1 input gradients through the forward kernel (inputGradAsForward: transposed, rotated weight) give the CPU results', async () => {
+    const d = await getDevice();
+    convTuning.inputGradAsForward = true;
+    convTuning.colBelowCin = 0; // no column-gradient path for the few-channel cases
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    const sel = CASES.filter((c) => c.stride === 1 && c.KH === c.KW && c.KH > 1);
+    expect(sel.length).toBeGreaterThanOrEqual(2);
+    // Padding 0 (the rotated conv pads by 2) and 2 (by 0) besides the cases' 1.
+    const extra: Case[] = [
+      { N: 2, Cin: 9, H: 8, W: 11, Cout: 6, KH: 3, KW: 3, stride: 1, pad: 0, bias: true, relu: true },
+      { N: 1, Cin: 10, H: 7, W: 6, Cout: 5, KH: 3, KW: 3, stride: 1, pad: 2, bias: false, relu: false },
+    ];
+    for (const [i, c] of [...sel, ...extra].entries()) {
+      const v = data(c, 1700 + 10 * i);
+      checkAgainstCpu(c, v, await runGpu(d, c, v));
+    }
+    // The fire module adds the 3x3 input gradient into the 1x1's (ACC).
+    await checkFire(d);
+    const fwd = spy.mock.calls.filter((a) => a[0].name.startsWith('conv2d_forward+'));
+    const bwdInput = spy.mock.calls.filter((a) => a[0].name.startsWith('conv2d_backward_input+'));
+    spy.mockRestore();
+    expect(fwd.some((a) => a[0].consts.ACC)).toBe(true);
+    expect(bwdInput).toEqual([]);
+  }, 300_000);
+
   it('input gradient alone: the ReLU mask runs as the flat vec4 pass when the runs are vec4-aligned', async () => {
     const d = await getDevice();
     const spy = vi.spyOn(d.runtime, 'kernel');

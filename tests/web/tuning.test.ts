@@ -14,7 +14,7 @@ function asAdapter(d: Device, description: string): Device {
 }
 
 describe('per-adapter presets in the page (src/web/tuning.ts)', () => {
-  it('SwiftShader without stored tiles: its tiles, the flat max-pool and one tap at a time', async () => {
+  it('SwiftShader without stored tiles: its tiles, the flat max-pool, one tap at a time, input gradients as forward convs', async () => {
     const d = await getDevice();
     const ss = asAdapter(d, 'SwiftShader Device (Subzero)');
     expect(presetTiles(ss.adapter)).not.toBeNull();
@@ -22,6 +22,7 @@ describe('per-adapter presets in the page (src/web/tuning.ts)', () => {
     poolTuning.flat = false;
     expect(applyStoredTiles(ss)).toBeNull(); // nothing stored (no localStorage in Node)
     expect(convTuning.rowTaps).toBe(false);
+    expect(convTuning.inputGradAsForward).toBe(true);
     expect(poolTuning.flat).toBe(true);
     const t = currentConvTiles(d) as unknown as Record<string, { tc: number; tp: number }>;
     expect(t.forward).toMatchObject({ tc: 16, tp: 4 });
@@ -36,6 +37,7 @@ describe('per-adapter presets in the page (src/web/tuning.ts)', () => {
     expect(presetTiles(other.adapter)).toBeNull();
     expect(applyStoredTiles(other)).toBeNull();
     expect(convTuning.rowTaps).toBe(true);
+    expect(convTuning.inputGradAsForward).toBe(false);
     expect(JSON.stringify(currentConvTiles(d))).toBe(before);
   });
 });

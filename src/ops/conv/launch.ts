@@ -59,7 +59,7 @@ function tiled(rt: Runtime, body: string, tile: ConvTile, consts: Record<string,
  * How a matrix is packed for the tiled kernels (see conv2d_pack.wgsl): C rows (channels) by K reduction
  * steps; element (c, k) sits at c * sC + (k / KK) * sA + (k % KK) * sB in the source.
  */
-interface PackLayout { C: number; K: number; KK: number; sC: number; sA: number; sB: number }
+interface PackLayout { C: number; K: number; KK: number; sC: number; sA: number; sB: number; flip?: boolean }
 
 /** Pack `src` so that the `tc` values of one channel block and one step k are contiguous. The caller releases it. */
 function pack(rt: Runtime, src: GPUBuffer, l: PackLayout, tc: number): Storage {
@@ -67,7 +67,7 @@ function pack(rt: Runtime, src: GPUBuffer, l: PackLayout, tc: number): Storage {
   // +8 floats: the subgroup taps of the last step may read up to 7 weights past the end (never used).
   const bytes = (total * tc + 8) * 4;
   const wp = new Storage(rt, rt.acquire(bytes), bytes);
-  rt.dispatch(kernel(rt, 'conv2d_pack', { WG: 64, TC: tc }), { w: src, wp: wp.buffer }, { ...l, total }, groups1d(total, 64));
+  rt.dispatch(kernel(rt, 'conv2d_pack', { WG: 64, TC: tc }), { w: src, wp: wp.buffer }, { ...l, flip: l.flip ? 1 : 0, total }, groups1d(total, 64));
   return wp;
 }
 
@@ -91,7 +91,7 @@ function packedWeight(rt: Runtime, w: Tensor, l: PackLayout, tc: number): GPUBuf
       packCache.delete(st);
     });
   }
-  const key = `${l.C},${l.K},${l.KK},${l.sC},${l.sA},${l.sB},${tc}`;
+  const key = `${l.C},${l.K},${l.KK},${l.sC},${l.sA},${l.sB},${l.flip ? 1 : 0},${tc}`;
   let p = packs.get(key);
   if (!p) packs.set(key, (p = pack(rt, w.buffer, l, tc)));
   return p.buffer;
@@ -129,11 +129,11 @@ export function pointwise(rt: Runtime, a: PointwiseArgs): void {
   const items = Math.ceil(a.HW / (wide ? 8 : tile.tp));
   const grid = convGrid(items, a.O, a.N, tile, { pad: tap.pad });
   rt.dispatch(
-    tiled(rt, 'conv2d_pointwise', tile, { WIDE: wide ? 1 : 0, ROWS: convTuning.rowTaps ? 1 : 0 }, tap),
+    tiled(rt, 'conv2d_pointwise', tile, { WIDE: wide ? 1 : 0, ROWS: convTuning.rowTaps ? 1 : 0, ACC: a.acc ? 1 : 0 }, tap),
     { x: a.x, wp, b: a.b ?? a.x, y: a.y },
     {
       Cin: a.R, HW: a.HW, Cout: a.O, coOff: a.coOff, coTot: a.coTot, zFold: grid.zFold, items, itemsPad: grid.itemsPad,
-      cBlocks: grid.cBlocks, hasBias: a.b ? 1 : 0, relu: a.relu ? 1 : 0, acc: a.acc ? 1 : 0,
+      cBlocks: grid.cBlocks, hasBias: a.b ? 1 : 0, relu: a.relu ? 1 : 0,
     },
     grid.groups,
   );
@@ -146,6 +146,13 @@ export interface ForwardArgs {
   /** [N, coTot, Ho, Wo]; this conv writes channels [coOff, coOff + Cout). */
   out: GPUBuffer; coOff: number; coTot: number;
   relu: boolean;
+  /** Add into out instead of overwriting it. */
+  acc?: boolean;
+  /**
+   * `w` is the weight of the conv whose input gradient this is (g = that conv seen from its output: Cin and
+   * Cout swapped, padding KH - 1 - pad): packed transposed with its taps reversed. Stride 1 only.
+   */
+  transposed?: boolean;
 }
 
 /** The forward of conv `g`. */
@@ -155,7 +162,7 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
     pointwise(rt, { tile: 'pointwise', N: g.N, R: g.Cin, HW: g.H * g.W, O: g.Cout, x: a.x, w: a.w, sO: g.Cin, sR: 1, b: a.b, y: a.out, coOff: a.coOff, coTot: a.coTot, relu: a.relu, acc: false });
     return;
   }
-  const gt = gemmTile(rt, g.stride === 1 ? 'forward' : 'forwardStrided');
+  const gt = a.transposed ? null : gemmTile(rt, g.stride === 1 ? 'forward' : 'forwardStrided');
   if (gt) {
     gemmForwardRaw(rt, gt, g, a.x, a.w.buffer, g.Cin * g.KH * g.KW, 1, a.b, a.out, a.coOff, a.coTot, a.relu, false);
     return;
@@ -166,12 +173,15 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
   if (wide) tile.tp = 4;
   const tap = tapVariant(rt, tile);
   const KK = g.KH * g.KW;
-  const wp = packedWeight(rt, a.w, { C: g.Cout, K: g.Cin * KK, KK, sC: g.Cin * KK, sA: KK, sB: 1 }, tile.tc);
+  const layout = a.transposed
+    ? { C: g.Cout, K: g.Cin * KK, KK, sC: KK, sA: g.Cout * KK, sB: 1, flip: true }
+    : { C: g.Cout, K: g.Cin * KK, KK, sC: g.Cin * KK, sA: KK, sB: 1 };
+  const wp = packedWeight(rt, a.w, layout, tile.tc);
   const groupsX = Math.ceil(g.Wo / (wide ? 8 : tile.tp));
   const items = g.Ho * groupsX;
   const grid = convGrid(items, g.Cout, g.N, tile, { pad: tap.pad });
   rt.dispatch(
-    tiled(rt, 'conv2d_forward', tile, { S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ROWS: convTuning.rowTaps ? 1 : 0, ...tapConstants(g) }, tap),
+    tiled(rt, 'conv2d_forward', tile, { S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ROWS: convTuning.rowTaps ? 1 : 0, ACC: a.acc ? 1 : 0, ...tapConstants(g) }, tap),
     { x: a.x, wp, b: a.b ?? a.x, y: a.out },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
@@ -280,6 +290,13 @@ export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: T
     gemmBackwardInputRaw(rt, gt, g, gm, w.buffer, dx, acc);
     return;
   }
+  if (convTuning.inputGradAsForward && g.stride === 1 && g.KH === g.KW && g.pad <= g.KH - 1) {
+    // The stride-1 input gradient is a correlation of gm with the transposed, rotated weight, padding KH - 1 - pad:
+    // the forward kernel (sliding window, wide tiles, three-tap rows) runs it.
+    const f: ConvGeom = { N: g.N, Cin: g.Cout, H: g.Ho, W: g.Wo, Cout: g.Cin, KH: g.KH, KW: g.KW, stride: 1, pad: g.KH - 1 - g.pad, Ho: g.H, Wo: g.W };
+    forward(rt, f, { x: gm, w, b: null, out: dx, coOff: 0, coTot: g.Cin, relu: false, acc, transposed: true });
+    return;
+  }
   const tile = tileFor(rt, 'backwardInput', g.Cin);
   const tap = tapVariant(rt, tile);
   const wp = packedWeight(rt, w, { C: g.Cin, K: g.Cout * KK, KK, sC: KK, sA: g.Cin * KK, sB: 1 }, tile.tc);
@@ -291,12 +308,11 @@ export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: T
   const grid = convGrid(items, g.Cin, g.N, tile, { pad: tap.pad, yMul: s * s });
   const tc = tapConstants(g);
   rt.dispatch(
-    tiled(rt, 'conv2d_backward_input', tile, { ...tc, Sc: tc.KHc ? g.stride : 0, ROWS: convTuning.rowTaps ? 1 : 0 }, tap),
+    tiled(rt, 'conv2d_backward_input', tile, { ...tc, Sc: tc.KHc ? g.stride : 0, ROWS: convTuning.rowTaps ? 1 : 0, ACC: acc ? 1 : 0 }, tap),
     { g: gm, wp, dx },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
       stride: s, pad: g.pad, Ty, Tx, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad, cBlocks: grid.cBlocks,
-      acc: acc ? 1 : 0,
     },
     grid.groups,
   );

@@ -54,6 +54,11 @@ export const convTuning = {
    * sums in the same order. Off in the page's SwiftShader preset, where it measured 3% slower.
    */
   rowTaps: true,
+  /**
+   * Stride-1 input gradients (square kernels) through the forward kernel on the transposed, rotated weight
+   * instead of conv2d_backward_input.wgsl's phases.
+   */
+  inputGradAsForward: false,
   /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 4 lanes). */
   subgroups: true,
   /**
