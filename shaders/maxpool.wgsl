@@ -81,14 +81,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 // Output j's window over the columns of one input row (row offset rb in the plane at base): the running
 // maximum and its index, by the same rule as main.
 fn windowRow(cs: i32, rb: u32, base: u32, ninf: f32, best: ptr<function, f32>, bi: ptr<function, u32>) {
+  if (KW == 3u) {
+    // Spelled out (SwiftShader does not unroll loops).
+    windowTap(cs, rb, base, ninf, best, bi);
+    windowTap(cs + 1, rb, base, ninf, best, bi);
+    windowTap(cs + 2, rb, base, ninf, best, bi);
+    return;
+  }
   for (var k = 0; k < i32(KW); k++) {
-    let c = cs + k;
-    let inb = c >= 0 && c < i32(p.W);
-    let v = select(ninf, x[base + rb + select(0u, u32(c), inb)], inb);
-    if (v > *best || isNan(v)) {
-      *best = v;
-      *bi = rb + u32(c);
-    }
+    windowTap(cs + k, rb, base, ninf, best, bi);
+  }
+}
+
+// Input column c of the row: the running maximum and its index.
+fn windowTap(c: i32, rb: u32, base: u32, ninf: f32, best: ptr<function, f32>, bi: ptr<function, u32>) {
+  let inb = c >= 0 && c < i32(p.W);
+  let v = select(ninf, x[base + rb + select(0u, u32(c), inb)], inb);
+  if (v > *best || isNan(v)) {
+    *best = v;
+    *bi = rb + u32(c);
   }
 }
 
