@@ -73,6 +73,8 @@ function reflect(shader: Shader): ReflectInfo {
 
 export class KernelCache {
   private kernels = new Map<string, Kernel>();
+  /** Pipelines built so far (each a shader compile in the driver). */
+  built = 0;
   /** The same pipelines by Shader object and entry point (the lookup on every dispatch). */
   private byShader = new WeakMap<Shader, Map<string, Kernel>>();
   /** Parameter blocks by content, least recently used first (Map order; a hit moves its entry to the end). */
@@ -153,6 +155,7 @@ export class KernelCache {
     };
     this.kernels.set(key, k);
     entries.set(entryPoint, k);
+    this.built++;
     return k;
   }
 

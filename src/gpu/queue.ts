@@ -3,7 +3,7 @@
 import type { Kernel } from './kernels.js';
 import type { Profiler } from './profiler.js';
 
-interface Wait { key: string; start: number; waitStart: number }
+interface Wait { key: string; start: number; waitStart: number; cold: boolean }
 
 /** Samples an idle-wait estimate keeps (see nextWaitEstimate). */
 export const WAIT_WINDOW = 4;
@@ -42,6 +42,8 @@ export class Queue {
   idleWaits: boolean;
   private batchIds: number[] = [];
   private batchStart = 0;
+  /** A pipeline was built while this batch was recorded (markCold): its time is not sampled. */
+  private batchCold = false;
   readonly waitEstimates = new Map<string, number>();
   private waitSamples = new Map<string, number[]>();
   /** The shortest hand-off seen: how long a wait takes when the work is already done (dawn.node <1 ms, more elsewhere). */
@@ -108,14 +110,26 @@ export class Queue {
     if (!this.idleWaits || !this.batchStart) return null;
     const key = this.batchIds.join(',');
     const start = this.batchStart;
+    const cold = this.batchCold;
     this.batchIds = [];
     this.batchStart = 0;
+    this.batchCold = false;
     const est = this.waitEstimates.get(key);
     if (est !== undefined) {
       const left = est * 0.9 - (performance.now() - start);
       if (left >= 1) await new Promise((r) => setTimeout(r, left));
     }
-    return { key, start, waitStart: performance.now() };
+    return { key, start, waitStart: performance.now(), cold };
+  }
+
+  /**
+   * A pipeline was just built (a shader compile, up to seconds on a CPU adapter): the current batch's time says
+   * nothing about the next runs of the same work. Without this, the first run of a new kernel sequence set its
+   * estimate to the compile time and the runs after it slept through most of it, the estimate shrinking by only
+   * 30% per run (measured: a 5 ms conv pass timed at 60-120 ms for ten runs).
+   */
+  markCold(): void {
+    if (this.idleWaits) this.batchCold = true;
   }
 
   /**
@@ -124,7 +138,7 @@ export class Queue {
    * the shortest one seen, + 1 ms) it overslept, and the estimate is lowered.
    */
   afterWait(w: Wait | null): void {
-    if (!w) return;
+    if (!w || w.cold) return;
     const now = performance.now();
     const handoff = now - w.waitStart;
     this.waitFloor = Math.min(this.waitFloor, handoff);

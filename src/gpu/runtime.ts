@@ -179,7 +179,11 @@ export class Runtime {
 
   /** The compute pipeline of a composed shader's entry point (cached; bindings reflected from the WGSL). */
   kernel(shader: Shader, entryPoint = 'main'): Kernel {
-    return this.kernels.get(shader, entryPoint);
+    const built = this.kernels.built;
+    const k = this.kernels.get(shader, entryPoint);
+    // A pipeline compile inside a batch makes its time no estimate of the next runs (see Queue.idleWaits).
+    if (this.kernels.built !== built) this.queue.markCold();
+    return k;
   }
 
   /**

@@ -26,3 +26,31 @@ describe('idle-wait estimator', () => {
     expect(s.length).toBeLessThanOrEqual(WAIT_WINDOW);
   });
 });
+
+describe('idle waits on this adapter', () => {
+  it('a batch that built a pipeline is not sampled; the next run of the same work is', async () => {
+    const { getDevice } = await import('../helpers/device.js');
+    const { kernel } = await import('../../src/gpu/library.js');
+    const d = await getDevice();
+    const rt = d.runtime;
+    const was = rt.idleWaits;
+    rt.idleWaits = true;
+    try {
+      const buf = rt.acquire(4096);
+      // E = 3: a fill pipeline no op builds (they use ITEMS = 4), so the first run compiles it.
+      const run = async () => {
+        rt.dispatch(kernel(rt, 'fill', { WG: 64, E: 3 }), { y: buf }, { n4: 256, value: 2 }, [2]);
+        return new Float32Array(await rt.read(buf, 0, 16));
+      };
+      const before = new Map(rt.queue.waitEstimates);
+      expect(Array.from(await run())).toEqual([2, 2, 2, 2]);
+      const added = () => [...rt.queue.waitEstimates.keys()].filter((k) => !before.has(k));
+      expect(added()).toEqual([]); // the compile run left no estimate
+      await run();
+      expect(added().length).toBe(1); // a warm run does
+      rt.release(buf);
+    } finally {
+      rt.idleWaits = was;
+    }
+  });
+});
