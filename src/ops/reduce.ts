@@ -2,6 +2,7 @@
 // gradient of broadcasting). Gradients are gathered per input element (shaders/reduce_backward.wgsl).
 import { record, Storage, type Tensor, type Shape } from '../tensor/index.js';
 import { kernel } from '../gpu/library.js';
+import { isCpuAdapter } from '../gpu/adapter.js';
 import { emptyLike, fmtShape, groups1d, groupsFor, checkTensor, strides, pad8, normAxis, ITEMS } from './util.js';
 import { shapeSize } from '../shape.js';
 
@@ -52,10 +53,11 @@ function runReduce(x: Tensor, p: Plan, op: 0 | 1, scale: number): { out: Tensor;
   const block = p.red.length > 0 && p.red.every((a, i) => i === 0 || a === p.red[i - 1] + 1);
   const inner = block ? shapeSize(x.shape.slice(p.red[p.red.length - 1] + 1)) : 1;
   // Long reductions with few outputs use a workgroup per output (tree-combined), short ones a thread per
-  // output. So do long ones over a middle axis with a wide inner block (a channel sum of [N, C, H, W]):
-  // neighbouring threads then read neighbouring addresses, and the workgroups' barriers cost more (the
-  // one-class score's sum over 512 channels of 13 x 13: 6.0 -> 0.3 ms on SwiftShader).
-  const par = p.nRed >= 256 && p.nOut < 4096 && !(block && inner >= 64) ? 1 : 0;
+  // output. On CPU adapters so do long ones over a middle axis with a wide inner block (a channel sum of
+  // [N, C, H, W]): neighbouring threads then read neighbouring addresses, and the workgroups' barriers cost
+  // more (the one-class score's sum over 512 channels of 13 x 13: 6.0 -> 0.5 ms on SwiftShader, 0.66 -> 0.28 ms
+  // on lavapipe). GPUs keep the workgroups (not measured there).
+  const par = p.nRed >= 256 && p.nOut < 4096 && !(block && inner >= 64 && isCpuAdapter(rt.report)) ? 1 : 0;
   const k = kernel(rt, 'reduce', { OP: op, WG, BLOCK: block, E: ITEMS }, { entry: par ? 'main_wg' : 'main' });
   rt.dispatch(
     k,
