@@ -10,7 +10,7 @@
 // no lane tests divisibility and all lanes of a workgroup run the same taps. The class is uniform per
 // workgroup (wid.y). Within a class the problem is a stride-1 correlation, so the TP consecutive pixels
 // of an invocation share a sliding window of g (one new load per tap instead of TP).
-// Each invocation accumulates TC input channels x TP pixels. acc = 1 adds into dx (the fire-module
+// Each invocation accumulates TC input channels x TP pixels. ACC = 1 adds into dx (the fire-module
 // backward sums the gradients of its two convolutions).
 // Lanes: conv2d_lane.wgsl (foldedLane).
 //! params: Cin H W Cout Ho Wo KH KW

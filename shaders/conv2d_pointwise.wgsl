@@ -5,7 +5,7 @@
 //! requires: tap tapw tap3 tap3w laneSetup putA putB foldedLane epilogue
 //! provides: put
 // Forward: W = w [Cout, Cin]. The input
-// gradient of a 1x1 conv is the same product with the transposed weight (packed transposed) and acc = 1
+// gradient of a 1x1 conv is the same product with the transposed weight (packed transposed) and ACC = 1
 // adds into y (the fire-module backward sums two gradients). Bias and ReLU fused. Each invocation
 // accumulates TC channels x TP consecutive pixels. The output may be a channel slice [coOff, coOff + Cout)
 // of a tensor with coTot channels.
@@ -19,7 +19,7 @@
 //! const: WG
 // Pixels per invocation (1..4); TC (a multiple of 4 up to 32 channels) by the tile.
 //! const: TP
-// hasBias, relu and acc are uniform flags (epilogue only: no extra pipelines).
+// hasBias and relu are uniform flags (epilogue only: no extra pipelines); ACC (below) is a constant.
 // Eight pixels per invocation (TP = 4): accumulators a (pixels 0..3) and b (4..7), one weight load for both.
 //! const: WIDE: bool
 // Three input channels per channel-major call (tap3/tap3w): each accumulator read and written once per three.
