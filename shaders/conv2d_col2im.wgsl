@@ -5,10 +5,12 @@
 // over the taps where both divisions are exact and inside the output. A gather: no atomics.
 // Invocation: TP consecutive pixels of one input row; x = pixel group, row (n, ci, iy) = wid.y + wid.z * nwg.y.
 //! params: Cin H W KH KW Ho Wo stride
-//! params: pad rows groupsX acc
+//! params: pad rows groupsX
 @group(0) @binding(0) var<storage, read> col: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
 //! const: WG, TP
+// Add into dx: a constant (a uniform flag costs SwiftShader a masked load per output even when off).
+//! const: ACC: bool
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -47,7 +49,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       oy--;
     }
     let i = r * p.W + ix;
-    if (p.acc != 0u) { sum += dx[i]; }
+    if (ACC) { sum += dx[i]; }
     dx[i] = sum;
     rx++;
     if (rx == s) {

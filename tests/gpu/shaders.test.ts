@@ -102,7 +102,7 @@ function engineVariants(device: Device): Variant[] {
   v('conv2d_relu_mask', { WG: 64, V: E });
   for (const MASK of [0, 1]) for (const BIAS of [0, 1]) v('conv2d_bias_grad', { WG: 64, MASK, BIAS });
   v('conv2d_reduce', { WG: 64 });
-  for (const TP of [1, 3, 8]) v('conv2d_col2im', { WG: 64, TP });
+  for (const TP of [1, 3, 8]) for (const ACC of [0, 1]) v('conv2d_col2im', { WG: 64, TP, ACC });
   // With subgroups: the adapter's own taps and the 4-lane ones (SwiftShader's; they run on any subgroup of >= 4).
   const taps = (TC: number) => [...new Set([tapVariant(device.runtime, { wg: 64, tc: TC, tp: 4 }).shader, ...(device.runtime.device.features.has('subgroups') ? ['conv2d_tap_subgroup4'] : [])])];
   for (const TC of [4, 8, 12, 16, 32]) for (const tapName of taps(TC)) {

@@ -277,9 +277,9 @@ export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: T
     const rows = g.N * g.Cin * g.H;
     const gz = Math.ceil(rows / MAX_GROUPS);
     rt.dispatch(
-      kernel(rt, 'conv2d_col2im', { WG: 64, TP: tp }),
+      kernel(rt, 'conv2d_col2im', { WG: 64, TP: tp, ACC: acc ? 1 : 0 }),
       { col, dx },
-      { Cin: g.Cin, H: g.H, W: g.W, KH: g.KH, KW: g.KW, Ho: g.Ho, Wo: g.Wo, stride: g.stride, pad: g.pad, rows, groupsX, acc: acc ? 1 : 0 },
+      { Cin: g.Cin, H: g.H, W: g.W, KH: g.KH, KW: g.KW, Ho: g.Ho, Wo: g.Wo, stride: g.stride, pad: g.pad, rows, groupsX },
       [Math.ceil(groupsX / 64), Math.ceil(rows / gz), gz],
     );
     rt.release(col);
