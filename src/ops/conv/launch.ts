@@ -167,7 +167,8 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
     gemmForwardRaw(rt, gt, g, a.x, a.w.buffer, g.Cin * g.KH * g.KW, 1, a.b, a.out, a.coOff, a.coTot, a.relu, false);
     return;
   }
-  const tile = tileFor(rt, g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
+  // An input gradient run as a forward conv takes the input-gradient family's tile (what the tuner timed for it).
+  const tile = tileFor(rt, a.transposed ? 'backwardInput' : g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
   // tp 8 (stride 1): the wide variant, two vec4 pixel groups per invocation.
   const wide = g.stride === 1 && tile.tp === 8;
   if (wide) tile.tp = 4;
