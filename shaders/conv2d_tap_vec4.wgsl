@@ -2,7 +2,8 @@
 // Weight taps of the register-tiled conv kernels (conv2d_forward, conv2d_pointwise, conv2d_backward_input,
 // conv2d_backward_weight call laneSetup() once, in uniform control flow, then tap(wi, v) or tapw(wi, v, u) per
 // reduction step): a[c] += w[c] * v (and b[c] += w[c] * u) for the TC channels of the tile, where the weights
-// w[c] = wp[wi + c] were packed by conv2d_pack.wgsl (the TC weights of one step contiguous).
+// w[c] = wp[wi + c] were packed by conv2d_pack.wgsl (the TC weights of one step contiguous). tap3(wi, v0, v1, v2)
+// and tap3w(wi, v0, u0, ..) do three consecutive steps (a kernel row's taps) channel by channel: the same sums.
 //! provides: wp tap tapw tap3 tap3w laneSetup
 //! requires: a0 b0
 //! const: TC
