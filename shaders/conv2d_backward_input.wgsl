@@ -93,19 +93,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       if (TP > 1u) { v.x = ld(row, oxb + 1, rowOk); }
       if (TP > 2u) { v.y = ld(row, oxb + 2, rowOk); }
       if (TP > 3u) { v.z = ld(row, oxb + 3, rowOk); }
-      if (Sc == 1u && KWc == 3u && ROWS) {
+      if (Sc == 1u && KWc == 3u) {
+        // Spelled out (SwiftShader does not unroll loops; see conv2d_forward.wgsl's rowStep).
         let v0 = vec4<f32>(ld(row, oxb, rowOk), v.x, v.y, v.z);
         let v1 = vec4<f32>(ld(row, oxb - 1, rowOk), v0.x, v0.y, v0.z);
         let v2 = vec4<f32>(ld(row, oxb - 2, rowOk), v1.x, v1.y, v1.z);
-        tap3(wr, v0, v1, v2);
-      } else if (Sc == 1u && KWc == 3u) {
-        // Spelled out (SwiftShader does not unroll loops; see conv2d_forward.wgsl's rowStep).
-        v = vec4<f32>(ld(row, oxb, rowOk), v.x, v.y, v.z);
-        tap(wr, v);
-        v = vec4<f32>(ld(row, oxb - 1, rowOk), v.x, v.y, v.z);
-        tap(wr + TC, v);
-        v = vec4<f32>(ld(row, oxb - 2, rowOk), v.x, v.y, v.z);
-        tap(wr + 2u * TC, v);
+        if (ROWS) {
+          tap3(wr, v0, v1, v2);
+        } else {
+          tap(wr, v0);
+          tap(wr + TC, v1);
+          tap(wr + 2u * TC, v2);
+        }
       } else {
         var bb = 0;
         for (var kw = kw0; kw < KW; kw += s) {

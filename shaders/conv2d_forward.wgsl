@@ -54,6 +54,28 @@ fn strided(row: i32, ix: i32, s: i32, rowOk: bool) -> vec4<f32> {
   return v;
 }
 
+// Three consecutive taps (weights from wi on): one channel-major tap3 call (ROWS) or three tap() calls.
+fn taps3(wi: u32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>) {
+  if (ROWS) {
+    tap3(wi, v0, v1, v2);
+  } else {
+    tap(wi, v0);
+    tap(wi + TC, v1);
+    tap(wi + 2u * TC, v2);
+  }
+}
+
+// The same for the wide tiles (pixels 4..7 in u).
+fn taps3w(wi: u32, v0: vec4<f32>, u0: vec4<f32>, v1: vec4<f32>, u1: vec4<f32>, v2: vec4<f32>, u2: vec4<f32>) {
+  if (ROWS) {
+    tap3w(wi, v0, u0, v1, u1, v2, u2);
+  } else {
+    tapw(wi, v0, u0);
+    tapw(wi + TC, v1, u1);
+    tapw(wi + 2u * TC, v2, u2);
+  }
+}
+
 // The KW taps of input row iy (weights from wi on). Three taps (KWc = 3) are spelled out, not looped:
 // SwiftShader does not unroll loops, and runs every iteration with lane masks, blending each loop-carried
 // register (the whole tile) at its end; this costs it a fifth of the forward pass (lavapipe unrolls by itself).
@@ -65,24 +87,14 @@ fn rowStep(plane: i32, iy: i32, valid: bool, ix0: i32, s: i32, wi: u32) {
     // Eight pixels: window v (pixels 0..3) and u (4..7) shift by one per tap.
     var v = vec4<f32>(0.0, ld(row, ix0, rowOk), ld(row, ix0 + 1, rowOk), ld(row, ix0 + 2, rowOk));
     var u = vec4<f32>(ld(row, ix0 + 3, rowOk), ld(row, ix0 + 4, rowOk), ld(row, ix0 + 5, rowOk), ld(row, ix0 + 6, rowOk));
-    if (KWc == 3u && ROWS) {
+    if (KWc == 3u) {
       let v0 = vec4<f32>(v.yzw, u.x);
       let u0 = slide(u, ld(row, ix0 + 7, rowOk));
       let v1 = vec4<f32>(v0.yzw, u0.x);
       let u1 = slide(u0, ld(row, ix0 + 8, rowOk));
       let v2 = vec4<f32>(v1.yzw, u1.x);
       let u2 = slide(u1, ld(row, ix0 + 9, rowOk));
-      tap3w(wi, v0, u0, v1, u1, v2, u2);
-    } else if (KWc == 3u) {
-      v = vec4<f32>(v.yzw, u.x);
-      u = slide(u, ld(row, ix0 + 7, rowOk));
-      tapw(wi, v, u);
-      v = vec4<f32>(v.yzw, u.x);
-      u = slide(u, ld(row, ix0 + 8, rowOk));
-      tapw(wi + TC, v, u);
-      v = vec4<f32>(v.yzw, u.x);
-      u = slide(u, ld(row, ix0 + 9, rowOk));
-      tapw(wi + 2u * TC, v, u);
+      taps3w(wi, v0, u0, v1, u1, v2, u2);
     } else {
       for (var kw = 0u; kw < KW; kw++) {
         v = vec4<f32>(v.yzw, u.x);
@@ -98,30 +110,19 @@ fn rowStep(plane: i32, iy: i32, valid: bool, ix0: i32, s: i32, wi: u32) {
     if (TP > 2u) { v.z = ld(row, ix0 + 1, rowOk); }
     if (TP > 3u) { v.w = ld(row, ix0 + 2, rowOk); }
     let e = ix0 + i32(TP) - 1;
-    if (KWc == 3u && ROWS) {
+    if (KWc == 3u) {
       let v0 = slide(v, ld(row, e, rowOk));
       let v1 = slide(v0, ld(row, e + 1, rowOk));
       let v2 = slide(v1, ld(row, e + 2, rowOk));
-      tap3(wi, v0, v1, v2);
-    } else if (KWc == 3u) {
-      v = slide(v, ld(row, e, rowOk));
-      tap(wi, v);
-      v = slide(v, ld(row, e + 1, rowOk));
-      tap(wi + TC, v);
-      v = slide(v, ld(row, e + 2, rowOk));
-      tap(wi + 2u * TC, v);
+      taps3(wi, v0, v1, v2);
     } else {
       for (var kw = 0u; kw < KW; kw++) {
         v = slide(v, ld(row, e + i32(kw), rowOk));
         tap(wi + kw * TC, v);
       }
     }
-  } else if (KWc == 3u && ROWS) {
-    tap3(wi, strided(row, ix0, s, rowOk), strided(row, ix0 + 1, s, rowOk), strided(row, ix0 + 2, s, rowOk));
   } else if (KWc == 3u) {
-    tap(wi, strided(row, ix0, s, rowOk));
-    tap(wi + TC, strided(row, ix0 + 1, s, rowOk));
-    tap(wi + 2u * TC, strided(row, ix0 + 2, s, rowOk));
+    taps3(wi, strided(row, ix0, s, rowOk), strided(row, ix0 + 1, s, rowOk), strided(row, ix0 + 2, s, rowOk));
   } else {
     for (var kw = 0u; kw < KW; kw++) {
       tap(wi + kw * TC, strided(row, ix0 + i32(kw), s, rowOk));

@@ -73,8 +73,6 @@ function reflect(shader: Shader): ReflectInfo {
 
 export class KernelCache {
   private kernels = new Map<string, Kernel>();
-  /** Pipelines built so far (each a shader compile in the driver). */
-  built = 0;
   /** The same pipelines by Shader object and entry point (the lookup on every dispatch). */
   private byShader = new WeakMap<Shader, Map<string, Kernel>>();
   /** Parameter blocks by content, least recently used first (Map order; a hit moves its entry to the end). */
@@ -99,6 +97,11 @@ export class KernelCache {
 
   get uniformBuffers(): number {
     return this.uniforms.size;
+  }
+
+  /** Pipelines built so far (each a shader compile in the driver). */
+  get built(): number {
+    return this.kernels.size;
   }
 
   /** The pipeline of `shader`'s entry point, built on first use (keyed by the hash of the composed source). */
@@ -155,7 +158,6 @@ export class KernelCache {
     };
     this.kernels.set(key, k);
     entries.set(entryPoint, k);
-    this.built++;
     return k;
   }
 

@@ -93,13 +93,13 @@ export function presetTiles(a: AdapterReport): Record<string, ConvTile> | null {
  */
 export function applyStoredTiles(device: Device): StoredTiles | null {
   // Switches that are not tiles follow the kind of adapter, stored tiles or not.
-  Object.assign(poolTuning, presetFor(device.adapter)?.pool ?? {});
-  Object.assign(convTuning, presetFor(device.adapter)?.conv ?? {});
+  const preset = presetFor(device.adapter);
+  Object.assign(poolTuning, preset?.pool ?? {});
+  Object.assign(convTuning, preset?.conv ?? {});
   const s = loadStoredTiles(device.adapter);
   if (!s) {
-    const preset = presetTiles(device.adapter);
     if (preset) {
-      applyConvTiles(device, preset as Parameters<typeof applyConvTiles>[1]);
+      applyConvTiles(device, preset.tiles as Parameters<typeof applyConvTiles>[1]);
       tilesFrom = 'preset';
     }
     return null;
