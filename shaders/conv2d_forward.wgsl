@@ -155,12 +155,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let KW = select(p.KW, KWc, KWc != 0u);
   var wi = cb * p.Cin * KH * KW * TC;
 
-  for (var ci = 0u; ci < p.Cin; ci++) {
-    let plane = i32((n * p.Cin + ci) * p.H);
-    for (var kh = 0u; kh < KH; kh++) {
-      rowStep(plane, iy0 + i32(kh), valid, ix0, s, wi);
-      wi += KW * TC;
-    }
+  // One loop over the (ci, kh) rows, not a kernel-row loop inside a channel loop: SwiftShader pays far more
+  // for a nested loop than for its iterations (the 3x3 forwards of a SqueezeNet pass: 130 vs 180 ms of
+  // GPU time; lavapipe: no change).
+  var plane = i32(n * p.Cin * p.H);
+  var kh = 0u;
+  for (var r = 0u; r < p.Cin * KH; r++) {
+    rowStep(plane, iy0 + i32(kh), valid, ix0, s, wi);
+    wi += KW * TC;
+    kh += 1u;
+    let wrap = kh == KH;
+    kh = select(kh, 0u, wrap);
+    plane += select(0, i32(p.H), wrap);
   }
 
   let coBase = cb * TC;
