@@ -61,6 +61,8 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * time, not three-tap rows: saliency 279 vs 287 ms, forward 146 vs 150 ms, same page; the rows are lavapipe's win).
  * forwardStrided (conv1) 16 x 4: forward 146 vs 150 ms against 32 x 4 (`window.B.tileAB`, same page). The
  * stride-1 input gradients through the forward kernel (inputGradAsForward): saliency 274 vs 280 ms, same page.
+ * Since conv2d_forward runs one flat (input channel, kernel row) loop, the stride-1 forward takes the wide 16 x 8
+ * tile: saliency 267 vs 279 ms and 228 vs 237 ms (two pages); the input gradients keep 16 x 4 (16 x 8: 257 vs 249).
  */
 const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning>; conv?: Partial<Pick<typeof convTuning, 'rowTaps' | 'inputGradAsForward'>> }[] = [
   {
@@ -68,7 +70,7 @@ const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<
     pool: { flat: true },
     conv: { rowTaps: false, inputGradAsForward: true },
     tiles: {
-      forward: { wg: 64, tc: 16, tp: 4 },
+      forward: { wg: 64, tc: 16, tp: 8 },
       forwardStrided: { wg: 64, tc: 16, tp: 4 },
       pointwise: { wg: 64, tc: 32, tp: 4 },
       backwardInput: { wg: 64, tc: 16, tp: 4 },

@@ -25,7 +25,7 @@ describe('per-adapter presets in the page (src/web/tuning.ts)', () => {
     expect(convTuning.inputGradAsForward).toBe(true);
     expect(poolTuning.flat).toBe(true);
     const t = currentConvTiles(d) as unknown as Record<string, { tc: number; tp: number }>;
-    expect(t.forward).toMatchObject({ tc: 16, tp: 4 });
+    expect(t.forward).toMatchObject({ tc: 16, tp: 8 });
     expect(t.forwardStrided).toMatchObject({ tc: 16, tp: 4 });
     expect(t.pointwise).toMatchObject({ tc: 32, tp: 4 });
   });
