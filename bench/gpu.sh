@@ -17,7 +17,7 @@
 # node_modules/webgpu, dist/ and the tfjs bundle come from the checkout, else from .devpack/*.tar.xz. The Vulkan
 # loader: .gl/*.deb are unpacked when libvulkan.so.1 is missing; VK_DRIVER_FILES is set to NVIDIA's ICD when it
 # is unset and that file exists. Every step has a timeout and the whole run a deadline (GPU_SH_BUDGET seconds,
-# default 330); a step that fails or times out is recorded and the run goes on.
+# default 380); a step that fails or times out is recorded and the run goes on.
 set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
@@ -54,7 +54,7 @@ RAW="$(mktemp -d /tmp/gradsight-gpu.XXXXXX)"
 LOG="$OUTDIR/gpu.log"
 : > "$LOG"
 exec > >(tee -a "$LOG") 2>&1
-BUDGET="${GPU_SH_BUDGET:-330}"
+BUDGET="${GPU_SH_BUDGET:-380}"
 START=$SECONDS
 say() { echo "[gpu.sh +$((SECONDS - START))s] $*"; }
 say "start $(date -u +%FT%TZ) mode=$MODE root=$ROOT out=$OUTDIR raw=$RAW budget=${BUDGET}s"
@@ -114,9 +114,9 @@ export GRADSIGHT_CACHE="$RAW/cache"  # a fresh tune cache for this run
 mkdir -p "$GRADSIGHT_CACHE"
 
 if [ $QUICK = 1 ]; then
-  RUNS=2; WARM=1; ROUNDS=1; PRUNS=1; PWARM=0; PBATCH=1; KB=1; KRUNS=1; KFILTER=classifier
+  RUNS=2; WARM=1; ROUNDS=1; PRUNS=1; PWARM=0; PBATCH=1; KB=1; KRUNS=1; KFILTER=classifier; ABR=1
 else
-  RUNS=30; WARM=5; ROUNDS=5; PRUNS=20; PWARM=3; PBATCH=1,5; KB=1,8; KRUNS=5; KFILTER=
+  RUNS=30; WARM=5; ROUNDS=5; PRUNS=20; PWARM=3; PBATCH=1,5; KB=1,8; KRUNS=5; KFILTER=; ABR=15
 fi
 
 # step NAME LIMIT_S MIN_S CMD...: run with a timeout bounded by the deadline (skipped when less than MIN_S
@@ -160,6 +160,9 @@ step tune 100 30 "$NODE_BIN" "$CLI" tune --rounds $ROUNDS --json
 step bench_b1 60 20 "$NODE_BIN" "$CLI" bench --batch 1 --runs $RUNS --warmup $WARM --profile --json
 step peers 120 40 "$NODE_BIN" bench/run.mjs peers --no-torch --runs $PRUNS --warmup $PWARM --batches $PBATCH --json
 step bench_b5 60 20 "$NODE_BIN" "$CLI" bench --batch 5 --runs $RUNS --warmup $WARM --profile --json
+# The stride-1 input gradients through the gemm forward (gemmInputGradAsForward, the default) against the
+# dedicated gemm input-gradient kernel, alternated in one process with the built-in GPU tiles.
+step ab_input_grad 60 20 "$NODE_BIN" bench/tune_ab.mjs '{"gemmInputGradAsForward":true}' '{"gemmInputGradAsForward":false}' 1 $ABR
 step kernels 80 25 "$NODE_BIN" bench/run.mjs kernels --batches $KB --runs $KRUNS --warmup 1 --budget 60 ${KFILTER:+--filter $KFILTER} --json
 
 "$NODE_BIN" "$ROOT/bench/gpu_report.mjs" "$RAW" "$OUTDIR" || say "report failed"

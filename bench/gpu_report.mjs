@@ -111,6 +111,9 @@ if (peers.length) {
   lines.push('');
 }
 
+// A/B: stride-1 input gradients through the gemm forward (A) or the gemm input-gradient kernel (B).
+if (steps.ab_input_grad?.text) lines.push('## input gradients: gemm forward on transposed weights (A) vs gemm_backward_input (B)', '', '```', steps.ab_input_grad.text.trim(), '```', '');
+
 // Kernels: per conv shape and pass.
 const kr = steps.kernels?.json;
 if (kr?.results?.length) {

@@ -135,6 +135,31 @@ describe('implicit-GEMM conv kernels', () => {
     for (let i = 0; i < SQUEEZENET.length; i++) await checkCase(d, SQUEEZENET[i], data(SQUEEZENET[i], 700 + 10 * i));
   }, 240_000);
 
+  it('stride-1 input gradients run as the gemm forward on the transposed, rotated weight (gemmInputGradAsForward)', async () => {
+    const d = await getDevice();
+    useGemm(d, 64, 64, 0);
+    convTuning.colBelowCin = 0;
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    // Padding 1 (the rotated conv pads by 1), 0 (by 2) and 2 (by 0); Cout not a multiple of 4 (the packed
+    // block is padded to 4 channels), odd sizes, batch 1-2.
+    const cases: Case[] = [ODD[0], ODD[7], SQUEEZENET[2],
+      { N: 2, Cin: 9, H: 8, W: 11, Cout: 6, KH: 3, KW: 3, stride: 1, pad: 0, bias: true, relu: true },
+      { N: 1, Cin: 10, H: 7, W: 6, Cout: 5, KH: 3, KW: 3, stride: 1, pad: 2, bias: false, relu: false },
+      { N: 1, Cin: 6, H: 9, W: 9, Cout: 7, KH: 5, KW: 5, stride: 1, pad: 2, bias: true, relu: false },
+    ];
+    for (const [i, c] of cases.entries()) await checkCase(d, c, data(c, 900 + 10 * i));
+    let names = spy.mock.calls.map((a) => a[0].name.split('+')[0]);
+    expect(names).not.toContain('conv2d_gemm_backward_input');
+    expect(names).toContain('conv2d_pack');
+    // Switched off, the same gradients go through conv2d_gemm_backward_input.
+    spy.mockClear();
+    convTuning.gemmInputGradAsForward = false;
+    await checkCase(d, ODD[7], data(ODD[7], 990));
+    names = spy.mock.calls.map((a) => a[0].name.split('+')[0]);
+    spy.mockRestore();
+    expect(names).toContain('conv2d_gemm_backward_input');
+  }, 240_000);
+
   it('conv1 input gradient through the column gradient (a gemm product with the transposed weight) + col2im', async () => {
     const d = await getDevice();
     useGemm(d, 64, 64, 256);
@@ -236,7 +261,9 @@ describe('implicit-GEMM conv kernels', () => {
     const names = spy.mock.calls.map((a) => a[0].name.split('+')[0]);
     spy.mockRestore();
     expect(names).toContain('conv2d_gemm_forward');
-    expect(names).toContain('conv2d_gemm_backward_input');
+    // Every input gradient here is a gemm forward: the 3x3 and 1x1 ones on transposed weights
+    // (gemmInputGradAsForward, the pointwise product), conv1's through the column gradient.
+    expect(names).not.toContain('conv2d_gemm_backward_input');
     // Not a comparison of vanishing values.
     const mag = (a: Float32Array) => a.reduce((m, u) => Math.max(m, Math.abs(u)), 0);
     expect(mag(direct[0])).toBeGreaterThan(1e-2);

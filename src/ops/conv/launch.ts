@@ -162,9 +162,18 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
     pointwise(rt, { tile: 'pointwise', N: g.N, R: g.Cin, HW: g.H * g.W, O: g.Cout, x: a.x, w: a.w, sO: g.Cin, sR: 1, b: a.b, y: a.out, coOff: a.coOff, coTot: a.coTot, relu: a.relu, acc: false });
     return;
   }
-  const gt = a.transposed ? null : gemmTile(rt, g.stride === 1 ? 'forward' : 'forwardStrided');
+  const gt = gemmTile(rt, a.transposed ? 'backwardInput' : g.stride === 1 ? 'forward' : 'forwardStrided');
   if (gt) {
-    gemmForwardRaw(rt, gt, g, a.x, a.w.buffer, g.Cin * g.KH * g.KW, 1, a.b, a.out, a.coOff, a.coTot, a.relu, false);
+    if (!a.transposed) {
+      gemmForwardRaw(rt, gt, g, a.x, a.w.buffer, g.Cin * g.KH * g.KW, 1, a.b, a.out, a.coOff, a.coTot, a.relu, a.acc ?? false);
+      return;
+    }
+    // The transposed, rotated weight packed as one channel block: A[m, k] = wp[k * C4 + m] (C4 = Cout rounded
+    // up to 4), cached like the register tiles' packs.
+    const KKt = g.KH * g.KW;
+    const C4 = Math.ceil(g.Cout / 4) * 4;
+    const wt = packedWeight(rt, a.w, { C: g.Cout, K: g.Cin * KKt, KK: KKt, sC: KKt, sA: g.Cout * KKt, sB: 1, flip: true }, C4);
+    gemmForwardRaw(rt, gt, g, a.x, wt, 1, C4, a.b, a.out, a.coOff, a.coTot, a.relu, a.acc ?? false);
     return;
   }
   // An input gradient run as a forward conv takes the input-gradient family's tile (what the tuner timed for it).
@@ -287,15 +296,16 @@ export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: T
     return;
   }
   const gt = gemmTile(rt, 'backwardInput');
-  if (gt) {
-    gemmBackwardInputRaw(rt, gt, g, gm, w.buffer, dx, acc);
-    return;
-  }
-  if (convTuning.inputGradAsForward && g.stride === 1 && g.KH === g.KW && g.pad <= g.KH - 1) {
+  const asForward = gt ? convTuning.gemmInputGradAsForward : convTuning.inputGradAsForward;
+  if (asForward && g.stride === 1 && g.KH === g.KW && g.pad <= g.KH - 1) {
     // The stride-1 input gradient is a correlation of gm with the transposed, rotated weight, padding KH - 1 - pad:
-    // the forward kernel (sliding window, wide tiles, three-tap rows) runs it.
+    // the forward kernel (register tiles: sliding window, wide tiles, three-tap rows; or the gemm forward) runs it.
     const f: ConvGeom = { N: g.N, Cin: g.Cout, H: g.Ho, W: g.Wo, Cout: g.Cin, KH: g.KH, KW: g.KW, stride: 1, pad: g.KH - 1 - g.pad, Ho: g.H, Wo: g.W };
     forward(rt, f, { x: gm, w, b: null, out: dx, coOff: 0, coTot: g.Cin, relu: false, acc, transposed: true });
+    return;
+  }
+  if (gt) {
+    gemmBackwardInputRaw(rt, gt, g, gm, w.buffer, dx, acc);
     return;
   }
   const tile = tileFor(rt, 'backwardInput', g.Cin);

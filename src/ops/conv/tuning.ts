@@ -59,6 +59,13 @@ export const convTuning = {
    * instead of conv2d_backward_input.wgsl's phases.
    */
   inputGradAsForward: false,
+  /**
+   * The same for the implicit-GEMM tiles (discrete GPUs): stride-1 input gradients through the gemm forward on
+   * the transposed, rotated weight (packed once per weight) instead of conv2d_gemm_backward_input.wgsl. On the
+   * H200 the tuner timed the 3x3 expand family's forward at 0.30 ms and its input gradient, the same
+   * multiply-adds, at 4.0 ms; this path has not yet run on a GPU (`bash bench/gpu.sh` times both).
+   */
+  gemmInputGradAsForward: true,
   /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 4 lanes). */
   subgroups: true,
   /**
