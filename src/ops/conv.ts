@@ -8,7 +8,8 @@
 //   conv2d_forward          every other conv (sliding window along the row for stride 1)
 //   conv2d_backward_input   input gradient, gather form (transposed conv by stride phases, no atomics); with
 //                           convTuning.inputGradAsForward stride-1 ones run conv2d_forward on the transposed,
-//                           rotated weight instead (SwiftShader's preset)
+//                           rotated weight instead (SwiftShader's preset); the GPU (implicit-GEMM) tiles run
+//                           them through conv2d_gemm_forward likewise (convTuning.gemmInputGradAsForward)
 //   conv2d_col2im           input gradient of convs with few input channels (conv1), after a pointwise
 //                           product gives the column gradient
 //   conv2d_backward_weight  weight gradient, reduction over N*Ho*Wo split in chunks, then conv2d_reduce
