@@ -3,7 +3,7 @@
 // over the (oy, ox) with oy*s - pad + kh = iy, ox*s - pad + kw = ix inside the output.
 // Kernel body: composed with a weight-tap file (conv2d_tap_*.wgsl: the weight packed transposed in `wp`,
 // tap()) and conv2d_tile.wgsl (the accumulators a0..a31 and putA, which stores them through put() below).
-//! requires: tap tap3 laneSetup putA foldedLane
+//! requires: tap taps3 laneSetup putA foldedLane
 //! provides: put
 // Stride is handled by phases: input pixels are split into s*s classes (iy % s, ix % s) = (ry, rx); inside
 // one class the contributing taps are kh = kh0 + s*a (kh0 = (ry + pad) % s) with oy = ty + dy0 - a, so
@@ -98,13 +98,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let v0 = vec4<f32>(ld(row, oxb, rowOk), v.x, v.y, v.z);
         let v1 = vec4<f32>(ld(row, oxb - 1, rowOk), v0.x, v0.y, v0.z);
         let v2 = vec4<f32>(ld(row, oxb - 2, rowOk), v1.x, v1.y, v1.z);
-        if (ROWS) {
-          tap3(wr, v0, v1, v2);
-        } else {
-          tap(wr, v0);
-          tap(wr + TC, v1);
-          tap(wr + 2u * TC, v2);
-        }
+        taps3(wr, v0, v1, v2);
       } else {
         var bb = 0;
         for (var kw = kw0; kw < KW; kw += s) {

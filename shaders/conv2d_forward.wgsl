@@ -1,7 +1,8 @@
 // Direct 2-D convolution, NCHW, any kernel size / stride / symmetric zero padding, bias and ReLU fused
 // into the epilogue. Kernel body: composed with a weight-tap file
-// (conv2d_tap_*.wgsl: the weight binding `wp`, tap() and tapw()) and conv2d_tile.wgsl (accumulators, putA/putB).
-//! requires: tap tapw tap3 tap3w laneSetup putA putB foldedLane epilogue
+// (conv2d_tap_*.wgsl: the weight binding `wp`, tap() and tapw(), called through conv2d_taps3.wgsl) and
+// conv2d_tile.wgsl (accumulators, putA/putB).
+//! requires: tap tapw taps3 taps3w laneSetup putA putB foldedLane epilogue
 //! provides: put
 // Register tiling without workgroup memory: each invocation accumulates TC output channels x TP consecutive
 // output pixels of one row. Stride 1 keeps a sliding window of the input row in registers: TP + KW - 1
@@ -52,28 +53,6 @@ fn strided(row: i32, ix: i32, s: i32, rowOk: bool) -> vec4<f32> {
   if (TP > 2u) { v.z = ld(row, ix + 2 * s, rowOk); }
   if (TP > 3u) { v.w = ld(row, ix + 3 * s, rowOk); }
   return v;
-}
-
-// Three consecutive taps (weights from wi on): one channel-major tap3 call (ROWS) or three tap() calls.
-fn taps3(wi: u32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>) {
-  if (ROWS) {
-    tap3(wi, v0, v1, v2);
-  } else {
-    tap(wi, v0);
-    tap(wi + TC, v1);
-    tap(wi + 2u * TC, v2);
-  }
-}
-
-// The same for the wide tiles (pixels 4..7 in u).
-fn taps3w(wi: u32, v0: vec4<f32>, u0: vec4<f32>, v1: vec4<f32>, u1: vec4<f32>, v2: vec4<f32>, u2: vec4<f32>) {
-  if (ROWS) {
-    tap3w(wi, v0, u0, v1, u1, v2, u2);
-  } else {
-    tapw(wi, v0, u0);
-    tapw(wi + TC, v1, u1);
-    tapw(wi + 2u * TC, v2, u2);
-  }
 }
 
 // The KW taps of input row iy (weights from wi on). Three taps (KWc = 3) are spelled out, not looped:

@@ -24,6 +24,7 @@ import conv2d_tap_subgroup from '../../shaders/conv2d_tap_subgroup.wgsl';
 import conv2d_tap_subgroup32 from '../../shaders/conv2d_tap_subgroup32.wgsl';
 import conv2d_tap_subgroup4 from '../../shaders/conv2d_tap_subgroup4.wgsl';
 import conv2d_tap_vec4 from '../../shaders/conv2d_tap_vec4.wgsl';
+import conv2d_taps3 from '../../shaders/conv2d_taps3.wgsl';
 import conv2d_tile from '../../shaders/conv2d_tile.wgsl';
 import fill from '../../shaders/fill.wgsl';
 import gather from '../../shaders/gather.wgsl';
@@ -45,7 +46,7 @@ export const SHADERS = new ShaderLibrary({
   avgpool, binary, blur, clamp_channels, concat, conv2d_backward_input, conv2d_backward_weight, conv2d_bias_grad,
   conv2d_col2im, conv2d_epilogue, conv2d_forward, conv2d_gemm_backward_input, conv2d_gemm_backward_weight, conv2d_gemm_forward,
   conv2d_gemm_tile, conv2d_lane, conv2d_pack, conv2d_pointwise, conv2d_reduce, conv2d_relu_mask, conv2d_tap_subgroup,
-  conv2d_tap_subgroup32, conv2d_tap_subgroup4, conv2d_tap_vec4, conv2d_tile, fill, gather, maxpool, maxpool_backward, plane_index, random, reduce,
+  conv2d_tap_subgroup32, conv2d_tap_subgroup4, conv2d_tap_vec4, conv2d_taps3, conv2d_tile, fill, gather, maxpool, maxpool_backward, plane_index, random, reduce,
   reduce_backward, roll, softmax, softmax_backward, softmax_rows, unary,
 });
 

@@ -22,7 +22,8 @@
 // feature: conv2d_tap_subgroup32.wgsl for 32-channel tiles (one vec4 load per lane per 32 weights, the rest by
 // subgroupBroadcast) and conv2d_tap_subgroup.wgsl for up to 16 (one scalar load per 8 weights); without it
 // conv2d_tap_vec4.wgsl (every lane loads its tile's weights as vec4); conv2d_tile.wgsl holds the tile's registers
-// and stores them. The tap and tile files are written by scripts/gen_shaders.mjs.
+// and stores them; conv2d_taps3.wgsl hands a kernel row's three taps to tap3 or to three tap() calls
+// (convTuning.rowTaps). The tap and tile files are written by scripts/gen_shaders.mjs.
 // On lavapipe (Mesa 25.0) every storage load with a non-constant address, uniform or not, is a per-lane loop
 // whose cost hardly depends on the load's width (a vec4 costs about two scalars), and every loop-carried value
 // is stored under the loop's lane mask; a tile's accumulators outnumber the CPU's registers and are spilled.

@@ -162,30 +162,29 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
     pointwise(rt, { tile: 'pointwise', N: g.N, R: g.Cin, HW: g.H * g.W, O: g.Cout, x: a.x, w: a.w, sO: g.Cin, sR: 1, b: a.b, y: a.out, coOff: a.coOff, coTot: a.coTot, relu: a.relu, acc: false });
     return;
   }
-  const gt = gemmTile(rt, a.transposed ? 'backwardInput' : g.stride === 1 ? 'forward' : 'forwardStrided');
+  // An input gradient run as a forward conv takes the input-gradient family's tile (what the tuner timed for it).
+  const family = a.transposed ? 'backwardInput' : g.stride === 1 ? 'forward' : 'forwardStrided';
+  const KK = g.KH * g.KW;
+  // The transposed weight with its taps reversed: element (c, k) = w[k / KK, c, KK - 1 - k % KK].
+  const flipped = { C: g.Cout, K: g.Cin * KK, KK, sC: KK, sA: g.Cout * KK, sB: 1, flip: true };
+  const gt = gemmTile(rt, family);
   if (gt) {
-    if (!a.transposed) {
-      gemmForwardRaw(rt, gt, g, a.x, a.w.buffer, g.Cin * g.KH * g.KW, 1, a.b, a.out, a.coOff, a.coTot, a.relu, a.acc ?? false);
-      return;
+    if (a.transposed) {
+      // Packed as one channel block, A[m, k] = wp[k * C4 + m] (C4 = Cout rounded up to 4), cached like the
+      // register tiles' packs.
+      const C4 = Math.ceil(g.Cout / 4) * 4;
+      gemmForwardRaw(rt, gt, g, a.x, packedWeight(rt, a.w, flipped, C4), 1, C4, a.b, a.out, a.coOff, a.coTot, a.relu, a.acc ?? false);
+    } else {
+      gemmForwardRaw(rt, gt, g, a.x, a.w.buffer, g.Cin * KK, 1, a.b, a.out, a.coOff, a.coTot, a.relu, a.acc ?? false);
     }
-    // The transposed, rotated weight packed as one channel block: A[m, k] = wp[k * C4 + m] (C4 = Cout rounded
-    // up to 4), cached like the register tiles' packs.
-    const KKt = g.KH * g.KW;
-    const C4 = Math.ceil(g.Cout / 4) * 4;
-    const wt = packedWeight(rt, a.w, { C: g.Cout, K: g.Cin * KKt, KK: KKt, sC: KKt, sA: g.Cout * KKt, sB: 1, flip: true }, C4);
-    gemmForwardRaw(rt, gt, g, a.x, wt, 1, C4, a.b, a.out, a.coOff, a.coTot, a.relu, a.acc ?? false);
     return;
   }
-  // An input gradient run as a forward conv takes the input-gradient family's tile (what the tuner timed for it).
-  const tile = tileFor(rt, a.transposed ? 'backwardInput' : g.stride === 1 ? 'forward' : 'forwardStrided', g.Cout);
+  const tile = tileFor(rt, family, g.Cout);
   // tp 8 (stride 1): the wide variant, two vec4 pixel groups per invocation.
   const wide = g.stride === 1 && tile.tp === 8;
   if (wide) tile.tp = 4;
   const tap = tapVariant(rt, tile);
-  const KK = g.KH * g.KW;
-  const layout = a.transposed
-    ? { C: g.Cout, K: g.Cin * KK, KK, sC: KK, sA: g.Cout * KK, sB: 1, flip: true }
-    : { C: g.Cout, K: g.Cin * KK, KK, sC: g.Cin * KK, sA: KK, sB: 1 };
+  const layout = a.transposed ? flipped : { C: g.Cout, K: g.Cin * KK, KK, sC: g.Cin * KK, sA: KK, sB: 1 };
   const wp = packedWeight(rt, a.w, layout, tile.tc);
   const groupsX = Math.ceil(g.Wo / (wide ? 8 : tile.tp));
   const items = g.Ho * groupsX;
