@@ -96,16 +96,22 @@ fn windowRow(cs: i32, rb: u32, base: u32, ninf: f32, best: ptr<function, f32>, b
 // Input column c of the row: the running maximum and its index.
 fn windowTap(c: i32, rb: u32, base: u32, ninf: f32, best: ptr<function, f32>, bi: ptr<function, u32>) {
   let inb = c >= 0 && c < i32(p.W);
-  let v = select(ninf, x[base + rb + select(0u, u32(c), inb)], inb);
-  if (v > *best || isNan(v)) {
-    *best = v;
-    *bi = rb + u32(c);
-  }
+  maxTap(select(ninf, x[base + rb + select(0u, u32(c), inb)], inb), rb + u32(c), best, bi);
 }
 
-// The same outputs as main without the private arrays (`main_flat`): each output reads its own window, with
-// three-row windows spelled out. For SwiftShader, which keeps a private array indexed in a loop in memory,
-// lane by lane, and does not unroll loops (lavapipe unrolls main's loops into registers).
+// One tap of the running maximum (row-major window order, the rule of main), branch-free.
+fn maxTap(v: f32, at: u32, best: ptr<function, f32>, bi: ptr<function, u32>) {
+  let take = v > *best || isNan(v);
+  *best = select(*best, v, take);
+  *bi = select(*bi, at, take);
+}
+
+// The same outputs as main without the private arrays (`main_flat`), for SwiftShader, which keeps a private
+// array indexed in a loop in memory, lane by lane, and does not unroll loops (lavapipe unrolls main's loops into
+// registers). For 3-wide windows of stride 2 (SqueezeNet's pools) the windows of outputs j and j + 1 share a
+// column: each output loads the two new columns of its (up to three) rows and takes the shared one from
+// registers, 6 loads per output instead of 9 (Chromium: forward 128 vs 148 ms, saliency 259 vs 272 ms, same
+// page); the comparisons run branch-free in main's order. Other window shapes read each window in full.
 @compute @workgroup_size(WG)
 fn main_flat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
@@ -114,18 +120,65 @@ fn main_flat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   let ninf = negInf();
   let base = g.nc * p.H * p.W;
   let o = (g.nc * p.Ho + g.oh) * p.Wo + g.ow0;
-  for (var j = 0u; j < g.nOut; j++) {
-    let cs = g.c0 + i32(j * SW);
-    var best = ninf;
-    var bi = g.hs * p.W + u32(max(cs, 0));
-    if (g.he - g.hs == 3u) {
-      windowRow(cs, g.hs * p.W, base, ninf, &best, &bi);
-      windowRow(cs, (g.hs + 1u) * p.W, base, ninf, &best, &bi);
-      windowRow(cs, (g.hs + 2u) * p.W, base, ninf, &best, &bi);
-    } else {
+  if (KW != 3u || SW != 2u) {
+    for (var j = 0u; j < g.nOut; j++) {
+      let cs = g.c0 + i32(j * SW);
+      var best = ninf;
+      var bi = g.hs * p.W + u32(max(cs, 0));
       for (var h = g.hs; h < g.he; h++) { windowRow(cs, h * p.W, base, ninf, &best, &bi); }
+      out[o + j] = best;
+      if (SAVE == 1u) { idx[o + j] = bi; }
     }
+    return;
+  }
+  // Rows r0..r2 of the windows (r1, r2 repeat the last row when the window is clipped; `has1` / `has2` say
+  // whether they count). Column c of row r: value at(rb, c) (−∞ outside the row).
+  let nr = g.he - g.hs;
+  let r0 = g.hs * p.W;
+  let r1 = min(g.hs + 1u, g.he - 1u) * p.W;
+  let r2 = min(g.hs + 2u, g.he - 1u) * p.W;
+  let has1 = nr > 1u;
+  let has2 = nr > 2u;
+  let wLast = i32(p.W) - 1;
+  // The shared column (the first window's first column), carried from output to output.
+  var c = g.c0;
+  var inb = c >= 0 && c <= wLast;
+  var cc = u32(clamp(c, 0, wLast));
+  var s0 = select(ninf, x[base + r0 + cc], inb);
+  var s1 = select(ninf, x[base + r1 + cc], inb);
+  var s2 = select(ninf, x[base + r2 + cc], inb);
+  for (var j = 0u; j < g.nOut; j++) {
+    let c1 = c + 1;
+    let c2 = c + 2;
+    let in1 = c1 >= 0 && c1 <= wLast;
+    let in2 = c2 >= 0 && c2 <= wLast;
+    let u1 = u32(clamp(c1, 0, wLast));
+    let u2 = u32(clamp(c2, 0, wLast));
+    let a1 = select(ninf, x[base + r0 + u1], in1);
+    let a2 = select(ninf, x[base + r0 + u2], in2);
+    let b1 = select(ninf, x[base + r1 + u1], in1 && has1);
+    let b2 = select(ninf, x[base + r1 + u2], in2 && has1);
+    let d1 = select(ninf, x[base + r2 + u1], in1 && has2);
+    let d2 = select(ninf, x[base + r2 + u2], in2 && has2);
+    var best = ninf;
+    var bi = r0 + cc;
+    maxTap(s0, r0 + cc, &best, &bi);
+    maxTap(a1, r0 + u1, &best, &bi);
+    maxTap(a2, r0 + u2, &best, &bi);
+    maxTap(select(ninf, s1, has1), r1 + cc, &best, &bi);
+    maxTap(b1, r1 + u1, &best, &bi);
+    maxTap(b2, r1 + u2, &best, &bi);
+    maxTap(select(ninf, s2, has2), r2 + cc, &best, &bi);
+    maxTap(d1, r2 + u1, &best, &bi);
+    maxTap(d2, r2 + u2, &best, &bi);
     out[o + j] = best;
     if (SAVE == 1u) { idx[o + j] = bi; }
+    // The next window starts at column c + 2: this window's last column.
+    c = c2;
+    inb = in2;
+    cc = u2;
+    s0 = a2;
+    s1 = b2;
+    s2 = d2;
   }
 }
