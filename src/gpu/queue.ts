@@ -81,6 +81,13 @@ export class Queue {
     if (this.idleWaits) this.batchIds.push(k.id);
   }
 
+  /** Record a clear of the first `bytes` bytes of a buffer, in command order. */
+  clear(buf: GPUBuffer, bytes: number): void {
+    this.endPass();
+    this.enc().clearBuffer(buf, 0, bytes);
+    this.pending++;
+  }
+
   /** Record a buffer copy, in command order. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.endPass();

@@ -125,6 +125,12 @@ export class Runtime {
     this.device.queue.writeBuffer(buf, offset, data.buffer, data.byteOffset, data.byteLength);
   }
 
+  /** Zero `bytes` bytes (a multiple of 4) of a buffer, in command order (clearBuffer: a memset, not a dispatch). */
+  clear(buf: GPUBuffer, bytes: number): void {
+    this.check();
+    this.queue.clear(buf, bytes);
+  }
+
   /** Copy bytes between buffers, in command order. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.check();

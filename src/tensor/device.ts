@@ -68,10 +68,13 @@ export class Device {
     return t;
   }
 
-  /** A tensor of `shape` filled with `value` (on the GPU, no upload). */
+  /** A tensor of `shape` filled with `value` (on the GPU, no upload; +0 by clearBuffer, other values by a fill kernel). */
   full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
     const t = emptyLike(this, shape);
-    if (t.size) {
+    if (t.size && Object.is(value, 0)) {
+      // clearBuffer, not a dispatch (Chromium, SwiftShader: saliency 244 vs 253 ms, same page).
+      this.runtime.clear(t.buffer, t.size * 4);
+    } else if (t.size) {
       const n4 = Math.ceil(t.size / 4);
       const k = kernel(this.runtime, 'fill', { WG: 256, E: ITEMS });
       this.runtime.dispatch(k, { y: t.buffer }, { n4, value }, groups1d(Math.ceil(n4 / ITEMS), 256));
