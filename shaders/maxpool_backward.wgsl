@@ -3,13 +3,15 @@
 // with my = ceil(kH / sH) do not overlap (likewise along x), so the outputs split into my·mx classes
 // (oh mod my, ow mod mx) whose windows are pairwise disjoint: within one class no two outputs share an
 // arg-max, and one dispatch per class adds g into gin[arg-max] (zero-filled first) with a plain load and
-// store. Each invocation handles E outputs of one class row.
+// store. Each invocation handles E outputs of one class row. MASK = 1 zeroes g where the pool's output y is <= 0
+// (the ReLU mask of the pooled ReLU output at its arg-max; a NaN passes, as torch's threshold_backward).
 //! params: rows segs Ho Wo HW na nb cy
 //! params: cx my mx
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<u32>;
 @group(0) @binding(2) var<storage, read_write> gin: array<f32>;
-//! const: WG, E
+@group(0) @binding(3) var<storage, read> y: array<f32>;
+//! const: WG, E, MASK
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -27,6 +29,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (b >= p.nb) { return; }
     let o = ob + p.mx * b;
     let gi = plane + idx[o];
-    gin[gi] = gin[gi] + g[o];
+    var v = g[o];
+    if (MASK == 1u) { v = select(v, 0.0, y[o] <= 0.0); }
+    gin[gi] = gin[gi] + v;
   }
 }

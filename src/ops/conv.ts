@@ -104,6 +104,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   const out = emptyLike(x.device, [g.N, g.Cout, g.Ho, g.Wo]);
   forward(rt, g, { x: x.buffer, w, b: b ? b.buffer : null, out: out.buffer, relu, coOff: 0, coTot: g.Cout });
   const inputs = b ? [x, w, b] : [x, w];
+  out.masksGrad = relu;
   return record(out, relu ? 'conv2d_relu' : 'conv2d', inputs, (gy, needs) => {
     const dx = needs[0] ? emptyLike(x.device, x.shape) : null;
     const dw = needs[1] ? emptyLike(x.device, w.shape) : null;
@@ -113,7 +114,9 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
       for (const t of [dw, db]) if (t) rt.write(t.buffer, new Float32Array(t.size));
       return [dx, dw, db];
     }
-    const gm = prepGrad(rt, g, { gy: gy.buffer, y: relu ? out.buffer : null, cOff: 0, cTot: g.Cout, db: db ? db.buffer : null });
+    // A consumer may have applied the ReLU mask already (gy.maskedFor: a max-pool's backward).
+    const mask = relu && gy.maskedFor !== out;
+    const gm = prepGrad(rt, g, { gy: gy.buffer, y: mask ? out.buffer : null, cOff: 0, cTot: g.Cout, db: db ? db.buffer : null });
     const gbuf = gm ? gm.buffer : gy.buffer;
     if (dx) backwardInput(rt, g, { gm: gbuf, w, dx: dx.buffer, acc: false });
     if (dw) backwardWeight(rt, g, { x: x.buffer, gm: gbuf, dw: dw.buffer });
@@ -142,6 +145,8 @@ export function fireExpand(s: Tensor, w1: Tensor, b1: Tensor, w3: Tensor, b3: Te
   const out = emptyLike(s.device, [g1.N, Ct, g1.Ho, g1.Wo]);
   forward(rt, g1, { x: s.buffer, w: w1, b: b1.buffer, out: out.buffer, relu: true, coOff: 0, coTot: Ct });
   forward(rt, g3, { x: s.buffer, w: w3, b: b3.buffer, out: out.buffer, relu: true, coOff: E1, coTot: Ct });
+  // Its backward masks (and compacts the two channel slices) whether or not gy comes masked.
+  out.masksGrad = true;
   return record(out, 'fireExpand', [s, w1, b1, w3, b3], (gy, needs) => {
     const dev = s.device;
     const ds = needs[0] ? emptyLike(dev, s.shape) : null;

@@ -94,16 +94,20 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
     idx.release();
     return out;
   }
-  return record(out, 'maxPool2d', [x], (g) => {
+  return record(out, 'maxPool2d', [x], (g, _needs, free) => {
     // Zero-filled, then one scatter dispatch per class of pairwise disjoint windows (see maxpool_backward.wgsl).
     const gin = g.device.zeros(inShape);
+    // x a ReLU output whose gradient goes only to its producer's mask: zero g where the pool's output (x at the
+    // arg-max) is <= 0 while scattering, so gin is masked already and the producer skips its mask pass.
+    const mask = free[0] && x.masksGrad;
+    if (mask) gin.maskedFor = x;
     const [N, C, H, W] = inShape;
     const Ho = outShape[2];
     const Wo = outShape[3];
     if (gin.size && g.size) {
       const my = Math.ceil(q.kH / q.sH);
       const mx = Math.ceil(q.kW / q.sW);
-      const kb = kernel(rt, 'maxpool_backward', { WG: MAXPOOL_WG, E: MAXPOOL_BWD_E });
+      const kb = kernel(rt, 'maxpool_backward', { WG: MAXPOOL_WG, E: MAXPOOL_BWD_E, MASK: mask ? 1 : 0 });
       for (let cy = 0; cy < Math.min(my, Ho); cy++) {
         for (let cx = 0; cx < Math.min(mx, Wo); cx++) {
           const na = Math.ceil((Ho - cy) / my);
@@ -111,7 +115,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
           const rows = N * C * na;
           const segs = Math.ceil(nb / MAXPOOL_BWD_E);
           const u = { rows, segs, Ho, Wo, HW: H * W, na, nb, cy, cx, my, mx };
-          rt.dispatch(kb, { g: g.buffer, idx: idx.buffer, gin: gin.buffer }, u, groups1d(rows * segs, MAXPOOL_WG));
+          rt.dispatch(kb, { g: g.buffer, idx: idx.buffer, gin: gin.buffer, y: mask ? out.buffer : g.buffer }, u, groups1d(rows * segs, MAXPOOL_WG));
         }
       }
     }

@@ -8,7 +8,12 @@ import type { Tensor } from './tensor.js';
 
 /** Something a node keeps alive until its output is disposed (e.g. max-pool arg-max indices). */
 export interface Saved { dispose(): void }
-export type BackwardFn = (grad: Tensor, needs: readonly boolean[]) => readonly (Tensor | null | undefined)[];
+/**
+ * needs[i]: input i requires a gradient. free[i]: and that gradient goes only to the backward of the op that
+ * computed input i (no caller asked for it, no .grad keeps it), so a rule may hand over a gradient that the
+ * producer would transform anyway, already transformed (a ReLU mask: see Tensor.masksGrad / maskedFor).
+ */
+export type BackwardFn = (grad: Tensor, needs: readonly boolean[], free: readonly boolean[]) => readonly (Tensor | null | undefined)[];
 export interface GradNode { op: string; inputs: readonly Tensor[]; backward: BackwardFn; saved: Saved[] }
 
 let gradEnabled = true;
@@ -77,20 +82,21 @@ function runBackward(root: Tensor, seed: Tensor | undefined, want: Set<Tensor> |
   const results = new Map<Tensor, Tensor>();
   noGrad(() => {
     const grads = new Map<Tensor, Tensor>([[root, seed ? seed.reshape(root.shape) : device.full(root.shape, 1)]]);
+    const isWanted = (t: Tensor) => (want ? want.has(t) : !t.node || t.retainsGrad);
     const order = topoOrder(root);
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      const wanted = want ? want.has(t) : !t.node || t.retainsGrad;
+      const wanted = isWanted(t);
       if (wanted && want) results.set(t, g);
       else if (wanted) {
         const old = t.grad;
         t.grad = keep(old ? device.addSame(old, g) : g.detach());
         old?.dispose();
       }
-      if (t.node) propagate(t.node, g, grads);
+      if (t.node) propagate(t.node, g, grads, isWanted);
       if (!(wanted && want)) g.dispose();
     }
     for (const g of grads.values()) g.dispose();
@@ -99,14 +105,15 @@ function runBackward(root: Tensor, seed: Tensor | undefined, want: Set<Tensor> |
 }
 
 /** Runs one node's backward and adds the input gradients into `grads`. */
-function propagate(node: GradNode, g: Tensor, grads: Map<Tensor, Tensor>): void {
+function propagate(node: GradNode, g: Tensor, grads: Map<Tensor, Tensor>, isWanted: (t: Tensor) => boolean): void {
   for (const inp of node.inputs) {
     if (inp.disposed) {
       throw new Error(`backward(): ${node.op} needs its input of shape ${fmtShape(inp.shape)}, which was disposed (by tidy() or dispose()); call backward() inside the tidy() that built the graph, or keep() the intermediates`);
     }
   }
   const needs = node.inputs.map((i) => i.requiresGrad);
-  const gin = node.backward(g, needs);
+  const free = node.inputs.map((i) => i.requiresGrad && !!i.node && !isWanted(i));
+  const gin = node.backward(g, needs, free);
   const seen = new Set<Tensor>();
   node.inputs.forEach((inp, i) => {
     let gi = gin[i];
@@ -114,6 +121,7 @@ function propagate(node: GradNode, g: Tensor, grads: Map<Tensor, Tensor>): void 
       if (gi && gi !== g && !seen.has(gi)) gi.dispose();
       return;
     }
+    const masked = gi.maskedFor;
     if (gi === g || seen.has(gi)) gi = gi.detach(); // a shared view, so each owner can dispose its own
     seen.add(gi);
     if (gi.size !== inp.size) throw new Error(`internal: backward of ${node.op} gave a gradient of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(inp.shape)}`);
@@ -122,9 +130,13 @@ function propagate(node: GradNode, g: Tensor, grads: Map<Tensor, Tensor>): void 
       gi.dispose();
       gi = r;
     }
+    gi.maskedFor = masked;
     const prev = grads.get(inp);
     if (prev) {
-      grads.set(inp, inp.device.addSame(prev, gi));
+      // A sum is masked only if both parts are.
+      const sum = inp.device.addSame(prev, gi);
+      sum.maskedFor = prev.maskedFor === gi.maskedFor ? gi.maskedFor : null;
+      grads.set(inp, sum);
       prev.dispose();
       gi.dispose();
     } else grads.set(inp, gi);

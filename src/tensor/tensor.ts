@@ -48,6 +48,14 @@ export class Tensor implements Scoped {
   /** Optional name, used in error messages and gradient traces. */
   name?: string;
   retainsGrad = false;
+  /**
+   * @internal A fused ReLU's output: the backward of the op that computed it starts by zeroing its gradient
+   * where it is <= 0 (a NaN passes). A consumer whose own backward can zero that gradient for free may do so
+   * and mark it with `maskedFor`; the producer then skips the pass (see GradNode's `free` in autograd.ts).
+   */
+  masksGrad = false;
+  /** @internal On a gradient: already zero wherever this tensor (a `masksGrad` output) is <= 0. */
+  maskedFor: Tensor | null = null;
   /** @internal */ _scope: Set<Scoped> | null = null;
   private storage: Storage | null;
 

@@ -95,7 +95,7 @@ function engineVariants(device: Device): Variant[] {
   v('blur', { WG: 256, RC: 0, E }, 'adjoint');
   for (const entry of ['main', 'backward']) v('clamp_channels', { WG: 256, E }, entry);
   for (let KW = 1; KW <= 4; KW++) for (let SW = 1; SW <= 4; SW++) for (const SAVE of [0, 1]) for (const entry of ['main', 'main_flat']) v('maxpool', { KW, SW, TPO: 8, SAVE, WG: 64 }, entry);
-  v('maxpool_backward', { WG: 64, E: 4 });
+  for (const MASK of [0, 1]) v('maxpool_backward', { WG: 64, E: 4, MASK });
   for (const entry of ['main', 'backward', 'broadcast']) v('avgpool', { WG: 256 }, entry);
   // Convolution: the helper kernels, then the tiled bodies with every channel block and pixel tile.
   for (const TC of [4, 8, 12, 16, 32]) v('conv2d_pack', { WG: 64, TC });

@@ -1,6 +1,7 @@
 import { describe, it, expect, vi } from 'vitest';
 import { getDevice, randn, relErr, finiteDiff } from '../helpers/device.js';
-import { maxPool2d, avgPool2d, globalAvgPool2d, grad, noGrad, sum, mul, tidy, poolTuning, type Tensor, type Device } from '../../src/index.js';
+import { maxPool2d, avgPool2d, globalAvgPool2d, conv2d, grad, noGrad, sum, mul, tidy, poolTuning, type Tensor, type Device } from '../../src/index.js';
+import { conv2dCpu, conv2dBackwardCpu } from '../../src/ops/cpu/conv.js';
 import {
   maxPool2dCpu, maxPool2dBackwardCpu, avgPool2dCpu, avgPool2dBackwardCpu, globalAvgPool2dCpu, globalAvgPool2dBackwardCpu,
   type Pool2dParams,
@@ -40,6 +41,50 @@ const CASES: [Shape4, number, number, number, boolean][] = [
 ];
 
 describe('maxPool2d', () => {
+  it('folds the ReLU mask of a pooled conv output into its scatter, unless that gradient is asked for', async () => {
+    const d = await getDevice();
+    // conv1-like: ReLU conv (a negative bias: many zeros, whole windows at 0), 3/2 ceil pool.
+    const N = 2, Cin = 2, H = 9, W = 11, Cout = 3;
+    const s = { N, Cin, H, W, Cout, KH: 3, KW: 3, stride: 2, pad: 0, Ho: 4, Wo: 5 };
+    const xv = randn(N * Cin * H * W, 310);
+    const wv = randn(Cout * Cin * 9, 311);
+    const bv = Float32Array.from([-0.8, -0.2, -1.5]);
+    const pool = { kernel: 3, stride: 2, ceilMode: true };
+    const yCpu = conv2dCpu(xv, wv, bv, s, 'relu');
+    const p = maxPool2dCpu(yCpu, [N, Cout, s.Ho, s.Wo], params(3, 2, 0, true));
+    const r = randn(p.out.length, 312);
+    const gy = maxPool2dBackwardCpu(r, p.idx, [N, Cout, s.Ho, s.Wo], p.shape);
+    const dxRef = conv2dBackwardCpu(xv, wv, gy, s, yCpu).dx;
+    expect(yCpu.filter((v) => v === 0).length).toBeGreaterThan(yCpu.length / 3);
+    // The true gradient of the ReLU output is nonzero at some of its zeros (arg-max of an all-zero window).
+    expect(gy.some((v, i) => v !== 0 && yCpu[i] === 0)).toBe(true);
+    const run = async (askY: boolean) => {
+      const spy = vi.spyOn(d.runtime, 'kernel');
+      const [dx, dy] = tidy(() => {
+        const x = d.tensor(xv, [N, Cin, H, W], { requiresGrad: true });
+        const y = conv2d(x, d.tensor(wv, [Cout, Cin, 3, 3]), d.tensor(bv, [Cout]), { stride: 2, activation: 'relu' });
+        const out = maxPool2d(y, pool);
+        const gs = grad(out, askY ? [x, y] : [x], d.tensor(r, out.shape));
+        return [gs[0], gs[1] ?? null];
+      });
+      const names = spy.mock.calls.map((a) => a[0].name);
+      spy.mockRestore();
+      const res = { dx: await dx.toArray(), dy: dy ? await dy.toArray() : null, names };
+      dx.dispose();
+      dy?.dispose();
+      return res;
+    };
+    const folded = await run(false);
+    expect(relErr(folded.dx, dxRef)).toBeLessThan(1e-5);
+    expect(folded.names).not.toContain('conv2d_relu_mask');
+    expect(folded.names.filter((n) => n.startsWith('conv2d_bias_grad'))).toEqual([]);
+    // Asking for the ReLU output's gradient: it is the true (unmasked) one, and the conv masks as before.
+    const asked = await run(true);
+    expect(relErr(asked.dy!, gy)).toBeLessThan(1e-6);
+    expect(relErr(asked.dx, dxRef)).toBeLessThan(1e-5);
+    expect(asked.names.some((n) => n === 'conv2d_relu_mask' || n === 'conv2d_bias_grad')).toBe(true);
+  });
+
   it('matches golden PyTorch values (3/2, padding 1, ceil mode on 7x9)', async () => {
     const d = await getDevice();
     const x = Float32Array.from({ length: 63 }, (_, i) => Math.sin(i * 0.37 + 0.1) * 2);
