@@ -132,7 +132,7 @@ fn main_flat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     return;
   }
   // Rows r0..r2 of the windows (r1, r2 repeat the last row when the window is clipped; `has1` / `has2` say
-  // whether they count). Column c of row r: value at(rb, c) (−∞ outside the row).
+  // whether they count). Columns outside the row read a clamped address and count as −∞.
   let nr = g.he - g.hs;
   let r0 = g.hs * p.W;
   let r1 = min(g.hs + 1u, g.he - 1u) * p.W;
@@ -142,7 +142,7 @@ fn main_flat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   let wLast = i32(p.W) - 1;
   // The shared column (the first window's first column), carried from output to output.
   var c = g.c0;
-  var inb = c >= 0 && c <= wLast;
+  let inb = c >= 0 && c <= wLast;
   var cc = u32(clamp(c, 0, wLast));
   var s0 = select(ninf, x[base + r0 + cc], inb);
   var s1 = select(ninf, x[base + r1 + cc], inb);
@@ -175,7 +175,6 @@ fn main_flat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     if (SAVE == 1u) { idx[o + j] = bi; }
     // The next window starts at column c + 2: this window's last column.
     c = c2;
-    inb = in2;
     cc = u2;
     s0 = a2;
     s1 = b2;

@@ -57,8 +57,9 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * gradient 289 vs 307 ms (16 x 4), summed over each family's SqueezeNet shapes at batch 1. SwiftShader runs a
  * workgroup's invocations as 4-wide SIMD on CPU threads and keeps fewer accumulators in registers than lavapipe.
  * `pool`: poolTuning for the adapter (SwiftShader: the max-pool without private arrays, −12 ms of a 380 ms
- * saliency pass, `window.B.tileAB` in bench/browser; since it carries the shared window column, 259 vs 272 ms). `conv`: convTuning switches (SwiftShader: one tap at a
- * time, not three-tap rows: saliency 279 vs 287 ms, forward 146 vs 150 ms, same page; the rows are lavapipe's win).
+ * saliency pass, `window.B.tileAB` in bench/browser; since it carries the shared window column, 259 vs 272 ms).
+ * `conv`: convTuning switches (SwiftShader: one tap at a time, not three-tap rows: saliency 279 vs 287 ms,
+ * forward 146 vs 150 ms, same page; the rows are lavapipe's win).
  * forwardStrided (conv1) 16 x 4: forward 146 vs 150 ms against 32 x 4 (`window.B.tileAB`, same page). The
  * stride-1 input gradients through the forward kernel (inputGradAsForward): saliency 274 vs 280 ms, same page.
  * Since conv2d_forward runs one flat (input channel, kernel row) loop, the stride-1 forward takes the wide 16 x 8
