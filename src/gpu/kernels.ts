@@ -99,11 +99,6 @@ export class KernelCache {
     return this.uniforms.size;
   }
 
-  /** Pipelines built so far (each a shader compile in the driver). */
-  get built(): number {
-    return this.kernels.size;
-  }
-
   /** The pipeline of `shader`'s entry point, built on first use (keyed by the hash of the composed source). */
   get(shader: Shader, entryPoint = 'main'): Kernel {
     let entries = this.byShader.get(shader);

@@ -7,7 +7,6 @@ import { KernelCache, type BufferArg, type Kernel, type Params } from './kernels
 import { Profiler, type KernelTiming } from './profiler.js';
 import { Queue } from './queue.js';
 
-export { nextWaitEstimate, WAIT_WINDOW } from './queue.js';
 import { Staging } from './readback.js';
 import { MAP_READ } from './usage.js';
 import type { Shader } from './compose.js';
@@ -47,7 +46,7 @@ export class Runtime {
     if (this.error) throw this.error;
   }
 
-  /** Sleep through most of each wait instead of letting dawn.node spin (on by default on CPU adapters; see Queue). */
+  /** Poll dawn.node about once per millisecond in waits instead of letting it spin (on for CPU adapters in Node; see Queue). */
   get idleWaits(): boolean {
     return this.queue.idleWaits;
   }
@@ -146,14 +145,12 @@ export class Runtime {
     const retired = this.kernels.takeRetired();
     this.flush();
     await this.awaitChecks();
-    const w = await this.queue.beforeWait();
     try {
-      await staging.mapAsync(MAP_READ, 0, size);
+      await this.queue.wait(() => staging.mapAsync(MAP_READ, 0, size));
     } catch (e) {
       this.check();
       throw new Error(`GPU read-back failed: ${(e as Error).message}`);
     }
-    this.queue.afterWait(w);
     for (const r of retired) r.destroy(); // their commands were submitted above and have finished
     const out = staging.getMappedRange(0, size).slice(0, bytes);
     staging.unmap();
@@ -166,9 +163,7 @@ export class Runtime {
   async sync(): Promise<void> {
     const retired = this.kernels.takeRetired();
     this.flush();
-    const w = await this.queue.beforeWait();
-    await this.device.queue.onSubmittedWorkDone();
-    this.queue.afterWait(w);
+    await this.queue.wait(() => this.device.queue.onSubmittedWorkDone());
     for (const r of retired) r.destroy();
     await this.awaitChecks();
     this.check();
@@ -185,11 +180,7 @@ export class Runtime {
 
   /** The compute pipeline of a composed shader's entry point (cached; bindings reflected from the WGSL). */
   kernel(shader: Shader, entryPoint = 'main'): Kernel {
-    const built = this.kernels.built;
-    const k = this.kernels.get(shader, entryPoint);
-    // A pipeline compile inside a batch makes its time no estimate of the next runs (see Queue.idleWaits).
-    if (this.kernels.built !== built) this.queue.markCold();
-    return k;
+    return this.kernels.get(shader, entryPoint);
   }
 
   /**
