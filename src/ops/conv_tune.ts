@@ -39,7 +39,7 @@ const CANDIDATES: Record<Exclude<TileName, 'backwardWeight'>, ConvTile[]> = {
   forward: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 8 }, { wg: 64, tc: 16, tp: 4 }, ...GEMM],
   forwardStrided: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 8, tp: 4 }, ...GEMM],
   pointwise: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }, ...GEMM],
-  backwardInput: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }, ...GEMM],
+  backwardInput: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 8 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }, ...GEMM],
   pointwiseBackward: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }, ...GEMM],
 };
 

@@ -64,6 +64,11 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * stride-1 input gradients through the forward kernel (inputGradAsForward): saliency 274 vs 280 ms, same page.
  * Since conv2d_forward runs one flat (input channel, kernel row) loop, the stride-1 forward takes the wide 16 x 8
  * tile: saliency 267 vs 279 ms and 228 vs 237 ms (two pages); the input gradients keep 16 x 4 (16 x 8: 257 vs 249).
+ * Workgroups of 16 lanes instead of 64 (SwiftShader hands whole workgroups to its threads, and the 13 x 13 layers
+ * had only 2-7 of 64 lanes: one thread got twice the other's work): saliency 265 vs 273 ms median, 244 vs 263
+ * min, forward 141 vs 144 ms (same page, 12 rounds; two earlier pages 273 vs 284 and 255 vs 273 ms). With
+ * them, the stride-1 input gradients take the wide 16 x 8 tile too: saliency 257 vs 271 and 281 vs 293 ms
+ * median (two pages, 10-12 rounds).
  */
 const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning>; conv?: Partial<Pick<typeof convTuning, 'rowTaps' | 'inputGradAsForward'>> }[] = [
   {
@@ -71,11 +76,11 @@ const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<
     pool: { flat: true },
     conv: { rowTaps: false, inputGradAsForward: true },
     tiles: {
-      forward: { wg: 64, tc: 16, tp: 8 },
-      forwardStrided: { wg: 64, tc: 16, tp: 4 },
-      pointwise: { wg: 64, tc: 32, tp: 4 },
-      backwardInput: { wg: 64, tc: 16, tp: 4 },
-      pointwiseBackward: { wg: 64, tc: 16, tp: 4 },
+      forward: { wg: 16, tc: 16, tp: 8 },
+      forwardStrided: { wg: 16, tc: 16, tp: 4 },
+      pointwise: { wg: 16, tc: 32, tp: 4 },
+      backwardInput: { wg: 16, tc: 16, tp: 8 },
+      pointwiseBackward: { wg: 16, tc: 16, tp: 4 },
     },
   },
 ];

@@ -257,6 +257,29 @@ describe('conv2d on the GPU', () => {
     expect(bwdInput).toEqual([]);
   }, 300_000);
 
+  it('the wide input-gradient tile (backwardInput tp 8) gives the CPU results through the forward kernel and through the phases (as tp 4)', async () => {
+    const d = await getDevice();
+    convTuning.colBelowCin = 0;
+    Object.assign(tileTable(d.runtime).backwardInput, { wg: 16, tc: 16, tp: 8 });
+    const sel = CASES.filter((c) => c.KH * c.KW > 1);
+    expect(sel.some((c) => c.stride > 1)).toBe(true); // strided: the phase kernel even with inputGradAsForward
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    for (const [j, asForward] of [true, false].entries()) {
+      convTuning.inputGradAsForward = asForward;
+      for (let i = 0; i < sel.length; i++) {
+        const v = data(sel[i], 1800 + 10 * j + i);
+        checkAgainstCpu(sel[i], v, await runGpu(d, sel[i], v));
+      }
+    }
+    const calls = spy.mock.calls.map((a) => a[0]);
+    spy.mockRestore();
+    // Wide forward pipelines ran input gradients (ACC or not) and every phase kernel ran with TP 4.
+    expect(calls.some((k) => k.name.startsWith('conv2d_forward+') && k.consts.WIDE && k.consts.WG === 16)).toBe(true);
+    const phases = calls.filter((k) => k.name.startsWith('conv2d_backward_input+'));
+    expect(phases.length).toBeGreaterThan(0);
+    for (const k of phases) expect(k.consts.TP).toBe(4);
+  }, 300_000);
+
   it('input gradient alone: the ReLU mask runs as the flat vec4 pass when the runs are vec4-aligned', async () => {
     const d = await getDevice();
     const spy = vi.spyOn(d.runtime, 'kernel');
@@ -291,7 +314,7 @@ describe('conv2d on the GPU', () => {
     tileTable(d.runtime).forward.tc = 6;
     const x = d.tensor(new Float32Array(2 * 9 * 9), [1, 2, 9, 9]);
     const w = d.tensor(new Float32Array(3 * 2 * 9), [3, 2, 3, 3]);
-    expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16, 32\}, 1 <= tp <= 4 \(or 8 for 'forward' and the pointwise kernels\)/);
+    expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16, 32\}, 1 <= tp <= 4 \(or 8 for 'forward', 'backwardInput' and the pointwise kernels\)/);
     dispose(x, w);
   });
 

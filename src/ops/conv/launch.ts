@@ -308,6 +308,7 @@ export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: T
     return;
   }
   const tile = tileFor(rt, 'backwardInput', g.Cin);
+  if (tile.tp === 8) tile.tp = 4; // the wide tile is the forward kernel's (above); this kernel takes up to 4
   const tap = tapVariant(rt, tile);
   const wp = packedWeight(rt, w, { C: g.Cin, K: g.Cout * KK, KK, sC: KK, sA: g.Cin * KK, sB: 1 }, tile.tc);
   const s = g.stride;
