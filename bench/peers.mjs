@@ -6,7 +6,10 @@
 //          (SqueezeNet 1.1 written with tfjs ops: bench/tfjs_squeezenet.mjs)
 //   torch  PyTorch on the CPU (bench/torch_peer.py under /usr/bin/python3, 2 threads), when available
 // Workloads: forward and saliency at each batch size (default 1 and 5); fooling iteration and class-
-// visualization step at the first. Every run awaits a read-back of its result; median (and min) over --runs
+// visualization step at the first. Saliency and the class-visualization step differentiate each image's one
+// class score (gradsight's SqueezeNet.classScores and TfjsSqueezeNet.classScores: the classifier conv for that
+// class only), the fooling step all logits (it needs the top one), on both sides; PyTorch computes all logits
+// everywhere. Every run awaits a read-back of its result; median (and min) over --runs
 // after --warmup. The ratio is tfjs ms / ours ms (above 1: gradsight is faster). All three use the same weights:
 // ../shared/weights/squeezenet1_1.pth when present (tfjs gets the tensors transposed to its layout), else
 // random N(0, 0.05). Ours and tfjs alternate per batch size, so slow drifts in machine load hit both.
@@ -45,22 +48,30 @@ async function checkAgreement(tf, net, dict) {
     const x = randn(3 * 224 * 224, 99);
     const model = g.SqueezeNet.fromStateDict(d, dict);
     const xt = d.tensor(x, [1, 3, 224, 224]);
-    const y = g.tidy(() => model.logits(xt));
+    const cls = [1];
+    const [y, sc] = g.tidy(() => [model.logits(xt), model.classScores(xt, cls)]);
     const a = await y.toArray();
-    g.dispose([xt, y]);
+    const sa = (await sc.toArray())[0];
+    g.dispose([xt, y, sc]);
     model.dispose();
-    const yt = tf.tidy(() => net.forward(tf.transpose(tf.tensor4d(x, [1, 3, 224, 224]), [0, 2, 3, 1])));
+    const [yt, st] = tf.tidy(() => {
+      const xn = tf.transpose(tf.tensor4d(x, [1, 3, 224, 224]), [0, 2, 3, 1]);
+      return [net.forward(xn), net.classScores(xn, tf.tensor1d(cls, 'int32'))];
+    });
     const b = await yt.data();
-    yt.dispose();
+    const sb = (await st.data())[0];
+    tf.dispose([yt, st]);
     let maxAbs = 0, scale = 0;
     for (let i = 0; i < a.length; i++) {
       maxAbs = Math.max(maxAbs, Math.abs(a[i] - b[i]));
       scale = Math.max(scale, Math.abs(a[i]));
     }
-    if (!(maxAbs <= 1e-3 * Math.max(1, scale))) {
-      throw new Error(`the tfjs SqueezeNet does not match gradsight's (max |Δlogit| ${maxAbs} for logits up to ${scale}): the comparison would be meaningless`);
+    // The one-class score both sides differentiate in saliency and class visualization: logit 1 itself.
+    const scoreDiff = Math.max(Math.abs(sa - sb), Math.abs(sa - a[cls[0]]));
+    if (!(maxAbs <= 1e-3 * Math.max(1, scale)) || !(scoreDiff <= 1e-3 * Math.max(1, scale))) {
+      throw new Error(`the tfjs SqueezeNet does not match gradsight's (max |Δlogit| ${maxAbs}, |Δ class score| ${scoreDiff} for logits up to ${scale}): the comparison would be meaningless`);
     }
-    return { maxAbs, scale };
+    return { maxAbs, scale, scoreDiff };
   } finally {
     d.destroy();
   }
@@ -96,7 +107,7 @@ export async function run(argv) {
 
   // The peer must compute the same network: compare its logits with gradsight's on one image.
   const agree = await checkAgreement(tf, net, dict);
-  log(`  tfjs vs gradsight logits on one image: max |Δ| ${agree.maxAbs.toExponential(2)} (largest |logit| ${agree.scale.toFixed(2)})`);
+  log(`  tfjs vs gradsight logits on one image: max |Δ| ${agree.maxAbs.toExponential(2)} (largest |logit| ${agree.scale.toFixed(2)}); one-class score (classScores) vs the logit: |Δ| ${agree.scoreDiff.toExponential(2)}`);
 
   const rows = {};
   let adapter = null;
@@ -149,7 +160,7 @@ export async function run(argv) {
     return;
   }
   console.log(`\ngradsight vs TensorFlow.js ${tf.version_core} (webgpu) on ${adapterLine(adapter ?? tfa)}${torch ? ` vs PyTorch ${torch.torch} (CPU, ${torch.threads} threads)` : ''}; ${today()}`);
-  console.log(`median ms of ${runs} runs after ${warmup} warm-up, each awaiting its result; weights: ${weights}; tfjs and gradsight logits agree to ${agree.maxAbs.toExponential(1)}; ${machineLine()}`);
+  console.log(`median ms of ${runs} runs after ${warmup} warm-up, each awaiting its result; saliency and class-viz with one-class scores for gradsight and tfjs, all logits for PyTorch; weights: ${weights}; tfjs and gradsight logits agree to ${agree.maxAbs.toExponential(1)}; ${machineLine()}`);
   table(
     ['workload', 'ours ms', 'tfjs ms', 'tfjs/ours', 'tfjs/ours (min)', ...(torch ? ['torch ms', 'torch/ours'] : [])],
     out.map((r) => [r.workload, r.ours_ms, r.tfjs_ms, r.tfjs_over_ours, r.tfjs_over_ours_min, ...(torch ? [r.torch_ms, r.torch_over_ours] : [])]),

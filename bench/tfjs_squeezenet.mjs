@@ -178,8 +178,8 @@ export class TfjsSqueezeNet {
     return tf.maxPool(x, 3, 2, 'valid');
   }
 
-  /** logits [N, 1000] for x [N, H, W, 3] (normalized). */
-  forward(x) {
+  /** The last fire module's output [N, h, w, 512] for x [N, H, W, 3] (normalized). */
+  features(x) {
     const tf = this.tf;
     let h = this.conv(x, 'features.0', 2);
     for (const [i] of FIRES) {
@@ -187,8 +187,27 @@ export class TfjsSqueezeNet {
       const s = this.conv(h, `features.${i}.squeeze`);
       h = tf.concat([this.conv(s, `features.${i}.expand1x1`), this.conv(s, `features.${i}.expand3x3`, 1, 'same')], 3);
     }
-    h = this.conv(h, 'classifier.1');
-    return tf.mean(h, [1, 2]);
+    return h;
+  }
+
+  /** logits [N, 1000] for x [N, H, W, 3] (normalized). */
+  forward(x) {
+    return this.tf.mean(this.conv(this.features(x), 'classifier.1'), [1, 2]);
+  }
+
+  /**
+   * Each image's score of one class ([N]; `idx` an int32 tensor [N] of class ids), as gradsight's
+   * SqueezeNet.classScores: relu(Σ_c h·W[:, cᵢ] + b[cᵢ]) averaged over positions — the classifier conv for the
+   * one class only instead of all 1000 logits.
+   */
+  classScores(x, idx) {
+    const tf = this.tf;
+    const n = x.shape[0];
+    const h = this.features(x); // [N, h, w, 512]
+    const w = tf.transpose(tf.gather(tf.reshape(this.p.get('classifier.1.weight'), [512, -1]), idx, 1)); // [N, 512]
+    const b = tf.gather(this.p.get('classifier.1.bias'), idx); // [N]
+    const s = tf.relu(tf.add(tf.sum(tf.mul(h, tf.reshape(w, [n, 1, 1, 512])), 3), tf.reshape(b, [n, 1, 1])));
+    return tf.mean(s, [1, 2]);
   }
 
   dispose() {
@@ -229,10 +248,12 @@ function gaussianBlur(tf, x, sigma) {
  * The workloads of `gradsight bench`, in tfjs: each is an async function that runs one step and awaits a
  * read-back of its result.
  *   forward:      logits
- *   saliency:     |∂(Σ score[i, yᵢ]) / ∂x| max over channels ([N, H, W])
+ *   saliency:     |∂(Σ score[i, yᵢ]) / ∂x| max over channels ([N, H, W]); the scores by classScores (the
+ *                 one-class shortcut, as gradsight's saliency)
  *   foolingIter:  x ← clamp(x + g / ‖g‖₂ · active) per image (one step of src/viz/fooling.ts; g of the target
- *                 scores, active = not yet classified as the target)
- *   classvizStep: roll, ∂(score − λ‖x‖²)/∂x, x + lr·g, roll back, clamp, blur (a step that blurs, like step 0)
+ *                 scores, active = not yet classified as the target: all logits, as gradsight's fooling step)
+ *   classvizStep: roll, ∂(score − λ‖x‖²)/∂x, x + lr·g, roll back, clamp, blur (a step that blurs, like step 0;
+ *                 the score by classScores, as gradsight's class visualization)
  */
 export function tfjsWorkloads(tf, net, batch, { size = 224, seed = 3 } = {}) {
   const n = batch;
@@ -241,11 +262,11 @@ export function tfjsWorkloads(tf, net, batch, { size = 224, seed = 3 } = {}) {
   const onehot = tf.keep(tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(targets, 'int32'), 1000), 'float32')));
   const lo = tf.keep(tf.tensor4d(LO, [1, 1, 1, 3]));
   const hi = tf.keep(tf.tensor4d(HI, [1, 1, 1, 3]));
-  const scoreFn = (xi) => tf.sum(tf.mul(net.forward(xi), onehot));
-  const gradFn = tf.grad(scoreFn);
+  const idx = tf.keep(tf.tensor1d(targets, 'int32'));
+  const gradFn = tf.grad((xi) => tf.sum(net.classScores(xi, idx)));
   const x1 = tf.keep(tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]));
-  const onehot1 = tf.keep(tf.slice(onehot, [0, 0], [1, -1]));
-  const cvGrad = tf.grad((xi) => tf.sub(tf.sum(tf.mul(net.forward(xi), onehot1)), tf.mul(tf.sum(tf.square(xi)), 1e-3)));
+  const idx1 = tf.keep(tf.slice(idx, [0], [1]));
+  const cvGrad = tf.grad((xi) => tf.sub(tf.sum(net.classScores(xi, idx1)), tf.mul(tf.sum(tf.square(xi)), 1e-3)));
   let jit = 0;
   return {
     async forward() {
@@ -289,7 +310,7 @@ export function tfjsWorkloads(tf, net, batch, { size = 224, seed = 3 } = {}) {
       y.dispose();
     },
     dispose() {
-      tf.dispose([x, onehot, lo, hi, x1, onehot1]);
+      tf.dispose([x, onehot, idx, lo, hi, x1, idx1]);
     },
   };
 }

@@ -82,31 +82,13 @@ async function tfjsEngine(dict: Map<string, StateTensor>): Promise<Runner & { ve
     if (!t) xs.set(n, (t = tf.keep(tf.tidy(() => tf.transpose(tf.tensor4d(input(n), [n, 3, SIZE, SIZE]), [0, 2, 3, 1])))));
     return t;
   };
-  /** features [N, 13, 13, 512] (net.forward without the classifier) */
-  const features = (xi: tf.Tensor4D) => {
-    let h = net.conv(xi, 'features.0', 2);
-    for (const i of [3, 4, 6, 7, 9, 10, 11, 12]) {
-      if ([2, 5, 8].includes(i - 1)) h = net.pool(h);
-      const s = net.conv(h, `features.${i}.squeeze`);
-      h = tf.concat([net.conv(s, `features.${i}.expand1x1`), net.conv(s, `features.${i}.expand3x3`, 1, 'same')], 3);
-    }
-    return h;
-  };
   const grads = new Map<number, (xi: tf.Tensor) => tf.Tensor>();
   const gradOf = (n: number) => {
     let g = grads.get(n);
     if (!g) {
       const idx = tf.keep(tf.tensor1d(classesOf(n), 'int32'));
-      const wAll = net.p.get('classifier.1.weight'); // [1, 1, 512, 1000]
-      const bAll = net.p.get('classifier.1.bias');
-      // The one-class shortcut, as gradsight's classScores: relu(Σ_c h·W[:, cᵢ] + b[cᵢ]) averaged over positions.
-      g = tf.grad((xi: tf.Tensor) => {
-        const h = features(xi as tf.Tensor4D); // [N, 13, 13, 512]
-        const w = tf.transpose(tf.gather(tf.reshape(wAll, [512, 1000]), idx, 1)); // [N, 512]
-        const b = tf.gather(bAll, idx); // [N]
-        const s = tf.relu(tf.add(tf.sum(tf.mul(h, tf.reshape(w, [n, 1, 1, 512])), 3), tf.reshape(b, [n, 1, 1])));
-        return tf.sum(tf.mean(s, [1, 2]));
-      });
+      // The one-class shortcut, as gradsight's classScores (bench/tfjs_squeezenet.mjs).
+      g = tf.grad((xi: tf.Tensor) => tf.sum(net.classScores(xi, idx)));
       grads.set(n, g);
     }
     return g;
