@@ -71,12 +71,36 @@ function reflect(shader: Shader): ReflectInfo {
   return info;
 }
 
+/**
+ * FNV-1a over `n` words, two independent 32-bit lanes folded into one number below 2^53: the key of a word
+ * sequence in a Map (the caller keeps the words and compares them on a hit, so a collision is only a miss).
+ */
+function hashWords(w: Uint32Array, n: number): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ n;
+  for (let i = 0; i < n; i++) {
+    const v = w[i];
+    a = Math.imul(a ^ v, 0x01000193);
+    b = Math.imul(b ^ (v + 0x9e3779b9), 0x01000193);
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+}
+
+function sameWords(a: Uint32Array, b: Uint32Array, n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class KernelCache {
   private kernels = new Map<string, Kernel>();
   /** The same pipelines by Shader object and entry point (the lookup on every dispatch). */
   private byShader = new WeakMap<Shader, Map<string, Kernel>>();
-  /** Parameter blocks by content, least recently used first (Map order; a hit moves its entry to the end). */
-  private uniforms = new Map<string, GPUBuffer>();
+  /**
+   * Parameter blocks by content (kernel id and the block's words, hashed; the words kept to check a hit), least
+   * recently used first (Map order; a hit moves its entry to the end).
+   */
+  private uniforms = new Map<number, { words: Uint32Array; buf: GPUBuffer }>();
   /**
    * At most this many cached parameter blocks. Loops whose parameters never repeat (class visualization's
    * random roll offsets) would otherwise grow the cache without end; past the limit the least recently used
@@ -85,7 +109,10 @@ export class KernelCache {
    */
   uniformLimit = 4096;
   private retired: GPUBuffer[] = [];
-  private bindGroups = new Map<string, GPUBindGroup>();
+  /** Bind groups by kernel and bound buffers (ids, offsets, sizes; hashed, the words kept to check a hit). */
+  private bindGroups = new Map<number, { words: Uint32Array; bg: GPUBindGroup }>();
+  /** Scratch words of a bind group's key: kernel id, then id, offset, size per binding. */
+  private bgWords = new Uint32Array(64);
   /** Build errors, resolved asynchronously (Queue awaits them before a read). */
   checks: Promise<void>[] = [];
 
@@ -160,7 +187,7 @@ export class KernelCache {
    * Per kernel: a scratch parameter block (zeroed and refilled per dispatch, no allocation) and its members
    * without the padding, with the typed view each one is written through.
    */
-  private paramScratch = new Map<number, { ui: Uint32Array; members: { m: UniformMember; arr: Float32Array | Int32Array | Uint32Array }[] }>();
+  private paramScratch = new Map<number, { ui: Uint32Array; key: Uint32Array; members: { m: UniformMember; arr: Float32Array | Int32Array | Uint32Array }[] }>();
 
   /** The uniform buffer holding `params` for kernel `k` (one per distinct block, cached). */
   private uniformBuffer(k: Kernel, params: Params): GPUBuffer {
@@ -173,7 +200,7 @@ export class KernelCache {
       const ui = new Uint32Array(bytes);
       const members = u.members.filter((m) => !m.name.startsWith('_')) // padding
         .map((m) => ({ m, arr: m.type === 'f32' ? f : m.type === 'i32' ? i : ui }));
-      sc = { ui, members };
+      sc = { ui, key: new Uint32Array(ui.length + 1), members };
       this.paramScratch.set(k.id, sc);
     }
     const ui = sc.ui;
@@ -195,29 +222,37 @@ export class KernelCache {
         if (!u.members.some((m) => m.name === name)) throw new Error(`kernel '${k.name}': unknown parameter '${name}'`);
       }
     }
-    let key = `${k.id}:`;
-    for (let j = 0; j < ui.length; j++) key += `${ui[j]},`;
-    let buf = this.uniforms.get(key);
-    if (buf) {
+    const words = sc.key;
+    words[0] = k.id;
+    words.set(ui, 1);
+    const key = hashWords(words, words.length);
+    const hit = this.uniforms.get(key);
+    if (hit && sameWords(hit.words, words, words.length)) {
       // Most recently used last. (Cheap: the common case is a handful of distinct blocks per kernel.)
       this.uniforms.delete(key);
-      this.uniforms.set(key, buf);
-      return buf;
+      this.uniforms.set(key, hit);
+      return hit.buf;
+    }
+    if (hit) {
+      // Another block with the same hash (rare): it gives way.
+      this.uniforms.delete(key);
+      this.retired.push(hit.buf);
+      this.bindGroups.clear();
     }
     if (this.uniforms.size >= this.uniformLimit) this.retireUniforms(Math.max(1, this.uniformLimit >> 2));
-    buf = this.device.createBuffer({ size: u.size, usage: UNIFORM_USAGE, mappedAtCreation: true, label: `${k.name}-params` });
+    const buf = this.device.createBuffer({ size: u.size, usage: UNIFORM_USAGE, mappedAtCreation: true, label: `${k.name}-params` });
     new Uint8Array(buf.getMappedRange()).set(new Uint8Array(ui.buffer));
     buf.unmap();
-    this.uniforms.set(key, buf);
+    this.uniforms.set(key, { words: words.slice(), buf });
     return buf;
   }
 
   /** Retire the `n` least recently used parameter blocks (see uniformLimit). */
   private retireUniforms(n: number): void {
-    for (const [key, buf] of this.uniforms) {
+    for (const [key, e] of this.uniforms) {
       if (n-- <= 0) break;
       this.uniforms.delete(key);
-      this.retired.push(buf);
+      this.retired.push(e.buf);
     }
     // Bind groups name their parameter block: forget them all (rebuilt on a miss), so none holds a retired one.
     this.bindGroups.clear();
@@ -241,7 +276,11 @@ export class KernelCache {
    */
   bindGroup(k: Kernel, buffers: Record<string, BufferArg>, params: Params | null): GPUBindGroup {
     const bound: { buffer: GPUBuffer; offset?: number; size?: number }[] = [];
-    let key = `${k.id}#`;
+    const nw = 1 + 3 * k.bindings.length;
+    if (this.bgWords.length < nw) this.bgWords = new Uint32Array(nw);
+    const words = this.bgWords;
+    words[0] = k.id;
+    let w = 1;
     for (const b of k.bindings) {
       let res: { buffer: GPUBuffer; offset?: number; size?: number };
       if (b.kind === 'uniform') {
@@ -255,9 +294,13 @@ export class KernelCache {
         res = this.ids.peek(arg) !== undefined || 'mapState' in arg ? { buffer: arg as GPUBuffer } : (arg as { buffer: GPUBuffer; offset?: number; size?: number });
       }
       bound.push(res);
-      key += `${this.ids.of(res.buffer)}:${res.offset ?? 0}:${res.size ?? -1},`;
+      words[w++] = this.ids.of(res.buffer);
+      words[w++] = res.offset ?? 0;
+      words[w++] = res.size === undefined ? 0xffffffff : res.size;
     }
-    let bg = this.bindGroups.get(key);
+    const key = hashWords(words, nw);
+    const hit = this.bindGroups.get(key);
+    let bg = hit && sameWords(hit.words, words, nw) ? hit.bg : undefined;
     if (!bg) {
       const entries: GPUBindGroupEntry[] = k.bindings.map((b, j) => ({
         binding: b.binding,
@@ -265,7 +308,7 @@ export class KernelCache {
       }));
       bg = this.device.createBindGroup({ layout: k.layout, entries, label: k.name });
       if (this.bindGroups.size > 50000) this.bindGroups.clear();
-      this.bindGroups.set(key, bg);
+      this.bindGroups.set(key, { words: words.slice(0, nw), bg });
     }
     return bg;
   }
