@@ -30,6 +30,36 @@
 // Add into y (an input gradient run as a forward conv): a constant, as a uniform flag costs SwiftShader a
 // masked load per output even when off (saliency 281 vs 315 ms).
 //! const: ACC: bool
+// 3x3, stride 1, padding 1, wide tiles: the output pixels in one flat run per plane (a tile may span two rows),
+// so that a row of 13 or 27 pixels does not compute 16 or 32. Input pixel p + (kh - 1) * W + kw - 1 feeds
+// output pixel p; the taps that would wrap into the next or previous row are zeroed by per-pixel masks.
+//! const: FLAT: bool
+
+// FLAT: per-pixel masks of the wide tile, 0 where the pixel is in the first (mL) or last (mR) column.
+var<private> mLa: vec4<f32>;
+var<private> mLb: vec4<f32>;
+var<private> mRa: vec4<f32>;
+var<private> mRb: vec4<f32>;
+
+// x[plane + i], or 0 outside the plane.
+fn lf(plane: i32, i: i32) -> f32 {
+  let inb = i >= 0 && i < i32(p.H * p.W);
+  let v = x[select(0u, u32(plane + i), inb)];
+  return select(0.0, v, inb);
+}
+
+// FLAT: kernel row kh of the eight output pixels from p0: the ten inputs from f = p0 + (kh - 1) * W - 1 on.
+fn rowStepFlat(plane: i32, f: i32, wi: u32) {
+  let v0 = vec4<f32>(lf(plane, f), lf(plane, f + 1), lf(plane, f + 2), lf(plane, f + 3));
+  let u0 = vec4<f32>(lf(plane, f + 4), lf(plane, f + 5), lf(plane, f + 6), lf(plane, f + 7));
+  let e8 = lf(plane, f + 8);
+  let e9 = lf(plane, f + 9);
+  let v1 = vec4<f32>(v0.yzw, u0.x);
+  let u1 = vec4<f32>(u0.yzw, e8);
+  let v2 = vec4<f32>(v1.yzw, u1.x);
+  let u2 = vec4<f32>(u1.yzw, e9);
+  taps3w(wi, v0 * mLa, u0 * mLb, v1, u1, v2 * mRa, u2 * mRb);
+}
 
 // x[row + ix], or 0 outside the row or when the row is outside the image.
 fn ld(row: i32, ix: i32, rowOk: bool) -> f32 {
@@ -122,10 +152,28 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let cb = ln.cb;
   let valid = ln.valid;
   let it = ln.item;
-  let oy = it / p.groupsX;
   let px = select(TP, 2u * TP, WIDE);
-  let ox0 = (it - oy * p.groupsX) * px;
-  let nvAll = select(0u, min(px, p.Wo - ox0), valid);
+  var oy = it / p.groupsX;
+  var ox0 = (it - oy * p.groupsX) * px;
+  var nvAll = select(0u, min(px, p.Wo - ox0), valid);
+  if (FLAT) {
+    // Pixel p0 of the flat run (oy 0, ox0 = p0: the store below is then the flat one).
+    let p0 = it * px;
+    oy = 0u;
+    ox0 = p0;
+    nvAll = select(0u, min(px, p.Ho * p.Wo - min(p0, p.Ho * p.Wo)), valid);
+    var mL = array<f32, 8>();
+    var mR = array<f32, 8>();
+    for (var j = 0u; j < 8u; j++) {
+      let c = (p0 + j) % p.W;
+      mL[j] = select(1.0, 0.0, c == 0u);
+      mR[j] = select(1.0, 0.0, c == p.W - 1u);
+    }
+    mLa = vec4<f32>(mL[0], mL[1], mL[2], mL[3]);
+    mLb = vec4<f32>(mL[4], mL[5], mL[6], mL[7]);
+    mRa = vec4<f32>(mR[0], mR[1], mR[2], mR[3]);
+    mRb = vec4<f32>(mR[4], mR[5], mR[6], mR[7]);
+  }
   let nv = min(nvAll, TP);
   let s = i32(p.stride);
   let iy0 = i32(oy) * s - i32(p.pad);
@@ -140,7 +188,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var plane = i32(n * p.Cin * p.H);
   var kh = 0u;
   for (var r = 0u; r < p.Cin * KH; r++) {
-    rowStep(plane, iy0 + i32(kh), valid, ix0, s, wi);
+    if (FLAT) {
+      rowStepFlat(plane * i32(p.W), i32(ox0) + (i32(kh) - 1) * i32(p.W) - 1, wi);
+    } else {
+      rowStep(plane, iy0 + i32(kh), valid, ix0, s, wi);
+    }
     wi += KW * TC;
     kh += 1u;
     let wrap = kh == KH;

@@ -68,13 +68,15 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * had only 2-7 of 64 lanes: one thread got twice the other's work): saliency 265 vs 273 ms median, 244 vs 263
  * min, forward 141 vs 144 ms (same page, 12 rounds; two earlier pages 273 vs 284 and 255 vs 273 ms). With
  * them, the stride-1 input gradients take the wide 16 x 8 tile too: saliency 257 vs 271 and 281 vs 293 ms
- * median (two pages, 10-12 rounds).
+ * median (two pages, 10-12 rounds). `flatRows`: the 3x3 'same' convs as one pixel run per plane (13- and
+ * 27-pixel rows no longer compute 16 and 32): saliency 226 vs 239 and 226 vs 242 ms, forward 125 vs 126 and
+ * 118 vs 125 ms (two pages, 10 rounds; lavapipe, whose input gradients do not run as forward convs: no change).
  */
-const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning>; conv?: Partial<Pick<typeof convTuning, 'rowTaps' | 'inputGradAsForward'>> }[] = [
+const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning>; conv?: Partial<Pick<typeof convTuning, 'rowTaps' | 'inputGradAsForward' | 'flatRows'>> }[] = [
   {
     match: /swiftshader/i,
     pool: { flat: true },
-    conv: { rowTaps: false, inputGradAsForward: true },
+    conv: { rowTaps: false, inputGradAsForward: true, flatRows: true },
     tiles: {
       forward: { wg: 16, tc: 16, tp: 8 },
       forwardStrided: { wg: 16, tc: 16, tp: 4 },

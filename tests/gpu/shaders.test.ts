@@ -113,11 +113,12 @@ function engineVariants(device: Device): Variant[] {
     for (const ROWS of [0, 1]) {
       for (const ACC of [0, 1]) {
         for (let TP = 1; TP <= 4; TP++) {
-          for (const S1 of ACC ? [1] : [0, 1]) for (const [KHc, KWc] of [[0, 0], [3, 3], [1, 1]]) t('conv2d_forward', { TP, S1, WIDE: 0, KHc, KWc, ROWS, ACC });
+          for (const S1 of ACC ? [1] : [0, 1]) for (const [KHc, KWc] of [[0, 0], [3, 3], [1, 1]]) t('conv2d_forward', { TP, S1, WIDE: 0, KHc, KWc, ROWS, ACC, FLAT: 0 });
           t('conv2d_pointwise', { TP, WIDE: 0, ROWS, ACC });
           for (const [KHc, KWc, Sc] of [[0, 0, 0], [3, 3, 1], [3, 3, 2]]) t('conv2d_backward_input', { TP, KHc, KWc, Sc, ROWS, ACC });
         }
-        for (const [KHc, KWc] of [[0, 0], [3, 3]]) t('conv2d_forward', { TP: 4, S1: 1, WIDE: 1, KHc, KWc, ROWS, ACC });
+        for (const [KHc, KWc] of [[0, 0], [3, 3]]) t('conv2d_forward', { TP: 4, S1: 1, WIDE: 1, KHc, KWc, ROWS, ACC, FLAT: 0 });
+        t('conv2d_forward', { TP: 4, S1: 1, WIDE: 1, KHc: 3, KWc: 3, ROWS, ACC, FLAT: 1 });
         t('conv2d_pointwise', { TP: 4, WIDE: 1, ROWS, ACC });
       }
     }

@@ -280,6 +280,30 @@ describe('conv2d on the GPU', () => {
     for (const k of phases) expect(k.consts.TP).toBe(4);
   }, 300_000);
 
+  it('flat rows (convTuning.flatRows: 3x3 same convs as one pixel run per plane) give the CPU results, forward and input gradients', async () => {
+    const d = await getDevice();
+    convTuning.flatRows = true;
+    convTuning.inputGradAsForward = true;
+    convTuning.colBelowCin = 0;
+    Object.assign(tileTable(d.runtime).forward, { wg: 16, tc: 16, tp: 8 });
+    Object.assign(tileTable(d.runtime).backwardInput, { wg: 16, tc: 16, tp: 8 });
+    // Rows of 13, 5 and 9 pixels (runs of 8 span rows), planes of 169, 35 and 18 (a partial last run).
+    const cases: Case[] = [
+      { N: 1, Cin: 6, H: 13, W: 13, Cout: 20, KH: 3, KW: 3, stride: 1, pad: 1, bias: true, relu: true },
+      { N: 2, Cin: 5, H: 7, W: 5, Cout: 9, KH: 3, KW: 3, stride: 1, pad: 1, bias: true, relu: false },
+      { N: 2, Cin: 17, H: 2, W: 9, Cout: 4, KH: 3, KW: 3, stride: 1, pad: 1, bias: false, relu: true },
+    ];
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    for (const [i, c] of cases.entries()) {
+      const v = data(c, 2000 + i);
+      checkAgainstCpu(c, v, await runGpu(d, c, v));
+    }
+    const flat = spy.mock.calls.filter((a) => a[0].name.startsWith('conv2d_forward+') && a[0].consts.FLAT);
+    spy.mockRestore();
+    expect(flat.some((a) => a[0].consts.ACC === 0 || a[0].consts.ACC === false)).toBe(true);
+    expect(flat.length).toBeGreaterThanOrEqual(2 * cases.length); // forward and input gradient of each
+  }, 300_000);
+
   it('input gradient alone: the ReLU mask runs as the flat vec4 pass when the runs are vec4-aligned', async () => {
     const d = await getDevice();
     const spy = vi.spyOn(d.runtime, 'kernel');

@@ -14,7 +14,7 @@ function asAdapter(d: Device, description: string): Device {
 }
 
 describe('per-adapter presets in the page (src/web/tuning.ts)', () => {
-  it('SwiftShader without stored tiles: its tiles, the flat max-pool, one tap at a time, input gradients as forward convs', async () => {
+  it('SwiftShader without stored tiles: its tiles, the flat max-pool, one tap at a time, input gradients as forward convs, flat rows', async () => {
     const d = await getDevice();
     const ss = asAdapter(d, 'SwiftShader Device (Subzero)');
     expect(presetTiles(ss.adapter)).not.toBeNull();
@@ -23,9 +23,11 @@ describe('per-adapter presets in the page (src/web/tuning.ts)', () => {
     expect(applyStoredTiles(ss)).toBeNull(); // nothing stored (no localStorage in Node)
     expect(convTuning.rowTaps).toBe(false);
     expect(convTuning.inputGradAsForward).toBe(true);
+    expect(convTuning.flatRows).toBe(true);
     expect(poolTuning.flat).toBe(true);
     const t = currentConvTiles(d) as unknown as Record<string, { tc: number; tp: number }>;
-    expect(t.forward).toMatchObject({ tc: 16, tp: 8 });
+    expect(t.forward).toMatchObject({ wg: 16, tc: 16, tp: 8 });
+    expect(t.backwardInput).toMatchObject({ wg: 16, tc: 16, tp: 8 });
     expect(t.forwardStrided).toMatchObject({ tc: 16, tp: 4 });
     expect(t.pointwise).toMatchObject({ tc: 32, tp: 4 });
   });
@@ -38,6 +40,7 @@ describe('per-adapter presets in the page (src/web/tuning.ts)', () => {
     expect(applyStoredTiles(other)).toBeNull();
     expect(convTuning.rowTaps).toBe(true);
     expect(convTuning.inputGradAsForward).toBe(false);
+    expect(convTuning.flatRows).toBe(false);
     expect(JSON.stringify(currentConvTiles(d))).toBe(before);
   });
 });

@@ -186,11 +186,13 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
   const tap = tapVariant(rt, tile);
   const layout = a.transposed ? flipped : { C: g.Cout, K: g.Cin * KK, KK, sC: g.Cin * KK, sA: KK, sB: 1 };
   const wp = packedWeight(rt, a.w, layout, tile.tc);
-  const groupsX = Math.ceil(g.Wo / (wide ? 8 : tile.tp));
-  const items = g.Ho * groupsX;
+  // 3x3 'same' convs in wide tiles: one flat run of pixels per plane (convTuning.flatRows).
+  const flat = wide && convTuning.flatRows && g.KH === 3 && g.KW === 3 && g.pad === 1 && g.Ho === g.H && g.Wo === g.W;
+  const groupsX = flat ? Math.ceil((g.Ho * g.Wo) / 8) : Math.ceil(g.Wo / (wide ? 8 : tile.tp));
+  const items = flat ? groupsX : g.Ho * groupsX;
   const grid = convGrid(items, g.Cout, g.N, tile, { pad: tap.pad });
   rt.dispatch(
-    tiled(rt, 'conv2d_forward', tile, { S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ROWS: convTuning.rowTaps ? 1 : 0, ACC: a.acc ? 1 : 0, ...tapConstants(g) }, tap),
+    tiled(rt, 'conv2d_forward', tile, { S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ROWS: convTuning.rowTaps ? 1 : 0, ACC: a.acc ? 1 : 0, FLAT: flat ? 1 : 0, ...tapConstants(g) }, tap),
     { x: a.x, wp, b: a.b ?? a.x, y: a.out },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,

@@ -67,6 +67,11 @@ export const convTuning = {
    * multiply-adds, at 4.0 ms; this path has not yet run on a GPU (`bash bench/gpu.sh` times both).
    */
   gemmInputGradAsForward: true,
+  /**
+   * 3x3 stride-1 'same' convs in wide tiles (forward and input gradients run as forward convs) take their output
+   * pixels as one flat run per plane, so a 13- or 27-pixel row does not compute 16 or 32 (conv2d_forward FLAT).
+   */
+  flatRows: false,
   /** Use the subgroup weight taps when the device has the 'subgroups' feature (subgroups of >= 4 lanes). */
   subgroups: true,
   /**
