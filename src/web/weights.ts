@@ -79,6 +79,8 @@ function fail(msg: string, bar: ProgressBar): void {
 
 /** Fetch /weights from the server (when it has a file). */
 export async function loadServerWeights(): Promise<void> {
+  // 'loading' from the start: while the server is asked whether it has weights, 'none' would be a wrong answer.
+  hook.state.weights = 'loading';
   const bar = new ProgressBar($('weights-progress'));
   let info: { weights: { name: string; size: number; source: string } | null; weightsError: string | null };
   try {
@@ -94,7 +96,6 @@ export async function loadServerWeights(): Promise<void> {
     $('weights-status').title = info.weightsError ?? '';
     return;
   }
-  hook.state.weights = 'loading';
   pill('weights: downloading…', 'pending');
   const name = info.weights.name;
   try {
