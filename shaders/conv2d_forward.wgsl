@@ -162,17 +162,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     oy = 0u;
     ox0 = p0;
     nvAll = select(0u, min(px, p.Ho * p.Wo - min(p0, p.Ho * p.Wo)), valid);
-    var mL = array<f32, 8>();
-    var mR = array<f32, 8>();
-    for (var j = 0u; j < 8u; j++) {
-      let c = (p0 + j) % p.W;
-      mL[j] = select(1.0, 0.0, c == 0u);
-      mR[j] = select(1.0, 0.0, c == p.W - 1u);
-    }
-    mLa = vec4<f32>(mL[0], mL[1], mL[2], mL[3]);
-    mLb = vec4<f32>(mL[4], mL[5], mL[6], mL[7]);
-    mRa = vec4<f32>(mR[0], mR[1], mR[2], mR[3]);
-    mRb = vec4<f32>(mR[4], mR[5], mR[6], mR[7]);
+    // The columns of pixels p0..p0 + 7.
+    let W4 = vec4<u32>(p.W);
+    let ca = (vec4<u32>(p0) + vec4<u32>(0u, 1u, 2u, 3u)) % W4;
+    let cb = (vec4<u32>(p0) + vec4<u32>(4u, 5u, 6u, 7u)) % W4;
+    mLa = select(vec4<f32>(1.0), vec4<f32>(0.0), ca == vec4<u32>(0u));
+    mLb = select(vec4<f32>(1.0), vec4<f32>(0.0), cb == vec4<u32>(0u));
+    mRa = select(vec4<f32>(1.0), vec4<f32>(0.0), ca == W4 - 1u);
+    mRb = select(vec4<f32>(1.0), vec4<f32>(0.0), cb == W4 - 1u);
   }
   let nv = min(nvAll, TP);
   let s = i32(p.stride);

@@ -63,7 +63,8 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * forwardStrided (conv1) 16 x 4: forward 146 vs 150 ms against 32 x 4 (`window.B.tileAB`, same page). The
  * stride-1 input gradients through the forward kernel (inputGradAsForward): saliency 274 vs 280 ms, same page.
  * Since conv2d_forward runs one flat (input channel, kernel row) loop, the stride-1 forward takes the wide 16 x 8
- * tile: saliency 267 vs 279 ms and 228 vs 237 ms (two pages); the input gradients keep 16 x 4 (16 x 8: 257 vs 249).
+ * tile: saliency 267 vs 279 ms and 228 vs 237 ms (two pages); the input gradients then kept 16 x 4 (16 x 8 with
+ * 64-lane workgroups: 257 vs 249).
  * Workgroups of 16 lanes instead of 64 (SwiftShader hands whole workgroups to its threads, and the 13 x 13 layers
  * had only 2-7 of 64 lanes: one thread got twice the other's work): saliency 265 vs 273 ms median, 244 vs 263
  * min, forward 141 vs 144 ms (same page, 12 rounds; two earlier pages 273 vs 284 and 255 vs 273 ms). With
