@@ -3,7 +3,7 @@
 // (computed before by conv2d_pointwise with the weight transposed):
 //   dx[n, ci, iy, ix] (+)= sum_{kh, kw} col[n, (ci*KH + kh)*KW + kw, (iy + pad - kh)/s, (ix + pad - kw)/s]
 // over the taps where both divisions are exact and inside the output. A gather: no atomics.
-// Invocation: TP consecutive pixels of one input row; x = pixel group, row (n, ci, iy) = wid.y + wid.z * nwg.y.
+// Invocation: TP consecutive pixels of one input row (K3S2: at most 8); x = pixel group, row (n, ci, iy) = wid.y + wid.z * nwg.y.
 //! params: Cin H W KH KW Ho Wo stride
 //! params: pad rows groupsX
 @group(0) @binding(0) var<storage, read> col: array<f32>;
@@ -11,6 +11,40 @@
 //! const: WG, TP
 // Add into dx: a constant (a uniform flag costs SwiftShader a masked load per output even when off).
 //! const: ACC: bool
+// 3x3 kernels of stride 2 (conv1), spelled out: pixel ix gets taps kw = rx (output column qx) and, when rx == 0,
+// kw = 2 (column qx - 1), likewise along y: four masked loads and no loops (SwiftShader runs every loop
+// iteration under lane masks). The same terms are added in the same order as the loops below.
+//! const: K3S2: bool
+
+// K3S2: the sum for input pixel ix of row (qy, ry) from the column plane base cbase.
+fn k3s2(cbase: u32, qy: u32, ry: u32, ix: u32) -> f32 {
+  let HoWo = p.Ho * p.Wo;
+  let qx = (ix + p.pad) >> 1u;
+  let rx = (ix + p.pad) & 1u;
+  let yA = qy < p.Ho;
+  let yB = (ry == 0u) & (qy >= 1u) & (qy - 1u < p.Ho);
+  let xA = qx < p.Wo;
+  let xB = (rx == 0u) & (qx >= 1u) & (qx - 1u < p.Wo);
+  let rA = cbase + ry * 3u * HoWo + qy * p.Wo;
+  let rB = cbase + 6u * HoWo + (qy - 1u) * p.Wo;
+  let cA = rx * HoWo + qx;
+  let cB = 2u * HoWo + qx - 1u;
+  var sum = 0.0;
+  sum += select(0.0, col[select(0u, rA + cA, yA & xA)], yA & xA);
+  sum += select(0.0, col[select(0u, rA + cB, yA & xB)], yA & xB);
+  sum += select(0.0, col[select(0u, rB + cA, yB & xA)], yB & xA);
+  sum += select(0.0, col[select(0u, rB + cB, yB & xB)], yB & xB);
+  return sum;
+}
+
+// K3S2: pixel ix0 + j of the row at dx[i0 + j], if inside the row.
+fn k3s2Put(cbase: u32, qy: u32, ry: u32, ix0: u32, i0: u32, j: u32) {
+  let ix = ix0 + j;
+  if (ix >= p.W) { return; }
+  var v = k3s2(cbase, qy, ry, ix);
+  if (ACC) { v += dx[i0 + j]; }
+  dx[i0 + j] = v;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -27,6 +61,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let ix0 = gid.x * TP;
   // Tap kh = ry + s*a reads output row oy = qy - a (iy + pad = qy*s + ry); likewise along x, where (qx, rx)
   // advance with the pixel. No integer division in the loops (lavapipe runs one per lane).
+  if (K3S2) {
+    let qy = (iy + p.pad) >> 1u;
+    let ry = (iy + p.pad) & 1u;
+    let i0 = r * p.W + ix0;
+    k3s2Put(cbase, qy, ry, ix0, i0, 0u);
+    if (TP > 1u) { k3s2Put(cbase, qy, ry, ix0, i0, 1u); }
+    if (TP > 2u) { k3s2Put(cbase, qy, ry, ix0, i0, 2u); }
+    if (TP > 3u) { k3s2Put(cbase, qy, ry, ix0, i0, 3u); }
+    if (TP > 4u) { k3s2Put(cbase, qy, ry, ix0, i0, 4u); }
+    if (TP > 5u) { k3s2Put(cbase, qy, ry, ix0, i0, 5u); }
+    if (TP > 6u) { k3s2Put(cbase, qy, ry, ix0, i0, 6u); }
+    if (TP > 7u) { k3s2Put(cbase, qy, ry, ix0, i0, 7u); }
+    return;
+  }
   let s = p.stride;
   let qy = (iy + p.pad) / s;
   let ry = iy + p.pad - qy * s;

@@ -21,7 +21,8 @@
 //! const: TP
 // Stride 1 (sliding-window path). Bias and ReLU are uniform flags (epilogue only: no extra pipelines).
 //! const: S1: bool
-// Eight pixels per invocation (stride 1, TP = 4): two vec4 windows, accumulators a (pixels 0..3) and b (4..7).
+// Eight pixels per invocation (TP = 4): two vec4 windows, accumulators a (pixels 0..3) and b (4..7). Stride 1,
+// or without S1 stride 2 with three taps (KWc = 3): the launcher passes no other strided wide tile.
 //! const: WIDE: bool
 // The kernel size as constants when nonzero (the tap loops then unroll), else read from p.
 //! const: KHc, KWc
@@ -43,7 +44,7 @@ var<private> mRb: vec4<f32>;
 
 // x[plane + i], or 0 outside the plane.
 fn lf(plane: i32, i: i32) -> f32 {
-  let inb = i >= 0 && i < i32(p.H * p.W);
+  let inb = (i >= 0) & (i < i32(p.H * p.W));
   let v = x[select(0u, u32(plane + i), inb)];
   return select(0.0, v, inb);
 }
@@ -63,7 +64,7 @@ fn rowStepFlat(plane: i32, f: i32, wi: u32) {
 
 // x[row + ix], or 0 outside the row or when the row is outside the image.
 fn ld(row: i32, ix: i32, rowOk: bool) -> f32 {
-  let inb = rowOk && ix >= 0 && ix < i32(p.W);
+  let inb = rowOk & (ix >= 0) & (ix < i32(p.W));
   let v = x[select(0u, u32(row + ix), inb)];
   return select(0.0, v, inb);
 }
@@ -89,7 +90,7 @@ fn strided(row: i32, ix: i32, s: i32, rowOk: bool) -> vec4<f32> {
 // SwiftShader does not unroll loops, and runs every iteration with lane masks, blending each loop-carried
 // register (the whole tile) at its end; this costs it a fifth of the forward pass (lavapipe unrolls by itself).
 fn rowStep(plane: i32, iy: i32, valid: bool, ix0: i32, s: i32, wi: u32) {
-  let rowOk = valid && iy >= 0 && iy < i32(p.H);
+  let rowOk = valid & (iy >= 0) & (iy < i32(p.H));
   let row = (plane + iy) * i32(p.W);
   let KW = select(p.KW, KWc, KWc != 0u);
   if (S1 && WIDE) {
@@ -130,6 +131,16 @@ fn rowStep(plane: i32, iy: i32, valid: bool, ix0: i32, s: i32, wi: u32) {
         tap(wi + kw * TC, v);
       }
     }
+  } else if (WIDE) {
+    // Stride 2 with three taps (the launcher's only strided wide tile): pixel j at tap kw reads ix0 + 2j + kw,
+    // so tap 2 reads tap 0's pixels 1..7 and one more: 17 loads for the 24 values.
+    let v0 = vec4<f32>(ld(row, ix0, rowOk), ld(row, ix0 + 2, rowOk), ld(row, ix0 + 4, rowOk), ld(row, ix0 + 6, rowOk));
+    let u0 = vec4<f32>(ld(row, ix0 + 8, rowOk), ld(row, ix0 + 10, rowOk), ld(row, ix0 + 12, rowOk), ld(row, ix0 + 14, rowOk));
+    let v1 = vec4<f32>(ld(row, ix0 + 1, rowOk), ld(row, ix0 + 3, rowOk), ld(row, ix0 + 5, rowOk), ld(row, ix0 + 7, rowOk));
+    let u1 = vec4<f32>(ld(row, ix0 + 9, rowOk), ld(row, ix0 + 11, rowOk), ld(row, ix0 + 13, rowOk), ld(row, ix0 + 15, rowOk));
+    let v2 = vec4<f32>(v0.yzw, u0.x);
+    let u2 = vec4<f32>(u0.yzw, ld(row, ix0 + 16, rowOk));
+    taps3w(wi, v0, u0, v1, u1, v2, u2);
   } else if (KWc == 3u) {
     taps3(wi, strided(row, ix0, s, rowOk), strided(row, ix0 + 1, s, rowOk), strided(row, ix0 + 2, s, rowOk));
   } else {
@@ -140,7 +151,7 @@ fn rowStep(plane: i32, iy: i32, valid: bool, ix0: i32, s: i32, wi: u32) {
 }
 
 fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
-  epilogue(c, a, coBase, ybase, nv, p.Ho * p.Wo, ACC);
+  epilogue(c, a, coBase, ybase, nv, p.Ho * p.Wo);
 }
 
 @compute @workgroup_size(WG)

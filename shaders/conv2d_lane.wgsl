@@ -15,7 +15,7 @@ struct Lane { cb: u32, item: u32, valid: bool, }
 fn convLane(L: u32) -> Lane {
   let blk = L / p.itemsPad;
   let item = L - blk * p.itemsPad;
-  return Lane(min(blk, p.cBlocks - 1u), min(item, p.items - 1u), item < p.items && blk < p.cBlocks);
+  return Lane(min(blk, p.cBlocks - 1u), min(item, p.items - 1u), (item < p.items) & (blk < p.cBlocks));
 }
 
 // The image-folded lane (zFold: the kernel's p.zFold).

@@ -29,7 +29,7 @@
 //! const: ACC: bool
 
 fn put(c: u32, a: vec4<f32>, coBase: u32, ybase: u32, nv: u32) {
-  epilogue(c, a, coBase, ybase, nv, p.HW, ACC);
+  epilogue(c, a, coBase, ybase, nv, p.HW);
 }
 
 // The TP pixels of one input channel from x[i] (offsets d1..d3 clamped inside the plane).

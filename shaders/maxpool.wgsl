@@ -53,7 +53,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let rb = h * p.W;
     for (var t = 0u; t < SPAN; t++) {
       let c = g.c0 + i32(t);
-      let inb = c >= 0 && c < i32(p.W);
+      let inb = (c >= 0) & (c < i32(p.W));
       let v = x[base + rb + select(0u, u32(c), inb)];
       rowv[t] = select(ninf, v, inb);
     }
@@ -95,7 +95,7 @@ fn windowRow(cs: i32, rb: u32, base: u32, ninf: f32, best: ptr<function, f32>, b
 
 // Input column c of the row: the running maximum and its index.
 fn windowTap(c: i32, rb: u32, base: u32, ninf: f32, best: ptr<function, f32>, bi: ptr<function, u32>) {
-  let inb = c >= 0 && c < i32(p.W);
+  let inb = (c >= 0) & (c < i32(p.W));
   maxTap(select(ninf, x[base + rb + select(0u, u32(c), inb)], inb), rb + u32(c), best, bi);
 }
 
@@ -142,7 +142,7 @@ fn main_flat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   let wLast = i32(p.W) - 1;
   // The shared column (the first window's first column), carried from output to output.
   var c = g.c0;
-  let inb = c >= 0 && c <= wLast;
+  let inb = (c >= 0) & (c <= wLast);
   var cc = u32(clamp(c, 0, wLast));
   var s0 = select(ninf, x[base + r0 + cc], inb);
   var s1 = select(ninf, x[base + r1 + cc], inb);
@@ -150,16 +150,16 @@ fn main_flat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   for (var j = 0u; j < g.nOut; j++) {
     let c1 = c + 1;
     let c2 = c + 2;
-    let in1 = c1 >= 0 && c1 <= wLast;
-    let in2 = c2 >= 0 && c2 <= wLast;
+    let in1 = (c1 >= 0) & (c1 <= wLast);
+    let in2 = (c2 >= 0) & (c2 <= wLast);
     let u1 = u32(clamp(c1, 0, wLast));
     let u2 = u32(clamp(c2, 0, wLast));
     let a1 = select(ninf, x[base + r0 + u1], in1);
     let a2 = select(ninf, x[base + r0 + u2], in2);
-    let b1 = select(ninf, x[base + r1 + u1], in1 && has1);
-    let b2 = select(ninf, x[base + r1 + u2], in2 && has1);
-    let d1 = select(ninf, x[base + r2 + u1], in1 && has2);
-    let d2 = select(ninf, x[base + r2 + u2], in2 && has2);
+    let b1 = select(ninf, x[base + r1 + u1], in1 & has1);
+    let b2 = select(ninf, x[base + r1 + u2], in2 & has1);
+    let d1 = select(ninf, x[base + r2 + u1], in1 & has2);
+    let d2 = select(ninf, x[base + r2 + u2], in2 & has2);
     var best = ninf;
     var bi = r0 + cc;
     maxTap(s0, r0 + cc, &best, &bi);

@@ -55,8 +55,10 @@ fn offset(r: u32) -> u32 {
 fn better(v: f32, i: u32, acc: f32, ai: u32) -> bool {
   let vn = isNan(v);
   let an = isNan(acc);
-  if (vn || an) { return vn && (!an || i < ai); }
-  return v > acc || (v == acc && i < ai);
+  // Non-short-circuit operators and a select: SwiftShader turns || and && into branches.
+  let nanCase = vn & (!an | (i < ai));
+  let numCase = (v > acc) | ((v == acc) & (i < ai));
+  return select(numCase, nanCase, vn | an);
 }
 
 @compute @workgroup_size(WG)
@@ -110,7 +112,7 @@ fn main_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   if (valid) {
     for (var r = lid; r < p.nRed; r += WG) {
       let v = x[base + offset(r)];
-      if (OP == 0u) { acc += v; } else if (ai == 0xffffffffu || v > acc || (isNan(v) && !isNan(acc))) { acc = v; ai = r; }
+      if (OP == 0u) { acc += v; } else if ((ai == 0xffffffffu) | (v > acc) | (isNan(v) & !isNan(acc))) { acc = v; ai = r; }
     }
   }
   sv[lid] = acc;

@@ -37,7 +37,7 @@ const GEMM: ConvTile[] = [
 /** Candidate tiles per family (the current tile is always a candidate too). */
 const CANDIDATES: Record<Exclude<TileName, 'backwardWeight'>, ConvTile[]> = {
   forward: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 8 }, { wg: 64, tc: 16, tp: 4 }, ...GEMM],
-  forwardStrided: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 8, tp: 4 }, ...GEMM],
+  forwardStrided: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 8 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 8, tp: 4 }, ...GEMM],
   pointwise: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }, ...GEMM],
   backwardInput: [{ wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 8 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }, ...GEMM],
   pointwiseBackward: [{ wg: 64, tc: 32, tp: 8 }, { wg: 64, tc: 32, tp: 4 }, { wg: 64, tc: 16, tp: 4 }, { wg: 64, tc: 16, tp: 2 }, ...GEMM],

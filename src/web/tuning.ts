@@ -72,6 +72,9 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * median (two pages, 10-12 rounds). `flatRows`: the 3x3 'same' convs as one pixel run per plane (13- and
  * 27-pixel rows no longer compute 16 and 32): saliency 226 vs 239 and 226 vs 242 ms, forward 125 vs 126 and
  * 118 vs 125 ms (two pages, 10 rounds; lavapipe, whose input gradients do not run as forward convs: no change).
+ * With 16-lane workgroups the pointwise input gradients take 32 x 4 (their pointwise GPU time 56.9 and 54.8 vs
+ * 60.8 ms, `window.B.profile` in one page, mostly conv1's column gradient), and conv1 the wide strided tile 16 x 8
+ * (stride 2, 17 loads for 8 pixels x 3 taps); both: saliency GPU time 163.5 / 172.0 vs 168.1 / 183.2 ms (two pages).
  */
 const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning>; conv?: Partial<Pick<typeof convTuning, 'rowTaps' | 'inputGradAsForward' | 'flatRows'>> }[] = [
   {
@@ -80,10 +83,10 @@ const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<
     conv: { rowTaps: false, inputGradAsForward: true, flatRows: true },
     tiles: {
       forward: { wg: 16, tc: 16, tp: 8 },
-      forwardStrided: { wg: 16, tc: 16, tp: 4 },
+      forwardStrided: { wg: 16, tc: 16, tp: 8 },
       pointwise: { wg: 16, tc: 32, tp: 4 },
       backwardInput: { wg: 16, tc: 16, tp: 8 },
-      pointwiseBackward: { wg: 16, tc: 16, tp: 4 },
+      pointwiseBackward: { wg: 16, tc: 32, tp: 4 },
     },
   },
 ];

@@ -102,7 +102,7 @@ function engineVariants(device: Device): Variant[] {
   v('conv2d_relu_mask', { WG: 64, V: E });
   for (const MASK of [0, 1]) for (const BIAS of [0, 1]) v('conv2d_bias_grad', { WG: 64, MASK, BIAS });
   v('conv2d_reduce', { WG: 64 });
-  for (const TP of [1, 3, 8]) for (const ACC of [0, 1]) v('conv2d_col2im', { WG: 64, TP, ACC });
+  for (const TP of [1, 3, 8]) for (const ACC of [0, 1]) for (const K3S2 of [0, 1]) v('conv2d_col2im', { WG: 64, TP, ACC, K3S2 });
   // With subgroups: the adapter's own taps and the 4-lane ones (SwiftShader's; they run on any subgroup of >= 4).
   const taps = (TC: number) => [...new Set([tapVariant(device.runtime, { wg: 64, tc: TC, tp: 4 }).shader, ...(device.runtime.device.features.has('subgroups') ? ['conv2d_tap_subgroup4'] : [])])];
   for (const TC of [4, 8, 12, 16, 32]) for (const tapName of taps(TC)) {
@@ -119,6 +119,8 @@ function engineVariants(device: Device): Variant[] {
         }
         for (const [KHc, KWc] of [[0, 0], [3, 3]]) t('conv2d_forward', { TP: 4, S1: 1, WIDE: 1, KHc, KWc, ROWS, ACC, FLAT: 0 });
         t('conv2d_forward', { TP: 4, S1: 1, WIDE: 1, KHc: 3, KWc: 3, ROWS, ACC, FLAT: 1 });
+        // Stride 2 with three taps, wide (forwardStrided tp 8: conv1).
+        if (!ACC) t('conv2d_forward', { TP: 4, S1: 0, WIDE: 1, KHc: 3, KWc: 3, ROWS, ACC, FLAT: 0 });
         t('conv2d_pointwise', { TP: 4, WIDE: 1, ROWS, ACC });
       }
     }

@@ -143,15 +143,22 @@ describe('conv2d on the GPU', () => {
 
   it('both input-gradient paths (direct phases; column gradient + col2im for few input channels)', async () => {
     const d = await getDevice();
+    // CASES[1] and [9]: 3x3 stride 2, padding 0 and 1 (col2im's spelled-out K3S2 taps, 3 and 8 pixels per invocation).
     const sel = [CASES[0], CASES[1], CASES[3], CASES[5], CASES[6], CASES[9], CASES[10]];
-    for (const below of [0, 1000]) {
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    for (const [below, tp] of [[0, 8], [1000, 3], [1000, 8]]) {
       convTuning.colBelowCin = below;
-      convTuning.col2imTp = below ? 3 : 8;
+      convTuning.col2imTp = tp;
       for (let i = 0; i < sel.length; i++) {
         const v = data(sel[i], 500 + i);
         checkAgainstCpu(sel[i], v, await runGpu(d, sel[i], v));
       }
     }
+    const col2im = spy.mock.calls.map((a) => a[0]).filter((k) => k.name.startsWith('conv2d_col2im'));
+    spy.mockRestore();
+    expect(col2im.some((k) => k.consts.K3S2 && k.consts.TP === 8)).toBe(true);
+    expect(col2im.some((k) => k.consts.K3S2 && k.consts.TP === 3)).toBe(true);
+    expect(col2im.some((k) => !k.consts.K3S2)).toBe(true);
   });
 
   it('32-channel tiles with the vec4 taps (no subgroups) give the CPU results', async () => {
@@ -185,6 +192,30 @@ describe('conv2d on the GPU', () => {
     const names = spy.mock.calls.map((a) => kernelName(a[0]));
     spy.mockRestore();
     expect(names).toContain('conv2d_forward_w');
+  }, 300_000);
+
+  it('the wide strided tile (forwardStrided tp 8: stride 2, 3-wide kernels) gives the CPU results; other strides take tp 4', async () => {
+    const d = await getDevice();
+    // Rows of 3, 4, 6 and 9 outputs (9: a partial second group of 8), padding 0, 1 and 2, a 5 x 3 kernel; the stride-3
+    // and 2 x 4 kernel cases must fall back to the 4-pixel tile.
+    const sel = CASES.filter((c) => c.stride > 1 && c.KH * c.KW > 1);
+    expect(sel.some((c) => c.stride === 2 && c.KW === 3 && c.pad === 0)).toBe(true);
+    expect(sel.some((c) => c.stride === 2 && c.KW === 3 && c.pad === 1)).toBe(true);
+    expect(sel.some((c) => c.stride === 3)).toBe(true);
+    const spy = vi.spyOn(d.runtime, 'kernel');
+    for (const [j, [sub, tc]] of ([[true, 16], [false, 8]] as const).entries()) {
+      convTuning.subgroups = sub;
+      Object.assign(tileTable(d.runtime).forwardStrided, { wg: 16, tc, tp: 8 });
+      for (let i = 0; i < sel.length; i++) {
+        const v = data(sel[i], 1250 + 10 * j + i);
+        checkAgainstCpu(sel[i], v, await runGpu(d, sel[i], v));
+      }
+    }
+    const fwd = spy.mock.calls.map((a) => a[0]).filter((k) => k.name.startsWith('conv2d_forward+'));
+    spy.mockRestore();
+    expect(fwd.some((k) => k.consts.WIDE && !k.consts.S1 && k.consts.KWc === 3)).toBe(true);
+    for (const k of fwd) expect(k.consts.TP).toBeLessThanOrEqual(4);
+    expect(fwd.every((k) => !k.consts.WIDE || k.consts.S1 || k.consts.KWc === 3)).toBe(true);
   }, 300_000);
 
   it('wide pointwise tiles (8 pixels per invocation, forward and input gradient) give the CPU results with every tap variant', async () => {
@@ -338,7 +369,7 @@ describe('conv2d on the GPU', () => {
     tileTable(d.runtime).forward.tc = 6;
     const x = d.tensor(new Float32Array(2 * 9 * 9), [1, 2, 9, 9]);
     const w = d.tensor(new Float32Array(3 * 2 * 9), [3, 2, 3, 3]);
-    expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16, 32\}, 1 <= tp <= 4 \(or 8 for 'forward', 'backwardInput' and the pointwise kernels\)/);
+    expect(() => conv2d(x, w, null)).toThrow(/conv2d: tile of 'forward' must have tc in \{4, 8, 12, 16, 32\}, 1 <= tp <= 4 \(or 8, except for 'backwardWeight'\)/);
     dispose(x, w);
   });
 

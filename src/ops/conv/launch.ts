@@ -180,9 +180,10 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
     return;
   }
   const tile = tileFor(rt, family, g.Cout);
-  // tp 8 (stride 1): the wide variant, two vec4 pixel groups per invocation.
-  const wide = g.stride === 1 && tile.tp === 8;
-  if (wide) tile.tp = 4;
+  // tp 8: the wide variant, two vec4 pixel groups per invocation (stride 1, or stride 2 with a 3-wide kernel as
+  // constants; other strided convs take tp 4).
+  const wide = tile.tp === 8 && (g.stride === 1 || (g.stride === 2 && tapConstants(g).KWc === 3));
+  if (tile.tp === 8) tile.tp = 4;
   const tap = tapVariant(rt, tile);
   const layout = a.transposed ? flipped : { C: g.Cout, K: g.Cin * KK, KK, sC: g.Cin * KK, sA: KK, sB: 1 };
   const wp = packedWeight(rt, a.w, layout, tile.tc);
@@ -283,12 +284,14 @@ export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: T
     const HoWo = g.Ho * g.Wo;
     const col = rt.acquire(Math.max(4, g.N * C * HoWo * 4));
     pointwise(rt, { tile: 'pointwiseBackward', N: g.N, R: g.Cout, HW: HoWo, O: C, x: gm, w, sO: 1, sR: C, b: null, y: col, coOff: 0, coTot: C, relu: false, acc: false });
-    const tp = Math.max(1, Math.floor(convTuning.col2imTp));
+    // 3x3 stride 2 (conv1): the spelled-out taps, up to 8 pixels per invocation.
+    const k3s2 = g.KH === 3 && g.KW === 3 && g.stride === 2;
+    const tp = Math.min(k3s2 ? 8 : Infinity, Math.max(1, Math.floor(convTuning.col2imTp)));
     const groupsX = Math.ceil(g.W / tp);
     const rows = g.N * g.Cin * g.H;
     const gz = Math.ceil(rows / MAX_GROUPS);
     rt.dispatch(
-      kernel(rt, 'conv2d_col2im', { WG: 64, TP: tp, ACC: acc ? 1 : 0 }),
+      kernel(rt, 'conv2d_col2im', { WG: 64, TP: tp, ACC: acc ? 1 : 0, K3S2: k3s2 ? 1 : 0 }),
       { col, dx },
       { Cin: g.Cin, H: g.H, W: g.W, KH: g.KH, KW: g.KW, Ho: g.Ho, Wo: g.Wo, stride: g.stride, pad: g.pad, rows, groupsX },
       [Math.ceil(groupsX / 64), Math.ceil(rows / gz), gz],
