@@ -4,7 +4,7 @@ export type Shape = readonly number[];
 /** Number of elements (1 for a scalar's empty shape). */
 export function shapeSize(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
@@ -31,7 +31,8 @@ export function strides(shape: Shape): number[] {
 /** Throws unless `shape` is an array of non-negative integers. */
 export function checkShape(shape: Shape, what: string): void {
   if (!Array.isArray(shape) && !(shape as unknown as { length?: number }).length) throw new Error(`${what}: shape must be an array of dimensions`);
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
     if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: invalid shape ${fmtShape(shape)} (dimensions must be non-negative integers)`);
   }
 }

@@ -119,6 +119,13 @@ export async function acquireDevice(opts: { powerPreference?: GPUPowerPreference
 
 /** True for software adapters (lavapipe, SwiftShader, WARP): they want kernels without workgroup barriers. */
 export function isCpuAdapter(r: AdapterReport): boolean {
-  const s = `${r.vendor} ${r.architecture} ${r.device} ${r.description}`.toLowerCase();
-  return r.fallback || /llvmpipe|lavapipe|swiftshader|warp|software|cpu/.test(s);
+  // Asked per dispatch (tile tables): remembered per report, not a string built each time.
+  let v = cpuAdapters.get(r);
+  if (v === undefined) {
+    const s = `${r.vendor} ${r.architecture} ${r.device} ${r.description}`.toLowerCase();
+    v = r.fallback || /llvmpipe|lavapipe|swiftshader|warp|software|cpu/.test(s);
+    cpuAdapters.set(r, v);
+  }
+  return v;
 }
+const cpuAdapters = new WeakMap<AdapterReport, boolean>();

@@ -189,7 +189,8 @@ export class ShaderLibrary {
   compose(main: string, values: Record<string, ConstValue> = {}, chosen: readonly string[] = []): Shader {
     let cached = this.memo.get(main);
     if (cached) {
-      next: for (const e of cached) {
+      next: for (let k = 0; k < cached.length; k++) {
+        const e = cached[k];
         if (e.chosen.length !== chosen.length) continue;
         for (let i = 0; i < chosen.length; i++) if (e.chosen[i] !== chosen[i]) continue next;
         let n = 0;

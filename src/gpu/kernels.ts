@@ -113,6 +113,8 @@ export class KernelCache {
   private bindGroups = new Map<number, { words: Uint32Array; bg: GPUBindGroup }>();
   /** Scratch words of a bind group's key: kernel id, then id, offset, size per binding. */
   private bgWords = new Uint32Array(64);
+  /** The buffers of the dispatch being keyed (bindGroup's scratch). */
+  private bgBuffers: GPUBuffer[] = [];
   /** Build errors, resolved asynchronously (Queue awaits them before a read). */
   checks: Promise<void>[] = [];
 
@@ -205,7 +207,9 @@ export class KernelCache {
     }
     const ui = sc.ui;
     ui.fill(0);
-    for (const { m, arr } of sc.members) {
+    const members = sc.members;
+    for (let j = 0; j < members.length; j++) {
+      const { m, arr } = members[j];
       const v = params[m.name];
       if (v === undefined) throw new Error(`kernel '${k.name}': missing parameter '${m.name}'`);
       if (typeof v === 'number') {
@@ -275,41 +279,58 @@ export class KernelCache {
    * sizes); the entries are built on a miss only.
    */
   bindGroup(k: Kernel, buffers: Record<string, BufferArg>, params: Params | null): GPUBindGroup {
-    const bound: { buffer: GPUBuffer; offset?: number; size?: number }[] = [];
-    const nw = 1 + 3 * k.bindings.length;
+    // The key words first, without building the entries (no objects per dispatch on a hit: the garbage of a
+    // step is garbage-collection work during the next one).
+    const bindings = k.bindings;
+    const nw = 1 + 3 * bindings.length;
     if (this.bgWords.length < nw) this.bgWords = new Uint32Array(nw);
+    if (this.bgBuffers.length < bindings.length) this.bgBuffers.length = bindings.length;
     const words = this.bgWords;
+    const bufs = this.bgBuffers;
     words[0] = k.id;
     let w = 1;
-    for (const b of k.bindings) {
-      let res: { buffer: GPUBuffer; offset?: number; size?: number };
+    for (let j = 0; j < bindings.length; j++) {
+      const b = bindings[j];
+      let buf: GPUBuffer;
+      let offset = 0;
+      let size = 0xffffffff;
       if (b.kind === 'uniform') {
         if (!params) throw new Error(`kernel '${k.name}': parameters required`);
-        res = { buffer: this.uniformBuffer(k, params) };
+        buf = this.uniformBuffer(k, params);
       } else {
         const arg = buffers[b.name];
         if (!arg) throw new Error(`kernel '${k.name}': no buffer bound to '${b.name}'`);
         // Buffers seen before are known by id (no property probe of a native object); anything else is a
         // { buffer, offset, size } view or a buffer bound for the first time.
-        res = this.ids.peek(arg) !== undefined || 'mapState' in arg ? { buffer: arg as GPUBuffer } : (arg as { buffer: GPUBuffer; offset?: number; size?: number });
+        if (this.ids.peek(arg) !== undefined || 'mapState' in arg) buf = arg as GPUBuffer;
+        else {
+          const v = arg as { buffer: GPUBuffer; offset?: number; size?: number };
+          buf = v.buffer;
+          offset = v.offset ?? 0;
+          if (v.size !== undefined) size = v.size;
+        }
       }
-      bound.push(res);
-      words[w++] = this.ids.of(res.buffer);
-      words[w++] = res.offset ?? 0;
-      words[w++] = res.size === undefined ? 0xffffffff : res.size;
+      bufs[j] = buf;
+      words[w++] = this.ids.of(buf);
+      words[w++] = offset;
+      words[w++] = size;
     }
     const key = hashWords(words, nw);
     const hit = this.bindGroups.get(key);
     let bg = hit && sameWords(hit.words, words, nw) ? hit.bg : undefined;
     if (!bg) {
-      const entries: GPUBindGroupEntry[] = k.bindings.map((b, j) => ({
+      const entries: GPUBindGroupEntry[] = bindings.map((b, j) => ({
         binding: b.binding,
-        resource: b.kind === 'uniform' ? { buffer: bound[j].buffer } : { buffer: bound[j].buffer, offset: bound[j].offset ?? 0, size: bound[j].size },
+        resource: b.kind === 'uniform'
+          ? { buffer: bufs[j] }
+          : { buffer: bufs[j], offset: words[2 + 3 * j], size: words[3 + 3 * j] === 0xffffffff ? undefined : words[3 + 3 * j] },
       }));
+
       bg = this.device.createBindGroup({ layout: k.layout, entries, label: k.name });
       if (this.bindGroups.size > 50000) this.bindGroups.clear();
       this.bindGroups.set(key, { words: words.slice(0, nw), bg });
     }
+    for (let j = 0; j < bindings.length; j++) bufs[j] = undefined as unknown as GPUBuffer;
     return bg;
   }
 

@@ -68,8 +68,10 @@ function geometry(op: string, x: Tensor, w: Tensor, b: Tensor | null, stride: nu
   if (w.rank !== 4) throw new Error(`${op}: ${names.w} must have rank 4 [Cout, Cin, KH, KW]; got shape ${fmtShape(w.shape)}`);
   checkInt(op, 'stride', stride, 1);
   checkInt(op, 'padding', pad, 0);
-  const [N, Cin, H, W] = x.shape;
-  const [Cout, wCin, KH, KW] = w.shape;
+  const xs = x.shape;
+  const ws = w.shape;
+  const N = xs[0], Cin = xs[1], H = xs[2], W = xs[3];
+  const Cout = ws[0], wCin = ws[1], KH = ws[2], KW = ws[3];
   if (wCin !== Cin) throw new Error(`${op}: ${names.w} ${fmtShape(w.shape)} expects ${wCin} input channels; ${names.x} has shape ${fmtShape(x.shape)}`);
   if (KH < 1 || KW < 1 || Cout < 1) throw new Error(`${op}: ${names.w} ${fmtShape(w.shape)} has an empty dimension`);
   if (b) {
@@ -81,9 +83,11 @@ function geometry(op: string, x: Tensor, w: Tensor, b: Tensor | null, stride: nu
   if (H + 2 * pad < KH || W + 2 * pad < KW) {
     throw new Error(`${op}: kernel ${KH}x${KW} of ${names.w} ${fmtShape(w.shape)} is larger than the padded input ${H + 2 * pad}x${W + 2 * pad} (${names.x} ${fmtShape(x.shape)}, padding ${pad})`);
   }
-  sameDevice(op, ...(b ? [x, w, b] : [x, w]));
+  if (b) sameDevice(op, x, w, b);
+  else sameDevice(op, x, w);
   const s = { N, Cin, H, W, Cout, KH, KW, stride, pad };
-  return { ...s, ...convOutSize(s) };
+  const o = convOutSize(s);
+  return { N, Cin, H, W, Cout, KH, KW, stride, pad, Ho: o.Ho, Wo: o.Wo };
 }
 
 // ---------- public ops ----------

@@ -76,25 +76,30 @@ function pack(rt: Runtime, src: GPUBuffer, l: PackLayout, tc: number): Storage {
  * each weight is packed once per layout instead of on every call. The packed buffers are released with the
  * weight's storage (Storage.whenReleased).
  */
-const packCache = new WeakMap<Storage, Map<string, Storage>>();
+const packCache = new WeakMap<Storage, { l: PackLayout; tc: number; packed: Storage }[]>();
 
 /** The packed buffer of weight `w` (see pack), packed on first use. Owned by the cache: do not release. */
 function packedWeight(rt: Runtime, w: Tensor, l: PackLayout, tc: number): GPUBuffer {
   const st = w.store();
   let packs = packCache.get(st);
   if (!packs) {
-    const m = (packs = new Map<string, Storage>());
-    packCache.set(st, m);
+    const list = (packs = [] as { l: PackLayout; tc: number; packed: Storage }[]);
+    packCache.set(st, list);
     st.whenReleased(() => {
-      for (const p of m.values()) p.release();
-      m.clear();
+      for (const e of list) e.packed.release();
+      list.length = 0;
       packCache.delete(st);
     });
   }
-  const key = `${l.C},${l.K},${l.KK},${l.sC},${l.sA},${l.sB},${l.flip ? 1 : 0},${tc}`;
-  let p = packs.get(key);
-  if (!p) packs.set(key, (p = pack(rt, w.buffer, l, tc)));
-  return p.buffer;
+  // A weight has one or two layouts (forward, transposed): a linear search, no key built per call.
+  for (let i = 0; i < packs.length; i++) {
+    const e = packs[i];
+    const m = e.l;
+    if (e.tc === tc && m.C === l.C && m.K === l.K && m.KK === l.KK && m.sC === l.sC && m.sA === l.sA && m.sB === l.sB && !m.flip === !l.flip) return e.packed.buffer;
+  }
+  const packed = pack(rt, w.buffer, l, tc);
+  packs.push({ l: { ...l }, tc, packed });
+  return packed.buffer;
 }
 
 export interface PointwiseArgs {
