@@ -1,5 +1,5 @@
 // npm run bench -- browser [--runs 5] [--warmup 3] [--batches 1,5] [--engines gradsight,tfjs,jax,ort]
-//                          [--jax-pool slices|window] [--tiles '<json>'] [--headed] [--json]
+//                          [--jax-pool slices|window] [--tiles '<json>'] [--gc] [--headed] [--json]
 //
 // gradsight against the other WebGPU engines in ONE headless Chromium page on one adapter (SwiftShader in
 // a machine without a GPU): TensorFlow.js 4.22 (webgpu backend), jax-js (@jax-js/jax, webgpu, jit) and ONNX
@@ -16,14 +16,16 @@
 // timing, every engine's logits are compared with gradsight's on one image (refused above 1e-3 relative), and
 // the saliency maps at batch 1 (relative L2, reported).
 // Timing: per workload and batch, `warmup` runs per engine, then `runs` rounds in which every engine runs once
-// (order rotated per round); median and min per engine; the ratio is peer ms / gradsight ms.
+// (order rotated per round); median and min per engine; the ratio is peer ms / gradsight ms. The engines share
+// the page's JavaScript heap, so garbage one engine leaves is collected during whichever runs next; --gc
+// (Chromium with --js-flags=--expose-gc) collects it before every timed run, untimed, for every engine alike.
 import { createServer } from 'node:http';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { args, CACHE, fmtNum, intList, median, posInt, ROOT, SHARED, sourcesMtime, table, today, machineLine, adapterLine } from './common.mjs';
 
-const HELP = "npm run bench -- browser [--runs 5] [--warmup 3] [--batches 1,5] [--engines gradsight,tfjs,jax,ort] [--jax-pool slices|window] [--tiles '<json>' | --tune ROUNDS] [--headed] [--serve] [--json]";
+const HELP = "npm run bench -- browser [--runs 5] [--warmup 3] [--batches 1,5] [--engines gradsight,tfjs,jax,ort] [--jax-pool slices|window] [--tiles '<json>' | --tune ROUNDS] [--gc] [--headed] [--serve] [--json]";
 const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 const ENGINES = ['gradsight', 'tfjs', 'jax', 'ort'];
 const NAME = { gradsight: 'gradsight', tfjs: 'tfjs-webgpu', jax: 'jax-js', ort: 'ORT-web' };
@@ -91,7 +93,7 @@ function serve(pageJs) {
 export async function run(argv) {
   const o = args('browser', argv, {
     runs: { type: 'string' }, warmup: { type: 'string' }, batches: { type: 'string' }, engines: { type: 'string' },
-    'jax-pool': { type: 'string' }, tiles: { type: 'string' }, headed: { type: 'boolean' }, serve: { type: 'boolean' }, tune: { type: 'string' },
+    'jax-pool': { type: 'string' }, tiles: { type: 'string' }, headed: { type: 'boolean' }, serve: { type: 'boolean' }, tune: { type: 'string' }, gc: { type: 'boolean' },
   });
   if (o.help) return console.log(HELP);
   const runs = posInt('browser', 'runs', o.runs, 5);
@@ -126,7 +128,7 @@ export async function run(argv) {
     context = await chromium.launchPersistentContext(userData, {
       executablePath: CHROMIUM,
       headless: !o.headed,
-      args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [...(o.gc ? ['--js-flags=--expose-gc'] : []), '--enable-unsafe-webgpu', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const consoleLines = [];
@@ -176,7 +178,7 @@ export async function run(argv) {
     for (const N of batches) {
       for (const w of ['forward', 'saliency']) {
         log(`  ${w} b${N}: ${warmup} warm-ups each, then ${runs} alternating rounds`);
-        const t = await page.evaluate(([w, N, e, r, wu]) => window.B.bench(w, N, e, r, wu), [w, N, engines, runs, warmup]);
+        const t = await page.evaluate(([w, N, e, r, wu, gc]) => window.B.bench(w, N, e, r, wu, gc), [w, N, engines, runs, warmup, !!o.gc]);
         const row = { workload: `${w}_b${N}` };
         for (const [e, v] of Object.entries(t)) row[e] = { median_ms: median(v), min_ms: Math.min(...v), times: v.map((x) => +x.toFixed(1)) };
         rows.push(row);
@@ -191,13 +193,13 @@ export async function run(argv) {
     const ua = await page.evaluate(() => navigator.userAgent);
     const result = {
       date: today(), browser: ua.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? ua, adapter: info.adapter, tiles: info.tiles, tilesFrom: tiles ? '--tiles' : tuning ? `tuned in the page (--tune ${o.tune})` : info.tilesFrom === 'preset' ? 'the page\'s preset for this adapter (src/web/tuning.ts)' : info.tilesFrom, tuning: tuning && tuning.results.map((r) => ({ family: r.family, chosen: r.chosen, candidates: r.candidates })), idleWaits: info.idleWaits,
-      versions: { tfjs: info.tfjs, jax: '@jax-js/jax', jaxPool, ort: info.ort }, runs, warmup, logitsAgreement: agree, saliencyAgreement: salAgree, ortPlacement,
+      versions: { tfjs: info.tfjs, jax: '@jax-js/jax', jaxPool, ort: info.ort }, runs, warmup, gcBeforeRuns: !!o.gc, logitsAgreement: agree, saliencyAgreement: salAgree, ortPlacement,
       work: { forward: 'all 1000 logits, read back', saliency: 'one-class scores (classifier conv for the selected class only) in every engine; |grad| max over channels, read back' },
       results: rows,
     };
     if (!o.json) {
       console.log(`\ngradsight vs ${peers.map((p) => NAME[p]).join(', ')} in one headless Chromium page (${result.browser}) on ${adapterLine(info.adapter)}; ${today()}`);
-      console.log(`median ms of ${runs} alternating rounds after ${warmup} warm-ups; saliency with one-class scores everywhere; gradsight tiles: ${result.tilesFrom}; ${machineLine()}`);
+      console.log(`median ms of ${runs} alternating rounds after ${warmup} warm-ups${o.gc ? ', garbage collected before each timed run' : ''}; saliency with one-class scores everywhere; gradsight tiles: ${result.tilesFrom}; ${machineLine()}`);
       table(
         ['workload', 'gradsight ms', ...peers.flatMap((p) => [`${NAME[p]} ms`, `${NAME[p]}/ours`])],
         rows.map((r) => [r.workload, r.gradsight.median_ms, ...peers.flatMap((p) => (r[p] ? [r[p].median_ms, r[`${p}_over_gradsight`]] : ['—', '—']))]),

@@ -229,8 +229,13 @@ async function saliencyAgreement(n: number): Promise<Record<string, number>> {
   return out;
 }
 
-/** Times `workload` at batch n: `warmup` runs per engine, then `runs` rounds of one run per engine, alternating. */
-async function bench(workload: Workload, n: number, which: Engine[], runs: number, warmup: number): Promise<Record<string, number[]>> {
+/**
+ * Times `workload` at batch n: `warmup` runs per engine, then `runs` rounds of one run per engine, alternating.
+ * `gc`: collect garbage (the page's gc(), Chromium started with --js-flags=--expose-gc) before each timed run.
+ */
+async function bench(workload: Workload, n: number, which: Engine[], runs: number, warmup: number, gc = false): Promise<Record<string, number[]>> {
+  const collect = (globalThis as unknown as { gc?: () => void }).gc;
+  if (gc && !collect) throw new Error('bench: gc requested but the page has no gc() (start Chromium with --js-flags=--expose-gc)');
   const fns = which.filter((e) => engines.get(e)?.[workload]).map((e) => [e, engines.get(e)![workload]!(n)] as const);
   for (const [e, f] of fns) {
     const t0 = performance.now();
@@ -242,6 +247,7 @@ async function bench(workload: Workload, n: number, which: Engine[], runs: numbe
     // Rotate the order per round, so no engine always runs right after the same other one.
     for (let j = 0; j < fns.length; j++) {
       const [e, f] = fns[(j + r) % fns.length];
+      if (gc) collect!();
       const t0 = performance.now();
       await f();
       times[e].push(performance.now() - t0);
