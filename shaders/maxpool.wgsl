@@ -101,7 +101,7 @@ fn windowTap(c: i32, rb: u32, base: u32, ninf: f32, best: ptr<function, f32>, bi
 
 // One tap of the running maximum (row-major window order, the rule of main), branch-free.
 fn maxTap(v: f32, at: u32, best: ptr<function, f32>, bi: ptr<function, u32>) {
-  let take = v > *best || isNan(v);
+  let take = (v > *best) | isNan(v);
   *best = select(*best, v, take);
   *bi = select(*bi, at, take);
 }

@@ -24,13 +24,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let oh = p.cy + p.my * (r - nc * p.na);
   let ob = (nc * p.Ho + oh) * p.Wo + p.cx;
   let plane = nc * p.HW;
-  for (var e = 0u; e < E; e++) {
-    let b = b0 + e;
-    if (b >= p.nb) { return; }
-    let o = ob + p.mx * b;
-    let gi = plane + idx[o];
-    var v = g[o];
-    if (MASK == 1u) { v = select(v, 0.0, y[o] <= 0.0); }
-    gin[gi] = gin[gi] + v;
-  }
+  scatterOne(b0, ob, plane);
+  if (E > 1u) { scatterOne(b0 + 1u, ob, plane); }
+  if (E > 2u) { scatterOne(b0 + 2u, ob, plane); }
+  if (E > 3u) { scatterOne(b0 + 3u, ob, plane); }
+  for (var e = 4u; e < E; e++) { scatterOne(b0 + e, ob, plane); }
+}
+
+// Output b of the class row (from ob): its gradient into gin at the saved arg-max, if b is in the row. The first
+// four outputs are spelled out above, not looped (SwiftShader runs every loop iteration under lane masks).
+fn scatterOne(b: u32, ob: u32, plane: u32) {
+  if (b >= p.nb) { return; }
+  let o = ob + p.mx * b;
+  let gi = plane + idx[o];
+  var v = g[o];
+  if (MASK == 1u) { v = select(v, 0.0, y[o] <= 0.0); }
+  gin[gi] = gin[gi] + v;
 }
