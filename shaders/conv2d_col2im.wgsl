@@ -13,7 +13,8 @@
 //! const: ACC: bool
 // 3x3 kernels of stride 2 (conv1), spelled out: pixel ix gets taps kw = rx (output column qx) and, when rx == 0,
 // kw = 2 (column qx - 1), likewise along y: four masked loads and no loops (SwiftShader runs every loop
-// iteration under lane masks). The same terms are added in the same order as the loops below.
+// iteration under lane masks). The same terms are added in the same order as the loops below (a masked-off tap
+// adds 0).
 //! const: K3S2: bool
 
 // K3S2: the sum for input pixel ix of row (qy, ry) from the column plane base cbase.

@@ -187,7 +187,8 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
   const tile = tileFor(rt, family, g.Cout);
   // tp 8: the wide variant, two vec4 pixel groups per invocation (stride 1, or stride 2 with a 3-wide kernel as
   // constants; other strided convs take tp 4).
-  const wide = tile.tp === 8 && (g.stride === 1 || (g.stride === 2 && tapConstants(g).KWc === 3));
+  const taps = tapConstants(g);
+  const wide = tile.tp === 8 && (g.stride === 1 || (g.stride === 2 && taps.KWc === 3));
   if (tile.tp === 8) tile.tp = 4;
   const tap = tapVariant(rt, tile);
   const layout = a.transposed ? flipped : { C: g.Cout, K: g.Cin * KK, KK, sC: g.Cin * KK, sA: KK, sB: 1 };
@@ -198,7 +199,7 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
   const items = flat ? groupsX : g.Ho * groupsX;
   const grid = convGrid(items, g.Cout, g.N, tile, { pad: tap.pad });
   rt.dispatch(
-    tiled(rt, 'conv2d_forward', tile, { S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ROWS: convTuning.rowTaps ? 1 : 0, ACC: a.acc ? 1 : 0, FLAT: flat ? 1 : 0, ...tapConstants(g) }, tap),
+    tiled(rt, 'conv2d_forward', tile, { S1: g.stride === 1 ? 1 : 0, WIDE: wide ? 1 : 0, ROWS: convTuning.rowTaps ? 1 : 0, ACC: a.acc ? 1 : 0, FLAT: flat ? 1 : 0, ...taps }, tap),
     { x: a.x, wp, b: a.b ?? a.x, y: a.out },
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,

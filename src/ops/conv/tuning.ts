@@ -23,9 +23,10 @@ export interface ConvTile {
  * Tile sizes per kernel: wg (lanes per workgroup, <= 256), tc in {4, 8, 12, 16, 32} channels and tp in 1..4
  * pixels (weight columns for backwardWeight) per invocation; tp 8 (all but backwardWeight) is the wide variant
  * (two vec4 pixel groups) where the kernel has one: 'forwardStrided' for stride 2 with a 3-wide kernel,
- * 'backwardInput' where stride-1 input gradients run as forward convs; elsewhere it means 4. The top-level tiles are for CPU adapters (lavapipe, SwiftShader:
- * wide register tiles), `gpu` holds those for other adapters (smaller tiles: register pressure). Mutable:
- * autotuneConv (conv_tune.ts) picks them for the adapter at hand; pipelines are cached per tile.
+ * 'backwardInput' where stride-1 input gradients run as forward convs; elsewhere it means 4. The top-level
+ * tiles are for CPU adapters (lavapipe, SwiftShader: wide register tiles), `gpu` holds those for other adapters
+ * (smaller tiles: register pressure). Mutable: autotuneConv (conv_tune.ts) picks them for the adapter at hand;
+ * pipelines are cached per tile.
  */
 export const convTuning = {
   /** tp 8: the wide variant (two vec4 pixel groups per invocation, stride 1). */
@@ -117,7 +118,7 @@ export function gemmTile(rt: Runtime, name: TileName): ConvTile | null {
 /** The tile of kernel `name` for `channels` channels on this runtime's adapter (a copy). */
 export function tileFor(rt: Runtime, name: TileName, channels: number): ConvTile {
   const t: ConvTile = tileTable(rt)[name];
-  // backwardInput tp 8: the wide forward kernel where stride-1 input gradients run as forward convs (else 4).
+  // tp 8: the wide variant; the launchers take 4 where a conv has none (see convTuning).
   const maxTp = name === 'backwardWeight' ? 4 : 8;
   if (![4, 8, 12, 16, 32].includes(t.tc) || !(Number.isInteger(t.tp) && t.tp >= 1 && (t.tp <= 4 || t.tp === maxTp)) || !(Number.isInteger(t.wg) && t.wg >= 1 && t.wg <= 256)) {
     throw new Error(`conv2d: tile of '${name}' must have tc in {4, 8, 12, 16, 32}, 1 <= tp <= 4 (or 8, except for 'backwardWeight'), 1 <= wg <= 256; got ${JSON.stringify(t)}`);
