@@ -7,11 +7,12 @@
 // Register tiling without workgroup memory: each invocation accumulates TC output channels x TP consecutive
 // output pixels of one row. Stride 1 keeps a sliding window of the input row in registers: TP + KW - 1
 // loads per (ci, kh) instead of TP * KW. The output may be a channel slice [coOff, coOff + Cout) of a
-// tensor with coTot channels (fire-module expand writes both convs into one buffer).
+// tensor with coTot channels (fire-module expand writes both convs into one buffer), the input a slice
+// [ciOff, ciOff + Cin) of one with ciTot channels (an input gradient reading one conv's part of a gradient).
 // Lanes: conv2d_lane.wgsl (foldedLane); bias, ReLU and the store: conv2d_epilogue.wgsl.
 //! params: Cin H W Cout Ho Wo KH KW
 //! params: stride pad coOff coTot zFold groupsX items itemsPad
-//! params: cBlocks hasBias relu
+//! params: cBlocks hasBias relu ciOff ciTot
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
@@ -193,7 +194,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // One loop over the (ci, kh) rows, not a kernel-row loop inside a channel loop: SwiftShader pays far more
   // for a nested loop than for its iterations (the 3x3 forwards of a SqueezeNet pass: 130 vs 180 ms of
   // GPU time; lavapipe: no change).
-  var plane = i32(n * p.Cin * p.H);
+  var plane = i32((n * p.ciTot + p.ciOff) * p.H);
   var kh = 0u;
   for (var r = 0u; r < p.Cin * KH; r++) {
     if (FLAT) {

@@ -8,10 +8,10 @@
 // gradient of a 1x1 conv is the same product with the transposed weight (packed transposed) and ACC = 1
 // adds into y (the fire-module backward sums two gradients). Bias and ReLU fused. Each invocation
 // accumulates TC channels x TP consecutive pixels. The output may be a channel slice [coOff, coOff + Cout)
-// of a tensor with coTot channels.
+// of a tensor with coTot channels, the input a slice [ciOff, ciOff + Cin) of one with ciTot channels.
 // Lanes: conv2d_lane.wgsl (foldedLane); bias, ReLU, acc and the store: conv2d_epilogue.wgsl.
 //! params: Cin HW Cout coOff coTot zFold items itemsPad
-//! params: cBlocks hasBias relu
+//! params: cBlocks hasBias relu ciOff ciTot
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
@@ -59,7 +59,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let d1 = min(1u, last);
   let d2 = min(2u, last);
   let d3 = min(3u, last);
-  var xi = n * p.Cin * p.HW + q0;
+  var xi = (n * p.ciTot + p.ciOff) * p.HW + q0;
   if (WIDE) {
     let d4 = min(4u, last);
     let d5 = min(5u, last);

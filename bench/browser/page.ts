@@ -258,13 +258,18 @@ async function bench(workload: Workload, n: number, which: Engine[], runs: numbe
 
 /**
  * gradsight's GPU time per kernel (timestamp queries, where the adapter has them) for one run of `workload` at
- * batch n, after one warm-up: [{name, ms, count}] sorted by time, plus the run's wall time.
+ * batch n, after one warm-up: [{name, ms, count}] sorted by time, plus the run's wall time. `tiles` sets conv
+ * tiles by family name (they stay) and `tiles.tuning` convTuning switches for this call only.
  */
 async function profile(workload: Workload, n: number, tiles?: unknown): Promise<{ wallMs: number; gpuMs: number; kernels: { name: string; ms: number; count: number }[]; dispatches: { name: string; ms: number }[] }> {
   const g = engines.get('gradsight') as Runner & { device: Device };
+  const { convTuning } = await import('../../src/index.js');
+  const saved = { ...convTuning };
   if (tiles) {
+    const { tuning, ...t } = tiles as { tuning?: Record<string, unknown> };
+    Object.assign(convTuning, tuning ?? {});
     const { applyConvTiles } = await import('../../src/ops/conv_tune.js');
-    applyConvTiles(g.device, tiles as Parameters<typeof applyConvTiles>[1]);
+    applyConvTiles(g.device, t as Parameters<typeof applyConvTiles>[1]);
   }
   const f = g[workload]!(n);
   await f();
@@ -274,6 +279,7 @@ async function profile(workload: Workload, n: number, tiles?: unknown): Promise<
   await f();
   const wallMs = performance.now() - t0;
   rt.setProfiling(false);
+  Object.assign(convTuning, saved);
   const t = await rt.takeTimings();
   const by = new Map<string, { name: string; ms: number; count: number }>();
   for (const k of t) {

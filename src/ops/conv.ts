@@ -39,7 +39,7 @@
 import { record, type Tensor } from '../tensor/index.js';
 import { emptyLike, fmtShape, checkTensor, sameDevice } from './util.js';
 import { convOutSize } from './cpu/conv.js';
-import { backwardInput, backwardWeight, forward, prepGrad, type ConvGeom } from './conv/launch.js';
+import { backwardInput, backwardWeight, forward, inputGradReadsSlice, prepGrad, type ConvGeom } from './conv/launch.js';
 
 export { convTuning, type ConvTile, type TileName } from './conv/tuning.js';
 
@@ -149,7 +149,8 @@ export function fireExpand(s: Tensor, w1: Tensor, b1: Tensor, w3: Tensor, b3: Te
   const out = emptyLike(s.device, [g1.N, Ct, g1.Ho, g1.Wo]);
   forward(rt, g1, { x: s.buffer, w: w1, b: b1.buffer, out: out.buffer, relu: true, coOff: 0, coTot: Ct });
   forward(rt, g3, { x: s.buffer, w: w3, b: b3.buffer, out: out.buffer, relu: true, coOff: E1, coTot: Ct });
-  // Its backward masks (and compacts the two channel slices) whether or not gy comes masked.
+  // Its backward masks (and compacts the two channel slices) unless gy comes masked and the input-gradient
+  // kernels read the slices themselves (see below).
   out.masksGrad = true;
   return record(out, 'fireExpand', [s, w1, b1, w3, b3], (gy, needs) => {
     const dev = s.device;
@@ -162,11 +163,17 @@ export function fireExpand(s: Tensor, w1: Tensor, b1: Tensor, w3: Tensor, b3: Te
       for (const t of [dw1, db1, dw3, db3]) if (t) rt.write(t.buffer, new Float32Array(t.size));
       return [ds, dw1, db1, dw3, db3];
     }
-    const gm1 = ds || dw1 || db1 ? prepGrad(rt, g1, { gy: gy.buffer, y: out.buffer, cOff: 0, cTot: Ct, db: db1 ? db1.buffer : null }) : null;
-    const gm3 = ds || dw3 || db3 ? prepGrad(rt, g3, { gy: gy.buffer, y: out.buffer, cOff: E1, cTot: Ct, db: db3 ? db3.buffer : null }) : null;
+    // An input gradient alone from an already masked gy (a max-pool's backward masks) reads gy's two channel
+    // slices as they are, no mask pass, where both input-gradient kernels can read slices.
+    const direct = !!ds && gy.maskedFor === out && !dw1 && !db1 && !dw3 && !db3 && inputGradReadsSlice(rt, g1) && inputGradReadsSlice(rt, g3);
+    const gm1 = !direct && (ds || dw1 || db1) ? prepGrad(rt, g1, { gy: gy.buffer, y: out.buffer, cOff: 0, cTot: Ct, db: db1 ? db1.buffer : null }) : null;
+    const gm3 = !direct && (ds || dw3 || db3) ? prepGrad(rt, g3, { gy: gy.buffer, y: out.buffer, cOff: E1, cTot: Ct, db: db3 ? db3.buffer : null }) : null;
     if (ds) {
-      backwardInput(rt, g1, { gm: gm1!.buffer, w: w1, dx: ds.buffer, acc: false });
-      backwardInput(rt, g3, { gm: gm3!.buffer, w: w3, dx: ds.buffer, acc: true });
+      const [a1, a3] = direct
+        ? [{ gm: gy.buffer, gmOff: 0, gmTot: Ct }, { gm: gy.buffer, gmOff: E1, gmTot: Ct }]
+        : [{ gm: gm1!.buffer }, { gm: gm3!.buffer }];
+      backwardInput(rt, g1, { ...a1, w: w1, dx: ds.buffer, acc: false });
+      backwardInput(rt, g3, { ...a3, w: w3, dx: ds.buffer, acc: true });
     }
     if (dw1) backwardWeight(rt, g1, { x: s.buffer, gm: gm1!.buffer, dw: dw1.buffer });
     if (dw3) backwardWeight(rt, g3, { x: s.buffer, gm: gm3!.buffer, dw: dw3.buffer });

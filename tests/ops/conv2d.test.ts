@@ -1,7 +1,8 @@
 import { describe, it, expect, vi } from 'vitest';
 import { expectFireMatchesCpu } from '../helpers/fire.js';
 import { getDevice, randn, relErr, finiteDiff } from '../helpers/device.js';
-import { Device, grad, keep, tidy, noGrad, dispose, conv2d, fireExpand, convTuning, type Tensor, type Conv2dOptions } from '../../src/index.js';
+import { Device, grad, keep, tidy, noGrad, dispose, conv2d, fireExpand, maxPool2d, convTuning, type Tensor, type Conv2dOptions } from '../../src/index.js';
+import { maxPool2dCpu, maxPool2dBackwardCpu } from '../../src/ops/cpu/pool.js';
 import { convGrid } from '../../src/ops/conv/launch.js';
 import { tileTable } from '../../src/ops/conv/tuning.js';
 import type { Shader } from '../../src/gpu/compose.js';
@@ -558,6 +559,91 @@ describe('fireExpand', () => {
     expect(names).not.toContain('conv2d_backward_weight');
     ds.dispose();
   });
+});
+
+/**
+ * x -> conv2d 3x3 + ReLU (s0) -> fireExpand (f1) -> max-pool 3/2 (p1) -> conv2d 1x1 + ReLU (squeeze s1) ->
+ * fireExpand (f2), input gradient only: dx against the CPU reference chain, and the number of ReLU-mask passes.
+ */
+async function pooledFireChain(d: Device, N: number): Promise<number> {
+  const [C, H, W, S0, E1, E3, S1, F1, F3] = [3, 9, 7, 5, 6, 10, 4, 8, 4];
+  const q = { kH: 3, kW: 3, sH: 2, sW: 2, pH: 0, pW: 0, ceilMode: true };
+  const [Hp, Wp] = [4, 3];
+  const sx: ConvShape = { N, Cin: C, H, W, Cout: S0, KH: 3, KW: 3, stride: 1, pad: 1 };
+  const e1a: ConvShape = { N, Cin: S0, H, W, Cout: E1, KH: 1, KW: 1, stride: 1, pad: 0 };
+  const e3a: ConvShape = { N, Cin: S0, H, W, Cout: E3, KH: 3, KW: 3, stride: 1, pad: 1 };
+  const sq: ConvShape = { N, Cin: E1 + E3, H: Hp, W: Wp, Cout: S1, KH: 1, KW: 1, stride: 1, pad: 0 };
+  const e1b: ConvShape = { N, Cin: S1, H: Hp, W: Wp, Cout: F1, KH: 1, KW: 1, stride: 1, pad: 0 };
+  const e3b: ConvShape = { N, Cin: S1, H: Hp, W: Wp, Cout: F3, KH: 3, KW: 3, stride: 1, pad: 1 };
+  const convs = [sx, e1a, e3a, sq, e1b, e3b];
+  const xd = randn(N * C * H * W, 900);
+  const ws = convs.map((c, i) => randn(c.Cout * c.Cin * c.KH * c.KW, 901 + i, 0.5));
+  const bs = convs.map((c, i) => randn(c.Cout, 911 + i, 0.3));
+  const r = randn(N * (F1 + F3) * Hp * Wp, 920);
+  const spy = vi.spyOn(d.runtime, 'kernel');
+  const dx = tidy(() => {
+    const x = d.tensor(xd, [N, C, H, W], { requiresGrad: true });
+    const t = (i: number) => [d.tensor(ws[i], [convs[i].Cout, convs[i].Cin, convs[i].KH, convs[i].KW]), d.tensor(bs[i], [convs[i].Cout])] as const;
+    const s0 = conv2d(x, ...t(0), { padding: 1, activation: 'relu' });
+    const f1 = fireExpand(s0, ...t(1), ...t(2));
+    const p1 = maxPool2d(f1, { kernel: 3, stride: 2, ceilMode: true });
+    const s1 = conv2d(p1, ...t(3), { activation: 'relu' });
+    const f2 = fireExpand(s1, ...t(4), ...t(5));
+    return grad(f2, [x], d.tensor(r, f2.shape))[0];
+  });
+  const got = await dx.toArray();
+  dx.dispose();
+  const calls = spy.mock.calls.map((a) => a[0]);
+  spy.mockRestore();
+  // The CPU chain: forward, then each backward with its own ReLU output as the mask.
+  const split = (g: ArrayLike<number>, A: number, B: number, HW: number): [Float64Array, Float64Array] => {
+    const a = new Float64Array(N * A * HW);
+    const b = new Float64Array(N * B * HW);
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < A * HW; i++) a[n * A * HW + i] = g[n * (A + B) * HW + i];
+      for (let i = 0; i < B * HW; i++) b[n * B * HW + i] = g[(n * (A + B) + A) * HW + i];
+    }
+    return [a, b];
+  };
+  const fireBackward = (s: ArrayLike<number>, i: number, y1: ArrayLike<number>, y3: ArrayLike<number>, g: ArrayLike<number>): Float64Array => {
+    const c1 = convs[i];
+    const c3 = convs[i + 1];
+    const [g1, g3] = split(g, c1.Cout, c3.Cout, c1.H * c1.W);
+    const d3 = conv2dBackwardCpu(s, ws[i + 1], g3, c3, y3).dx;
+    return conv2dBackwardCpu(s, ws[i], g1, c1, y1).dx.map((v, j) => v + d3[j]);
+  };
+  const ys0 = conv2dCpu(xd, ws[0], bs[0], sx, 'relu');
+  const y1 = conv2dCpu(ys0, ws[1], bs[1], e1a, 'relu');
+  const y3 = conv2dCpu(ys0, ws[2], bs[2], e3a, 'relu');
+  const yf1 = concatChannelsCpu([{ data: y1, C: E1 }, { data: y3, C: E3 }], N, H * W);
+  const pool = maxPool2dCpu(yf1, [N, E1 + E3, H, W], q);
+  expect(pool.shape).toEqual([N, E1 + E3, Hp, Wp]);
+  const ys1 = conv2dCpu(pool.out, ws[3], bs[3], sq, 'relu');
+  const z1 = conv2dCpu(ys1, ws[4], bs[4], e1b, 'relu');
+  const z3 = conv2dCpu(ys1, ws[5], bs[5], e3b, 'relu');
+  const ds1 = fireBackward(ys1, 4, z1, z3, r);
+  const dp1 = conv2dBackwardCpu(pool.out, ws[3], ds1, sq, ys1).dx;
+  const df1 = maxPool2dBackwardCpu(dp1, pool.idx, [N, E1 + E3, H, W], pool.shape);
+  const ds0 = fireBackward(ys0, 1, y1, y3, df1);
+  const want = conv2dBackwardCpu(xd, ws[0], ds0, sx, ys0).dx;
+  expect(relErr(got, want)).toBeLessThan(TOL);
+  return calls.filter((k) => /^conv2d_(relu_mask|bias_grad)/.test(k.name)).length;
+}
+
+describe('fireExpand after a max-pool', () => {
+  it('reads the pool-masked gradient slices directly where the input-gradient kernels can (no mask passes)', async () => {
+    const d = await getDevice();
+    convTuning.colBelowCin = 0; // the 3-channel conv's input gradient through the tiled kernels too
+    for (const N of [1, 2]) {
+      // Stride-1 input gradients through the forward kernel (SwiftShader's preset): f1's two slices come masked
+      // from the pool's backward and are read in place; f2 (seeded), s1 and s0 take their mask passes.
+      convTuning.inputGradAsForward = true;
+      expect(await pooledFireChain(d, N)).toBe(4);
+      // Through the phase kernel (lavapipe's default), which reads compact gradients: f1 compacts both slices.
+      convTuning.inputGradAsForward = false;
+      expect(await pooledFireChain(d, N)).toBe(6);
+    }
+  }, 300_000);
 });
 
 describe('conv2d errors name the op and the shapes', () => {

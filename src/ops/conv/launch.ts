@@ -115,11 +115,19 @@ export interface PointwiseArgs {
   relu: boolean;
   /** Add into y instead of overwriting it. */
   acc: boolean;
+  /** x holds ciTot channels per image and this product reads [ciOff, ciOff + R) (default 0 and R). */
+  ciOff?: number; ciTot?: number;
+}
+
+/** Whether arguments ask for an input channel slice (register tiles only). */
+function sliced(a: { ciOff?: number; ciTot?: number }, R: number): boolean {
+  return (a.ciOff ?? 0) !== 0 || (a.ciTot ?? R) !== R;
 }
 
 /** The pointwise product y[n, coOff + o, q] (+)= act(b[o] + sum_r W[o, r] x[n, r, q]) for o < O, r < R, q < HW. */
 export function pointwise(rt: Runtime, a: PointwiseArgs): void {
   const gt = gemmTile(rt, a.tile);
+  if (gt && sliced(a, a.R)) throw new Error('internal: the implicit-GEMM pointwise kernel reads no input slice (see inputGradReadsSlice)');
   if (gt) {
     const g: ConvGeom = { N: a.N, Cin: a.R, H: 1, W: a.HW, Cout: a.O, KH: 1, KW: 1, stride: 1, pad: 0, Ho: 1, Wo: a.HW };
     gemmForwardRaw(rt, gt, g, a.x, a.w.buffer, a.sO, a.sR, a.b, a.y, a.coOff, a.coTot, a.relu, a.acc);
@@ -138,7 +146,7 @@ export function pointwise(rt: Runtime, a: PointwiseArgs): void {
     { x: a.x, wp, b: a.b ?? a.x, y: a.y },
     {
       Cin: a.R, HW: a.HW, Cout: a.O, coOff: a.coOff, coTot: a.coTot, zFold: grid.zFold, items, itemsPad: grid.itemsPad,
-      cBlocks: grid.cBlocks, hasBias: a.b ? 1 : 0, relu: a.relu ? 1 : 0,
+      cBlocks: grid.cBlocks, hasBias: a.b ? 1 : 0, relu: a.relu ? 1 : 0, ciOff: a.ciOff ?? 0, ciTot: a.ciTot ?? a.R,
     },
     grid.groups,
   );
@@ -158,13 +166,18 @@ export interface ForwardArgs {
    * Cout swapped, padding KH - 1 - pad): packed transposed with its taps reversed. Stride 1 only.
    */
   transposed?: boolean;
+  /** x holds ciTot channels per image and this conv reads [ciOff, ciOff + Cin) (default 0 and Cin). */
+  ciOff?: number; ciTot?: number;
 }
 
 /** The forward of conv `g`. */
 export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
   if (g.N === 0) return;
   if (isPointwise(g)) {
-    pointwise(rt, { tile: 'pointwise', N: g.N, R: g.Cin, HW: g.H * g.W, O: g.Cout, x: a.x, w: a.w, sO: g.Cin, sR: 1, b: a.b, y: a.out, coOff: a.coOff, coTot: a.coTot, relu: a.relu, acc: false });
+    pointwise(rt, {
+      tile: 'pointwise', N: g.N, R: g.Cin, HW: g.H * g.W, O: g.Cout, x: a.x, w: a.w, sO: g.Cin, sR: 1, b: a.b, y: a.out, coOff: a.coOff, coTot: a.coTot,
+      relu: a.relu, acc: a.acc ?? false, ciOff: a.ciOff, ciTot: a.ciTot,
+    });
     return;
   }
   // An input gradient run as a forward conv takes the input-gradient family's tile (what the tuner timed for it).
@@ -173,6 +186,7 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
   // The transposed weight with its taps reversed: element (c, k) = w[k / KK, c, KK - 1 - k % KK].
   const flipped = { C: g.Cout, K: g.Cin * KK, KK, sC: KK, sA: g.Cout * KK, sB: 1, flip: true };
   const gt = gemmTile(rt, family);
+  if (gt && sliced(a, g.Cin)) throw new Error('internal: the implicit-GEMM conv kernel reads no input slice (see inputGradReadsSlice)');
   if (gt) {
     if (a.transposed) {
       // Packed as one channel block, A[m, k] = wp[k * C4 + m] (C4 = Cout rounded up to 4), cached like the
@@ -204,7 +218,7 @@ export function forward(rt: Runtime, g: ConvGeom, a: ForwardArgs): void {
     {
       Cin: g.Cin, H: g.H, W: g.W, Cout: g.Cout, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW,
       stride: g.stride, pad: g.pad, coOff: a.coOff, coTot: a.coTot, zFold: grid.zFold, groupsX, items, itemsPad: grid.itemsPad,
-      cBlocks: grid.cBlocks, hasBias: a.b ? 1 : 0, relu: a.relu ? 1 : 0,
+      cBlocks: grid.cBlocks, hasBias: a.b ? 1 : 0, relu: a.relu ? 1 : 0, ciOff: a.ciOff ?? 0, ciTot: a.ciTot ?? g.Cin,
     },
     grid.groups,
   );
@@ -274,17 +288,59 @@ function isPointwise(g: ConvShape): boolean {
   return g.KH === 1 && g.KW === 1 && g.stride === 1 && g.pad === 0;
 }
 
+/**
+ * How backwardInput computes the input gradient of conv g on this runtime: 'pointwise' (1x1: the pointwise
+ * product with the transposed weight), 'col2im' (few input channels: column gradient, then col2im),
+ * 'asForward' (stride 1: the forward kernel on the transposed, rotated weight), 'gemm' (the implicit-GEMM
+ * input-gradient kernel) or 'gather' (conv2d_backward_input).
+ */
+function inputGradRoute(rt: Runtime, g: ConvShape): 'pointwise' | 'col2im' | 'asForward' | 'gemm' | 'gather' {
+  if (isPointwise(g)) return 'pointwise';
+  if (g.Cin < convTuning.colBelowCin) return 'col2im';
+  const gt = gemmTile(rt, 'backwardInput');
+  const asForward = gt ? convTuning.gemmInputGradAsForward : convTuning.inputGradAsForward;
+  if (asForward && g.stride === 1 && g.KH === g.KW && g.pad <= g.KH - 1) return 'asForward';
+  return gt ? 'gemm' : 'gather';
+}
+
+/**
+ * Whether backwardInput of conv g can read its output gradient as a channel slice of a larger tensor
+ * (`gmOff`/`gmTot`): the register-tile pointwise and forward kernels can (the 1x1 and the stride-1 input
+ * gradients on CPU adapters); the others cannot.
+ */
+export function inputGradReadsSlice(rt: Runtime, g: ConvShape): boolean {
+  const route = inputGradRoute(rt, g);
+  if (route === 'pointwise') return !gemmTile(rt, 'pointwiseBackward');
+  return route === 'asForward' && !gemmTile(rt, 'backwardInput');
+}
+
+export interface BackwardInputArgs {
+  /** The (masked) output gradient: channels [gmOff, gmOff + Cout) of a [N, gmTot, Ho, Wo] tensor (default 0, Cout). */
+  gm: GPUBuffer; gmOff?: number; gmTot?: number;
+  w: Tensor;
+  dx: GPUBuffer;
+  /** Add into dx. */
+  acc: boolean;
+}
+
 /** dx (= or += with acc) from the (masked) output gradient gm [N, Cout, Ho, Wo]. */
-export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: Tensor; dx: GPUBuffer; acc: boolean }): void {
+export function backwardInput(rt: Runtime, g: ConvGeom, a: BackwardInputArgs): void {
   if (g.N === 0) return;
   const { gm, w, dx, acc } = a;
   const KK = g.KH * g.KW;
-  if (isPointwise(g)) {
+  const route = inputGradRoute(rt, g);
+  if (sliced({ ciOff: a.gmOff, ciTot: a.gmTot }, g.Cout) && !inputGradReadsSlice(rt, g)) {
+    throw new Error(`internal: the ${route} input gradient reads no gradient slice (see inputGradReadsSlice)`);
+  }
+  if (route === 'pointwise') {
     // The transposed 1x1 conv is the pointwise product with the transposed weight: W[ci, co] = w[co * Cin + ci].
-    pointwise(rt, { tile: 'pointwiseBackward', N: g.N, R: g.Cout, HW: g.H * g.W, O: g.Cin, x: gm, w, sO: 1, sR: g.Cin, b: null, y: dx, coOff: 0, coTot: g.Cin, relu: false, acc });
+    pointwise(rt, {
+      tile: 'pointwiseBackward', N: g.N, R: g.Cout, HW: g.H * g.W, O: g.Cin, x: gm, w, sO: 1, sR: g.Cin, b: null, y: dx, coOff: 0, coTot: g.Cin,
+      relu: false, acc, ciOff: a.gmOff, ciTot: a.gmTot,
+    });
     return;
   }
-  if (g.Cin < convTuning.colBelowCin) {
+  if (route === 'col2im') {
     // Column gradient col[n, c, oy, ox] = sum_co w[co, c] gm[n, co, oy, ox] (c = (ci*KH + kh)*KW + kw), then col2im.
     const C = g.Cin * KK;
     const HoWo = g.Ho * g.Wo;
@@ -305,16 +361,15 @@ export function backwardInput(rt: Runtime, g: ConvGeom, a: { gm: GPUBuffer; w: T
     rt.release(col);
     return;
   }
-  const gt = gemmTile(rt, 'backwardInput');
-  const asForward = gt ? convTuning.gemmInputGradAsForward : convTuning.inputGradAsForward;
-  if (asForward && g.stride === 1 && g.KH === g.KW && g.pad <= g.KH - 1) {
+  if (route === 'asForward') {
     // The stride-1 input gradient is a correlation of gm with the transposed, rotated weight, padding KH - 1 - pad:
     // the forward kernel (register tiles: sliding window, wide tiles, three-tap rows; or the gemm forward) runs it.
     const f: ConvGeom = { N: g.N, Cin: g.Cout, H: g.Ho, W: g.Wo, Cout: g.Cin, KH: g.KH, KW: g.KW, stride: 1, pad: g.KH - 1 - g.pad, Ho: g.H, Wo: g.W };
-    forward(rt, f, { x: gm, w, b: null, out: dx, coOff: 0, coTot: g.Cin, relu: false, acc, transposed: true });
+    forward(rt, f, { x: gm, w, b: null, out: dx, coOff: 0, coTot: g.Cin, relu: false, acc, transposed: true, ciOff: a.gmOff, ciTot: a.gmTot });
     return;
   }
-  if (gt) {
+  const gt = gemmTile(rt, 'backwardInput');
+  if (route === 'gemm' && gt) {
     gemmBackwardInputRaw(rt, gt, g, gm, w.buffer, dx, acc);
     return;
   }
