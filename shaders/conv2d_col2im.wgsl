@@ -38,13 +38,18 @@ fn k3s2(cbase: u32, qy: u32, ry: u32, ix: u32) -> f32 {
   return sum;
 }
 
-// K3S2: pixel ix0 + j of the row at dx[i0 + j], if inside the row.
+// K3S2: pixel ix0 + j of the row at dx[i0 + j]. Past the row's end: with ACC nothing; without, the row's last
+// pixel, stored again with its own value (an unconditional store: SwiftShader pays a branch and a masked
+// scatter for a guarded one).
 fn k3s2Put(cbase: u32, qy: u32, ry: u32, ix0: u32, i0: u32, j: u32) {
-  let ix = ix0 + j;
-  if (ix >= p.W) { return; }
-  var v = k3s2(cbase, qy, ry, ix);
-  if (ACC) { v += dx[i0 + j]; }
-  dx[i0 + j] = v;
+  if (ACC) {
+    let ix = ix0 + j;
+    if (ix >= p.W) { return; }
+    dx[i0 + j] = k3s2(cbase, qy, ry, ix) + dx[i0 + j];
+  } else {
+    let ix = min(ix0 + j, p.W - 1u);
+    dx[i0 + ix - ix0] = k3s2(cbase, qy, ry, ix);
+  }
 }
 
 @compute @workgroup_size(WG)

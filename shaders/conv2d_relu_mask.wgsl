@@ -10,11 +10,12 @@
 //! const: WG, V
 
 // One vec4: gm[i] from the slice element (n, k). 0 where y <= 0: a NaN output passes its gradient, as torch's
-// threshold_backward.
+// threshold_backward. Past the end, the last vec4 again with its own value (an unconditional load and store:
+// SwiftShader pays a branch and a masked scatter for a guarded one).
 fn maskOne(i: u32, n: u32, k: u32) {
-  if (i >= p.total4) { return; }
-  let src = n * p.stride4 + p.off4 + k;
-  gm[i] = select(g[src], vec4<f32>(0.0), y[src] <= vec4<f32>(0.0));
+  let over = i >= p.total4;
+  let src = select(n * p.stride4 + p.off4 + k, (p.total4 / p.run4 - 1u) * p.stride4 + p.off4 + p.run4 - 1u, over);
+  gm[min(i, p.total4 - 1u)] = select(g[src], vec4<f32>(0.0), y[src] <= vec4<f32>(0.0));
 }
 
 @compute @workgroup_size(WG)

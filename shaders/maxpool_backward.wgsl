@@ -31,13 +31,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var e = 4u; e < E; e++) { scatterOne(b0 + e, ob, plane); }
 }
 
-// Output b of the class row (from ob): its gradient into gin at the saved arg-max, if b is in the row. The first
-// four outputs are spelled out above, not looped (SwiftShader runs every loop iteration under lane masks).
+// Output b of the class row (from ob): its gradient into gin at the saved arg-max. The first four outputs are
+// spelled out above, not looped (SwiftShader runs every loop iteration under lane masks). Past the row's end, b
+// adds 0 at the row's last output's arg-max (this invocation's segment holds that output and added it first):
+// an unconditional load and store, as SwiftShader pays a branch and a masked scatter for a guarded one.
 fn scatterOne(b: u32, ob: u32, plane: u32) {
-  if (b >= p.nb) { return; }
-  let o = ob + p.mx * b;
+  let o = ob + p.mx * min(b, p.nb - 1u);
   let gi = plane + idx[o];
-  var v = g[o];
+  var v = select(g[o], 0.0, b >= p.nb);
   if (MASK == 1u) { v = select(v, 0.0, y[o] <= 0.0); }
   gin[gi] = gin[gi] + v;
 }
