@@ -554,6 +554,23 @@ def gen_gather():
     write('gather.json', 'gather', cases)
 
 
+# ---------------- channelDot ----------------
+# out[n, ...s] = sum_c x[n, c, ...s] w[n, c]: torch.einsum over the channel axis.
+
+def gen_channel_dot():
+    def case(name, N, C, rest, seed):
+        def build(g):
+            return {'x': randn(g, N, C, *rest), 'w': randn(g, N, C)}
+        sub = 'nc' + 'hwd'[:len(rest)]
+        return one(name, 'channel_dot', {}, build, lambda t: torch.einsum(f'{sub},nc->n{sub[2:]}', t['x'], t['w']), seed)
+    cases = [
+        case('channel_dot_1x7x13x13', 1, 7, [13, 13], 1101),
+        case('channel_dot_3x5x3', 3, 5, [3], 1102),
+        case('channel_dot_2x9x2x3', 2, 9, [2, 3], 1103),
+    ]
+    write('channel_dot.json', 'channel_dot', cases)
+
+
 # ---------------- non-finite values (NaN, ±Inf) ----------------
 # tests/fixtures/ops/nonfinite.json: PyTorch's NaN / Inf semantics for the ops whose kernels decide them
 # (relu, clamp, maximum, the fused conv + ReLU epilogue and its gradient mask, max-pool and its routing,
@@ -754,4 +771,5 @@ if __name__ == '__main__':
     gen_image()
     gen_reduce()
     gen_gather()
+    gen_channel_dot()
     gen_nonfinite()

@@ -17,4 +17,5 @@ export { concat, slice } from './ops/concat.js';
 export { roll, gaussianBlur, clampChannels, MAX_BLUR_RADIUS, MAX_CLAMP_CHANNELS } from './ops/image.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { gatherRows, takeRows } from './ops/gather.js';
+export { channelDot } from './ops/channel_dot.js';
 export { randn, rand } from './ops/random.js';

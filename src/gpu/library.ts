@@ -3,6 +3,7 @@
 import avgpool from '../../shaders/avgpool.wgsl';
 import binary from '../../shaders/binary.wgsl';
 import blur from '../../shaders/blur.wgsl';
+import channel_dot from '../../shaders/channel_dot.wgsl';
 import clamp_channels from '../../shaders/clamp_channels.wgsl';
 import concat from '../../shaders/concat.wgsl';
 import conv2d_backward_input from '../../shaders/conv2d_backward_input.wgsl';
@@ -43,7 +44,7 @@ import { ShaderLibrary, type ConstValue } from './compose.js';
 import type { Kernel, Runtime } from './runtime.js';
 
 export const SHADERS = new ShaderLibrary({
-  avgpool, binary, blur, clamp_channels, concat, conv2d_backward_input, conv2d_backward_weight, conv2d_bias_grad,
+  avgpool, binary, blur, channel_dot, clamp_channels, concat, conv2d_backward_input, conv2d_backward_weight, conv2d_bias_grad,
   conv2d_col2im, conv2d_epilogue, conv2d_forward, conv2d_gemm_backward_input, conv2d_gemm_backward_weight, conv2d_gemm_forward,
   conv2d_gemm_tile, conv2d_lane, conv2d_pack, conv2d_pointwise, conv2d_reduce, conv2d_relu_mask, conv2d_tap_subgroup,
   conv2d_tap_subgroup32, conv2d_tap_subgroup4, conv2d_tap_vec4, conv2d_taps3, conv2d_tile, fill, gather, maxpool, maxpool_backward, plane_index, random, reduce,

@@ -4,7 +4,7 @@
 //             fire(384,64,256,256), fire(512,64,256,256)
 //   classifier: dropout (identity at inference), conv 512→1000 k1, ReLU, global average pool, flatten.
 import {
-  conv2d, fireExpand, maxPool2d, globalAvgPool2d, concat, keep, takeRows, mul, sum, add, relu, mean,
+  conv2d, fireExpand, maxPool2d, globalAvgPool2d, concat, keep, takeRows, channelDot, add, relu, mean,
   type Device, type Tensor,
   shapeSize, fmtShape,
 } from '../core.js';
@@ -128,10 +128,10 @@ export class SqueezeNet {
 
   /**
    * The scores logits[i, classes[i]] ([N]) of one class per image, without the other classes' logits: the
-   * classifier conv runs for the selected weight rows only (as a product with the features summed over
-   * channels), then ReLU and the average over positions, as forward() does for every class. Equal to
-   * gatherRows(forward(x).logits, classes) up to float rounding (products rounded before the sum instead of
-   * fused); the gradient w.r.t. x is that of those scores. What saliency and class visualization need,
+   * classifier conv runs for the selected weight rows only (channelDot: each image's row over its features),
+   * then ReLU and the average over positions, as forward() does for every class. Equal to
+   * gatherRows(forward(x).logits, classes) up to float rounding (another summation order than the conv's);
+   * the gradient w.r.t. x is that of those scores. What saliency and class visualization need,
    * at 1/1000 of the classifier's cost.
    */
   classScores(x: Tensor, classes: readonly number[]): Tensor {
@@ -145,9 +145,9 @@ export class SqueezeNet {
     });
     const f = this.features(x, {}).h; // [N, 512, h, w]
     const C = f.shape[1];
-    const w = takeRows(this.p('classifier.1.weight').reshape([this.numClasses, C]), classes).reshape([N, C, 1, 1]);
+    const w = takeRows(this.p('classifier.1.weight').reshape([this.numClasses, C]), classes);
     const b = takeRows(this.p('classifier.1.bias').reshape([this.numClasses, 1]), classes).reshape([N, 1, 1]);
-    return mean(relu(add(sum(mul(f, w), 1), b)), [1, 2]);
+    return mean(relu(add(channelDot(f, w), b)), [1, 2]);
   }
 
   /** Logits [N, numClasses] for a normalized input batch [N, 3, H, W] (H, W ≥ 17). */

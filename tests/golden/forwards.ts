@@ -31,6 +31,7 @@ import {
   maxOverAxis,
   gatherRows,
   takeRows,
+  channelDot,
   slice,
   type Tensor,
 } from '../../src/index.js';
@@ -161,6 +162,7 @@ export const FORWARDS: Record<string, Forward> = {
   max_over_axis: reduction((x, axes, o) => maxOverAxis(x, axes!, o)),
   gather_rows: (c, t) => gatherRows(t.x, nums(c, 'index')),
   take_rows: (c, t) => takeRows(t.x, nums(c, 'index')),
+  channel_dot: (_c, t) => channelDot(t.x, t.w),
   slice: (c, t) => slice(t.x, num(c, 'axis'), num(c, 'start'), num(c, 'end')),
   fire_expand: (_c, t) => fireExpand(t.s, t.w1, t.b1, t.w3, t.b3),
 };

@@ -72,7 +72,7 @@ async function runCase(label: string, c: Case, forward: Forward, useBackward = f
 
 const files = [
   'conv2d.json', 'max_pool2d.json', 'avg_pool2d.json', 'cat.json',
-  'elementwise.json', 'softmax.json', 'image.json', 'reduce.json', 'gather.json',
+  'elementwise.json', 'softmax.json', 'image.json', 'reduce.json', 'gather.json', 'channel_dot.json',
 ];
 
 for (const file of files) {

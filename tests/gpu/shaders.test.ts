@@ -90,6 +90,7 @@ function engineVariants(device: Device): Variant[] {
   }
   for (const entry of ['copy_block', 'pad_block']) v('concat', { WG: 256 }, entry);
   for (const entry of ['main', 'backward', 'take', 'take_backward']) v('gather', { WG: 256 }, entry);
+  for (const entry of ['main', 'backward_x', 'backward_w']) v('channel_dot', { WG: 64 }, entry);
   v('roll', { WG: 256, E: 8 });
   for (let RC = 0; RC <= 8; RC++) v('blur', { WG: 256, RC, E }, 'main');
   v('blur', { WG: 256, RC: 0, E }, 'adjoint');
