@@ -75,6 +75,8 @@ export let tilesFrom: 'default' | 'preset' | 'stored' | 'tuned' = 'default';
  * With 16-lane workgroups the pointwise input gradients take 32 x 4 (their pointwise GPU time 56.9 and 54.8 vs
  * 60.8 ms, `window.B.profile` in one page, mostly conv1's column gradient), and conv1 the wide strided tile 16 x 8
  * (stride 2, 17 loads for 8 pixels x 3 taps); both: saliency GPU time 163.5 / 172.0 vs 168.1 / 183.2 ms (two pages).
+ * conv1 alone has lanes enough for 64-lane workgroups (a 111 x 111 output): its forward 8.94 ms GPU time vs 9.31
+ * (32 lanes) and 9.81 (16 lanes), `window.B.profile` of the forward pass, one page, 8 runs each.
  */
 const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<typeof poolTuning>; conv?: Partial<Pick<typeof convTuning, 'rowTaps' | 'inputGradAsForward' | 'flatRows'>> }[] = [
   {
@@ -83,7 +85,7 @@ const PRESETS: { match: RegExp; tiles: Record<string, ConvTile>; pool?: Partial<
     conv: { rowTaps: false, inputGradAsForward: true, flatRows: true },
     tiles: {
       forward: { wg: 16, tc: 16, tp: 8 },
-      forwardStrided: { wg: 16, tc: 16, tp: 8 },
+      forwardStrided: { wg: 64, tc: 16, tp: 8 },
       pointwise: { wg: 16, tc: 32, tp: 4 },
       backwardInput: { wg: 16, tc: 16, tp: 8 },
       pointwiseBackward: { wg: 16, tc: 32, tp: 4 },

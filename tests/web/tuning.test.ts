@@ -28,7 +28,7 @@ describe('per-adapter presets in the page (src/web/tuning.ts)', () => {
     const t = currentConvTiles(d) as unknown as Record<string, { tc: number; tp: number }>;
     expect(t.forward).toMatchObject({ wg: 16, tc: 16, tp: 8 });
     expect(t.backwardInput).toMatchObject({ wg: 16, tc: 16, tp: 8 });
-    expect(t.forwardStrided).toMatchObject({ wg: 16, tc: 16, tp: 8 });
+    expect(t.forwardStrided).toMatchObject({ wg: 64, tc: 16, tp: 8 });
     expect(t.pointwise).toMatchObject({ tc: 32, tp: 4 });
     expect(t.pointwiseBackward).toMatchObject({ wg: 16, tc: 32, tp: 4 });
   });
