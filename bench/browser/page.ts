@@ -1,8 +1,9 @@
 // The page of `npm run bench -- browser` (bundled by bench/browser.mjs with esbuild, served on 127.0.0.1):
-// gradsight, TensorFlow.js (WebGPU backend), jax-js (WebGPU, jit) and ONNX Runtime Web (WebGPU EP) in one
-// page, each on its own device from the same navigator.gpu adapter. bench/browser.mjs drives it through
-// window.B: setup() loads the weights into every engine, agreement() compares their logits on one image,
-// bench() times one workload at one batch size with the engines alternating run by run.
+// gradsight, TensorFlow.js (WebGPU backend), jax-js (WebGPU, jit) and ONNX Runtime Web (WebGPU EP), each on
+// its own device from the navigator.gpu adapter; bench/browser.mjs opens one page per engine (or, with
+// --one-page, one page for all) and drives it through window.B: setup() loads the weights into the page's
+// engines, output() / agreement() give their results for comparison, bench() times one workload at one batch
+// size (the engines of one page alternating run by run).
 import { Device, tidy, noGrad, maxOverAxis, abs, type Tensor } from '../../src/core.js';
 import { SqueezeNet } from '../../src/nn/squeezenet.js';
 import { inputGradient } from '../../src/viz/saliency.js';
@@ -212,6 +213,12 @@ async function agreement(): Promise<Record<string, { maxAbs: number; scale: numb
   return out;
 }
 
+/** One engine's result of `workload` at batch n (for comparisons across pages, one engine per page). */
+async function output(engine: Engine, workload: Workload, n: number): Promise<number[] | null> {
+  const f = engines.get(engine)?.[workload];
+  return f ? Array.from(await f(n)()) : null;
+}
+
 /** Saliency maps of every engine against gradsight's (relative L2) at batch n. */
 async function saliencyAgreement(n: number): Promise<Record<string, number>> {
   const ref = await engines.get('gradsight')!.saliency!(n)();
@@ -240,7 +247,7 @@ async function bench(workload: Workload, n: number, which: Engine[], runs: numbe
   for (const [e, f] of fns) {
     const t0 = performance.now();
     for (let i = 0; i < warmup; i++) await f();
-    log(`${workload} b${n} ${e}: ${warmup} warm-ups in ${(performance.now() - t0).toFixed(0)} ms`);
+    if (warmup) log(`${workload} b${n} ${e}: ${warmup} warm-ups in ${(performance.now() - t0).toFixed(0)} ms`);
   }
   const times: Record<string, number[]> = Object.fromEntries(fns.map(([e]) => [e, []]));
   for (let r = 0; r < runs; r++) {
@@ -334,4 +341,4 @@ async function tune(rounds: number): Promise<unknown> {
   return { ms: performance.now() - t0, tiles: info.tiles, results };
 }
 
-(window as unknown as { B: unknown }).B = { setup, agreement, saliencyAgreement, bench, profile, tileAB, tune, ready: true };
+(window as unknown as { B: unknown }).B = { setup, agreement, saliencyAgreement, output, bench, profile, tileAB, tune, ready: true };
