@@ -7,7 +7,7 @@ import { $, h, toast } from './dom.js';
 import { app, hook, runJob } from './state.js';
 import { applyStoredTiles, cheapToTune, forgetTiles, loadStoredTiles, tilesFrom, tuneAndStore } from './tuning.js';
 import { tfjsUnavailable } from './bench_tfjs.js';
-import { collectBench, PASSES, type BenchOptions, type BenchResults } from './bench_suite.js';
+import { collectBench, saliencyStep, PASSES, type BenchOptions, type BenchResults } from './bench_suite.js';
 import { currentConvTiles } from '../ops/conv_tune.js';
 
 export type { BenchOptions, BenchResults };
@@ -175,10 +175,13 @@ function download(): void {
 export async function tuneTiles(rounds?: number): Promise<unknown> {
   return runJob('tuning conv tiles', async () => {
     const device = app.device!;
-    const { results } = await tuneAndStore(device, { rounds, onProgress: (t) => ($('bench-status').textContent = `tuning: ${t}`) });
+    const { results, stored } = await tuneAndStore(device, { rounds, check: saliencyStep(device), onProgress: (t) => ($('bench-status').textContent = `tuning: ${t}`) });
     showTiles();
     const changed = results.filter((r) => JSON.stringify(r.before) !== JSON.stringify(r.chosen));
-    $('bench-status').textContent = `tuned ${results.length} conv families on this adapter (${changed.length} changed); remembered in this browser.`;
+    const c = stored.check;
+    const checked = c ? ` A saliency step took ${c.tunedMs.toFixed(0)} ms with the tuned tiles, ${c.previousMs.toFixed(0)} ms with the previous ones: kept the ${c.kept === 'tuned' ? 'tuned' : 'previous'} tiles.` : '';
+    $('bench-status').textContent = `tuned ${results.length} conv families on this adapter (${changed.length} changed); remembered in this browser.${checked}`;
+    (hook.last as Record<string, unknown>).tuningCheck = c ?? null;
     (hook.last as Record<string, unknown>).tuning = results;
     return results;
   });

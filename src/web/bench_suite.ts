@@ -132,6 +132,31 @@ const input = (n: number) => {
 };
 const classesOf = (n: number) => Array.from({ length: n }, (_, i) => (i * 97 + 1) % 1000);
 
+/** The random-weight SqueezeNet 1.1 on `device`, made once. */
+function randomModel(device: Device): NonNullable<typeof random> {
+  if (!random) {
+    const dict = new Map(squeezeNetManifest().map(([name, shape], i) => [name, { shape: [...shape], data: hostNormal(shapeSize(shape), 7919 + i, 0.05) }]));
+    random = { dict, model: SqueezeNet.fromStateDict(device, dict) };
+  }
+  return random;
+}
+
+let stepInput: Tensor | null = null;
+
+/**
+ * One vanilla-saliency step at batch 1 on the random-weight model, read back (as the model workload): the
+ * whole-model check of a tuning (tuning.ts tuneAndStore).
+ */
+export function saliencyStep(device: Device): () => Promise<void> {
+  const { model } = randomModel(device);
+  const x = (stepInput ??= device.tensor(input(1), [1, 3, 224, 224]));
+  return async () => {
+    const m = tidy(() => maxOverAxis(abs(inputGradient(model, x, classesOf(1))), 1));
+    await m.toArray();
+    m.dispose();
+  };
+}
+
 /**
  * Runs the model workloads for each batch size, then (unless `opts.kernels` is false) the conv kernel suite, on
  * `device`; `status` hears each step, `warn` hears why TensorFlow.js could not be loaded when it was asked for.
@@ -145,16 +170,12 @@ export async function collectBench(device: Device, opts: BenchOptions, status: (
   const rt = device.runtime;
   rt.setProfiling(false);
   await rt.takeTimings();
-  if (!random) {
-    const dict = new Map(squeezeNetManifest().map(([name, shape], i) => [name, { shape: [...shape], data: hostNormal(shapeSize(shape), 7919 + i, 0.05) }]));
-    random = { dict, model: SqueezeNet.fromStateDict(device, dict) };
-  }
-  const model = random.model;
+  const model = randomModel(device).model;
   const tfjs: BenchResults['tfjs'] = { requested: withTfjs };
   if (withTfjs && !tfPeer) {
     status('loading TensorFlow.js…');
     try {
-      tfPeer = tfjsPeer(await loadTfjs(), random.dict, input, classesOf);
+      tfPeer = tfjsPeer(await loadTfjs(), randomModel(device).dict, input, classesOf);
     } catch (e) {
       tfjs.unavailable = (e as Error).message;
       warn(tfjs.unavailable);

@@ -5,7 +5,7 @@
 // the device exists; for adapters without stored tiles, tiles measured for that kind of adapter (PRESETS:
 // SwiftShader) apply. On GPUs, where a tuning pass takes a second or two, the page tunes on first use by
 // itself; on CPU adapters (SwiftShader) it takes about a minute, so only the Bench view's "Tune" button does.
-import { autotuneConv, applyConvTiles, currentConvTiles, convTuning, isCpuAdapter, poolTuning, type Device, type FamilyResult, type ConvTile } from '../core.js';
+import { autotuneConv, applyConvTiles, currentConvTiles, convTuning, isCpuAdapter, poolTuning, type AutotuneOptions, type Device, type FamilyResult, type ConvTile } from '../core.js';
 import type { AdapterReport } from '../gpu/adapter.js';
 
 const PREFIX = 'gradsight.convTiles.v1:';
@@ -17,6 +17,11 @@ export interface StoredTiles {
   rounds: number;
   userAgent: string;
   candidates?: { family: string; tile: ConvTile; medianMs: number }[];
+  /**
+   * The whole-model check of a tuning (tuneAndStore's `check`): median ms of one model step with the tiles
+   * before and with the tuned ones, and which were kept.
+   */
+  check?: { previousMs: number; tunedMs: number; kept: 'tuned' | 'previous' };
 }
 
 /** The localStorage key of an adapter's tiles. */
@@ -131,23 +136,58 @@ export function applyStoredTiles(device: Device): StoredTiles | null {
   }
 }
 
-/** Tunes every conv family on this device, applies and stores the result; returns what was timed. */
-export async function tuneAndStore(device: Device, opts: { rounds?: number; onProgress?: (text: string, frac: number) => void } = {}): Promise<{ results: FamilyResult[]; stored: StoredTiles }> {
+/** Median ms of `step` with each set of tiles, alternating set by set (one warm-up round, then `rounds`). */
+async function timeTiles(device: Device, sets: Record<string, ConvTile>[], step: () => Promise<void>, rounds: number): Promise<number[]> {
+  const times = sets.map(() => [] as number[]);
+  for (let r = -1; r < rounds; r++) {
+    for (let i = 0; i < sets.length; i++) {
+      applyConvTiles(device, sets[i] as Parameters<typeof applyConvTiles>[1]);
+      const t0 = performance.now();
+      await step();
+      if (r >= 0) times[i].push(performance.now() - t0);
+    }
+  }
+  return times.map((v) => [...v].sort((a, b) => a - b)[v.length >> 1]);
+}
+
+/**
+ * Tunes every conv family on this device, applies and stores the result; returns what was timed. The tuner
+ * times each family alone; with `check` (one whole-model step) the tuned tiles are also timed against the ones
+ * in use before, alternating (three rounds after a warm-up), and the faster set is kept and stored: on
+ * SwiftShader the tuner's per-family choices made the whole saliency pass slower than the page's preset
+ * (259 vs ~190 ms).
+ */
+export async function tuneAndStore(
+  device: Device,
+  opts: { rounds?: number; families?: AutotuneOptions['families']; onProgress?: (text: string, frac: number) => void; check?: () => Promise<void> } = {},
+): Promise<{ results: FamilyResult[]; stored: StoredTiles }> {
   const rounds = opts.rounds ?? (isCpuAdapter(device.adapter) ? 2 : 3);
   const families: string[] = [];
+  const before = currentConvTiles(device) as unknown as Record<string, ConvTile>;
   const results = await autotuneConv(device, {
     rounds,
+    families: opts.families,
     onProgress: (family, done, total) => {
       if (!families.includes(family)) families.push(family);
-      opts.onProgress?.(`${family}: round ${done} of ${total}`, (families.length - 1 + done / total) / 5);
+      opts.onProgress?.(`${family}: round ${done} of ${total}`, (families.length - 1 + done / total) / (opts.families?.length ?? 5));
     },
   });
+  let check: StoredTiles['check'];
+  const tuned = currentConvTiles(device) as unknown as Record<string, ConvTile>;
+  if (opts.check && JSON.stringify(tuned) !== JSON.stringify(before)) {
+    opts.onProgress?.('whole-model check: tuned tiles against the previous ones', 1);
+    const [previousMs, tunedMs] = await timeTiles(device, [before, tuned], opts.check, 3);
+    const kept = tunedMs <= previousMs ? 'tuned' : 'previous';
+    applyConvTiles(device, (kept === 'tuned' ? tuned : before) as Parameters<typeof applyConvTiles>[1]);
+    check = { previousMs, tunedMs, kept };
+  }
   const stored: StoredTiles = {
     tiles: currentConvTiles(device) as unknown as Record<string, ConvTile>,
     at: new Date().toISOString(),
     rounds,
     userAgent: navigator.userAgent,
     candidates: results.flatMap((r) => r.candidates.map((c) => ({ family: r.family, tile: c.tile, medianMs: c.medianMs }))),
+    ...(check ? { check } : {}),
   };
   storage()?.setItem(adapterKey(device.adapter), JSON.stringify(stored));
   tilesFrom = 'tuned';

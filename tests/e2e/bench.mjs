@@ -4,7 +4,8 @@
 //   bench-run       the model workloads and the conv kernel suite (runs 1), side by side with TensorFlow.js when
 //                   the server offers it: the charts are drawn, and the JSON download has sane content
 //   bench-tiles     tiles stored for this adapter in localStorage are applied after a reload
-//   bench-tune      tuning from the view (one round) stores a choice for every family and the page uses it
+//   bench-tune      tuning from the view (one round) stores a choice for every family and the page uses it: the
+//                   tuner's, or the tiles before it where a whole-model saliency step was faster with those
 // Prints `N passed, M failed`; exits non-zero on failure. Needs no ../shared (random weights).
 // Environment: E2E_CHROMIUM (default /usr/bin/chromium), E2E_HEADED=1, E2E_ONLY=name,name.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -148,8 +149,19 @@ try {
     });
     const now = await page.evaluate(() => window.gradsight.convTiles());
     assert(stored && JSON.stringify(stored.tiles) === JSON.stringify(now.tiles) && now.from === 'tuned', `stored ${JSON.stringify(stored?.tiles)}, in use ${JSON.stringify(now)}`);
-    for (const f of res) assert(JSON.stringify(stored.tiles[f.family]) === JSON.stringify(f.chosen), `${f.family}: stored ${JSON.stringify(stored.tiles[f.family])}, chosen ${JSON.stringify(f.chosen)}`);
-    return res.map((f) => `${f.family} ${f.chosen.tc}×${f.chosen.tp}/${f.chosen.wg}${f.chosen.gemm ? ' gemm' : ''} of ${f.candidates.length}`).join(', ');
+    // The whole-model check runs whenever the tuner changed a tile; the tiles kept are the faster set.
+    const chk = stored.check;
+    const changed = res.some((f) => JSON.stringify(f.before) !== JSON.stringify(f.chosen));
+    assert(!!chk === changed, `check ${JSON.stringify(chk)} with ${changed ? '' : 'no '}changed tiles`);
+    if (chk) assert(chk.tunedMs > 0 && chk.previousMs > 0 && chk.kept === (chk.tunedMs <= chk.previousMs ? 'tuned' : 'previous'), JSON.stringify(chk));
+    const status = await page.evaluate(() => document.getElementById('bench-status').textContent);
+    if (chk) assert(status.includes(`kept the ${chk.kept} tiles`), status);
+    for (const f of res) {
+      const want = chk?.kept === 'previous' ? f.before : f.chosen;
+      assert(JSON.stringify(stored.tiles[f.family]) === JSON.stringify(want), `${f.family}: stored ${JSON.stringify(stored.tiles[f.family])}, want ${JSON.stringify(want)} (check ${JSON.stringify(chk)})`);
+    }
+    const check = chk ? `; saliency step ${chk.tunedMs.toFixed(0)} ms tuned vs ${chk.previousMs.toFixed(0)} ms before: kept ${chk.kept}` : '';
+    return res.map((f) => `${f.family} ${f.chosen.tc}×${f.chosen.tp}/${f.chosen.wg}${f.chosen.gemm ? ' gemm' : ''} of ${f.candidates.length}`).join(', ') + check;
   });
 
   await check('bench-no-page-errors', async () => assert(!pageErrors.length, pageErrors.join('\n')));

@@ -1,8 +1,9 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { getDevice } from '../helpers/device.js';
 import { restoreTuningAfterEach } from '../helpers/tuning.js';
 import { convTuning, poolTuning, currentConvTiles, type Device } from '../../src/index.js';
-import { applyStoredTiles, presetTiles } from '../../src/web/tuning.js';
+import { applyStoredTiles, presetTiles, tuneAndStore } from '../../src/web/tuning.js';
+import { applyConvTiles } from '../../src/ops/conv_tune.js';
 
 restoreTuningAfterEach();
 
@@ -44,4 +45,36 @@ describe('per-adapter presets in the page (src/web/tuning.ts)', () => {
     expect(convTuning.flatRows).toBe(false);
     expect(JSON.stringify(currentConvTiles(d))).toBe(before);
   });
+});
+
+describe('tuneAndStore: the whole-model check', () => {
+  // conv1's family alone, from a tile the tuner is sure to replace; `check` stands for the model step and is
+  // slow with whichever set the test wants to lose.
+  const bad = { wg: 8, tc: 4, tp: 1 };
+  for (const loser of ['tuned', 'previous'] as const) {
+    it(`keeps the faster set (the ${loser} tiles made the step slower)`, async () => {
+      const d = await getDevice();
+      if (typeof navigator === 'undefined') vi.stubGlobal('navigator', { userAgent: 'vitest' });
+      applyConvTiles(d, { forwardStrided: bad });
+      const isBad = () => JSON.stringify(currentConvTiles(d).forwardStrided) === JSON.stringify(bad);
+      let calls = 0;
+      const check = async () => {
+        calls++;
+        const slow = loser === 'previous' ? isBad() : !isBad();
+        await new Promise((r) => setTimeout(r, slow ? 60 : 1));
+      };
+      try {
+        const { results, stored } = await tuneAndStore(d, { rounds: 1, families: ['forwardStrided'], check });
+        expect(results.map((r) => r.family)).toEqual(['forwardStrided']);
+        expect(results[0].chosen).not.toEqual(bad);
+        expect(calls).toBe(8); // two sets, a warm-up round and three timed ones
+        expect(stored.check?.kept).toBe(loser === 'tuned' ? 'previous' : 'tuned');
+        expect(stored.check!.tunedMs > stored.check!.previousMs).toBe(loser === 'tuned');
+        expect(isBad()).toBe(loser === 'tuned');
+        expect(stored.tiles.forwardStrided).toEqual(currentConvTiles(d).forwardStrided);
+      } finally {
+        vi.unstubAllGlobals();
+      }
+    }, 300_000);
+  }
 });
