@@ -101,10 +101,10 @@ function maxAbsDiff(a, b) {
 }
 
 /**
- * With one page per engine: the logits of every engine on one image against gradsight's (and the peers'), and
- * the saliency maps at batch 1 (relative L2), as the page's agreement() / saliencyAgreement() compute in one page.
+ * The logits of every engine on one seeded image against gradsight's (and the peers': each engine computes its
+ * own), and the saliency maps at batch 1 (relative L2), from each engine's page.
  */
-async function agreementAcross(pageOf, engines) {
+async function agreement(pageOf, engines) {
   const out = async (e, w) => pageOf(e).page.evaluate(([e, w]) => window.B.output(e, w, 1), [e, w]);
   const logits = new Map();
   for (const e of engines) logits.set(e, await out(e, 'forward'));
@@ -174,7 +174,7 @@ export async function run(argv) {
   const server = await serve(pageJs);
   const url = `http://127.0.0.1:${server.address().port}/`;
   if (o.serve) {
-    // The page alone, for another browser or a script (window.B: setup, agreement, bench, profile, tileAB).
+    // The page alone, for another browser or a script (window.B: setup, output, bench, profile, tileAB, tune).
     console.log(`bench page: ${url}  (Ctrl-C to stop)`);
     await new Promise((ok) => process.once('SIGINT', ok));
     server.close();
@@ -210,7 +210,7 @@ export async function run(argv) {
     }
     const pageOf = (e) => pages.find((p) => p.engines.includes(e));
     const page = pageOf('gradsight').page;
-    const info = { ...Object.assign({}, ...pages.map((p) => p.info)), ...pageOf('gradsight').info };
+    const info = Object.assign({}, ...pages.map((p) => p.info), pageOf('gradsight').info);
     const consoleLines = pages.flatMap((p) => p.consoleLines);
     const errors = () => pages.flatMap((p) => p.errors);
     if (process.env.BENCH_BROWSER_LOG) (await import('node:fs')).writeFileSync(process.env.BENCH_BROWSER_LOG, consoleLines.join('\n'));
@@ -234,9 +234,7 @@ export async function run(argv) {
     }
     log(`  adapter: ${adapterLine(info.adapter)}; gradsight tiles ${JSON.stringify(info.tiles)}; idle waits ${info.idleWaits}`);
 
-    const { agree, salAgree } = o['one-page']
-      ? { agree: await page.evaluate(() => window.B.agreement()), salAgree: await page.evaluate(() => window.B.saliencyAgreement(1)) }
-      : await agreementAcross(pageOf, engines);
+    const { agree, salAgree } = await agreement(pageOf, engines);
     for (const [e, a] of Object.entries(agree)) {
       log(`  ${NAME[e]} vs gradsight logits on one image: max |Δ| ${a.maxAbs.toExponential(2)} (largest |logit| ${a.scale.toFixed(2)}); vs ${Object.entries(a.vsPeers).map(([k, v]) => `${NAME[k]} ${v.toExponential(2)}`).join(', ')}`);
       if (!(a.maxAbs <= 1e-3 * Math.max(1, a.scale))) throw new Error(`bench browser: ${NAME[e]}'s logits differ from gradsight's by ${a.maxAbs} (largest |logit| ${a.scale}): the comparison would be meaningless`);

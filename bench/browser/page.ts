@@ -2,7 +2,7 @@
 // gradsight, TensorFlow.js (WebGPU backend), jax-js (WebGPU, jit) and ONNX Runtime Web (WebGPU EP), each on
 // its own device from the navigator.gpu adapter; bench/browser.mjs opens one page per engine (or, with
 // --one-page, one page for all) and drives it through window.B: setup() loads the weights into the page's
-// engines, output() / agreement() give their results for comparison, bench() times one workload at one batch
+// engines, output() gives an engine's result for comparison, bench() times one workload at one batch
 // size (the engines of one page alternating run by run).
 import { Device, tidy, noGrad, maxOverAxis, abs, type Tensor } from '../../src/core.js';
 import { SqueezeNet } from '../../src/nn/squeezenet.js';
@@ -193,47 +193,10 @@ async function setup(cfg: { engines: Engine[]; jaxPool: JaxPool; tiles: unknown 
   return info;
 }
 
-/** Max |Δlogit| of every engine against gradsight's on one seeded image (batch 1 input). */
-async function agreement(): Promise<Record<string, { maxAbs: number; scale: number; vsPeers: Record<string, number> }>> {
-  const logits = new Map<string, Float32Array>();
-  for (const [e, r] of engines) logits.set(e, (await r.forward(1)()).slice());
-  const ref = logits.get('gradsight')!;
-  const diff = (a: Float32Array, b: Float32Array) => {
-    let m = a.length === b.length ? 0 : Infinity;
-    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-    return m;
-  };
-  const out: Record<string, { maxAbs: number; scale: number; vsPeers: Record<string, number> }> = {};
-  for (const [e, y] of logits) {
-    if (e === 'gradsight') continue;
-    // Against gradsight, and against the other peers (each engine computes its own logits).
-    const vsPeers = Object.fromEntries([...logits].filter(([k]) => k !== e && k !== 'gradsight').map(([k, z]) => [k, diff(y, z)]));
-    out[e] = { maxAbs: diff(ref, y), scale: Math.max(...Array.from(ref, Math.abs)), vsPeers };
-  }
-  return out;
-}
-
-/** One engine's result of `workload` at batch n (for comparisons across pages, one engine per page). */
+/** One engine's result of `workload` at batch n (bench/browser.mjs compares the engines' results). */
 async function output(engine: Engine, workload: Workload, n: number): Promise<number[] | null> {
   const f = engines.get(engine)?.[workload];
   return f ? Array.from(await f(n)()) : null;
-}
-
-/** Saliency maps of every engine against gradsight's (relative L2) at batch n. */
-async function saliencyAgreement(n: number): Promise<Record<string, number>> {
-  const ref = await engines.get('gradsight')!.saliency!(n)();
-  const out: Record<string, number> = {};
-  for (const [e, r] of engines) {
-    if (e === 'gradsight' || !r.saliency) continue;
-    const y = await r.saliency(n)();
-    let num = 0, den = 0;
-    for (let i = 0; i < ref.length; i++) {
-      num += (ref[i] - y[i]) ** 2;
-      den += ref[i] ** 2;
-    }
-    out[e] = y.length === ref.length ? Math.sqrt(num / den) : Infinity;
-  }
-  return out;
 }
 
 /**
@@ -341,4 +304,4 @@ async function tune(rounds: number): Promise<unknown> {
   return { ms: performance.now() - t0, tiles: info.tiles, results };
 }
 
-(window as unknown as { B: unknown }).B = { setup, agreement, saliencyAgreement, output, bench, profile, tileAB, tune, ready: true };
+(window as unknown as { B: unknown }).B = { setup, output, bench, profile, tileAB, tune, ready: true };

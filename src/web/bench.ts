@@ -179,7 +179,7 @@ export async function tuneTiles(rounds?: number): Promise<unknown> {
     showTiles();
     const changed = results.filter((r) => JSON.stringify(r.before) !== JSON.stringify(r.chosen));
     const c = stored.check;
-    const checked = c ? ` A saliency step took ${c.tunedMs.toFixed(0)} ms with the tuned tiles, ${c.previousMs.toFixed(0)} ms with the previous ones: kept the ${c.kept === 'tuned' ? 'tuned' : 'previous'} tiles.` : '';
+    const checked = c ? ` A saliency step took ${c.tunedMs.toFixed(0)} ms with the tuned tiles, ${c.previousMs.toFixed(0)} ms with the previous ones: kept the ${c.kept} tiles.` : '';
     $('bench-status').textContent = `tuned ${results.length} conv families on this adapter (${changed.length} changed); remembered in this browser.${checked}`;
     (hook.last as Record<string, unknown>).tuningCheck = c ?? null;
     (hook.last as Record<string, unknown>).tuning = results;

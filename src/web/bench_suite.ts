@@ -141,20 +141,28 @@ function randomModel(device: Device): NonNullable<typeof random> {
   return random;
 }
 
+/** The model workloads on batch x (n images), each read back: all logits, and the vanilla saliency maps. */
+function modelSteps(model: SqueezeNet, x: Tensor, n: number): Record<'forward' | 'saliency', () => Promise<void>> {
+  return {
+    forward: async () => {
+      const y = tidy(() => noGrad(() => model.logits(x)));
+      await y.toArray();
+      y.dispose();
+    },
+    saliency: async () => {
+      const m = tidy(() => maxOverAxis(abs(inputGradient(model, x, classesOf(n))), 1));
+      await m.toArray();
+      m.dispose();
+    },
+  };
+}
+
 let stepInput: Tensor | null = null;
 
-/**
- * One vanilla-saliency step at batch 1 on the random-weight model, read back (as the model workload): the
- * whole-model check of a tuning (tuning.ts tuneAndStore).
- */
+/** The saliency workload at batch 1 on the random-weight model: the whole-model check of a tuning (tuneAndStore). */
 export function saliencyStep(device: Device): () => Promise<void> {
-  const { model } = randomModel(device);
-  const x = (stepInput ??= device.tensor(input(1), [1, 3, 224, 224]));
-  return async () => {
-    const m = tidy(() => maxOverAxis(abs(inputGradient(model, x, classesOf(1))), 1));
-    await m.toArray();
-    m.dispose();
-  };
+  stepInput ??= device.tensor(input(1), [1, 3, 224, 224]);
+  return modelSteps(randomModel(device).model, stepInput, 1).saliency;
 }
 
 /**
@@ -186,18 +194,7 @@ export async function collectBench(device: Device, opts: BenchOptions, status: (
   const workloads: BenchResults['workloads'] = [];
   for (const n of batches) {
     const x = device.tensor(input(n), [n, 3, 224, 224]);
-    const ours = {
-      forward: async () => {
-        const y = tidy(() => noGrad(() => model.logits(x)));
-        await y.toArray();
-        y.dispose();
-      },
-      saliency: async () => {
-        const m = tidy(() => maxOverAxis(abs(inputGradient(model, x, classesOf(n))), 1));
-        await m.toArray();
-        m.dispose();
-      },
-    };
+    const ours = modelSteps(model, x, n);
     for (const w of ['forward', 'saliency'] as const) {
       const fns: [string, () => Promise<void>][] = [['gradsight', ours[w]], ...(peer ? [['tfjs', peer[w](n)] as [string, () => Promise<void>]] : [])];
       for (const [e, f] of fns) {

@@ -151,7 +151,8 @@ async function timeTiles(device: Device, sets: Record<string, ConvTile>[], step:
 }
 
 /**
- * Tunes every conv family on this device, applies and stores the result; returns what was timed. The tuner
+ * Tunes the conv families on this device (all, or `families`), applies and stores the result; returns what was
+ * timed. The tuner
  * times each family alone; with `check` (one whole-model step) the tuned tiles are also timed against the ones
  * in use before, alternating (three rounds after a warm-up), and the faster set is kept and stored: on
  * SwiftShader the tuner's per-family choices made the whole saliency pass slower than the page's preset
